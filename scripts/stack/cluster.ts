@@ -1,0 +1,111 @@
+// The project-local PostgreSQL 15 cluster: create, configure, start, stop.
+import { join } from 'node:path';
+import { type StackConfig, isRoot, pgBin } from './config.ts';
+import { assertPortFree, pidAlive, processCmdline, run, runOk } from './proc.ts';
+
+const dataDir = (cfg: StackConfig) => join(cfg.clusterDir, 'data');
+export const logFile = (cfg: StackConfig) => join(cfg.clusterDir, 'postgres.log');
+
+export function clusterExists(cfg: StackConfig): boolean {
+  try {
+    return Deno.statSync(join(dataDir(cfg), 'PG_VERSION')).isFile;
+  } catch {
+    return false;
+  }
+}
+
+async function chownToPostgres(path: string): Promise<void> {
+  if (isRoot) await runOk('chown', ['-R', 'postgres:postgres', path]);
+}
+
+/** initdb with the superuser password `postgres`, like `supabase start`. */
+export async function createCluster(cfg: StackConfig): Promise<void> {
+  await Deno.mkdir(cfg.clusterDir, { recursive: true });
+  const pwfile = join(cfg.clusterDir, 'pwfile');
+  await Deno.writeTextFile(pwfile, 'postgres\n');
+  await chownToPostgres(cfg.clusterDir);
+  try {
+    await runOk(join(pgBin, 'initdb'), [
+      '-D', dataDir(cfg), '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8',
+      '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`,
+    ], { asPostgres: true });
+  } finally {
+    await Deno.remove(pwfile).catch(() => {});
+  }
+  await Deno.writeTextFile(join(dataDir(cfg), 'postgresql.conf'), "\ninclude_if_exists = 'vibe.conf'\n", {
+    append: true,
+  });
+}
+
+/** Settings the project relies on; rewritten at every start so port changes apply. */
+async function writeSettings(cfg: StackConfig): Promise<void> {
+  const fast = cfg.profile === 'test'
+    ? ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off']
+    : [];
+  const lines = [
+    "listen_addresses = '127.0.0.1'",
+    `port = ${cfg.dbPort}`,
+    `unix_socket_directories = '${dataDir(cfg)}'`,
+    'max_connections = 200',
+    'wal_level = logical',
+    "shared_preload_libraries = 'pg_cron'",
+    "cron.database_name = 'postgres'",
+    "timezone = 'UTC'",
+    'log_min_messages = warning',
+    ...fast,
+  ];
+  const file = join(dataDir(cfg), 'vibe.conf');
+  await Deno.writeTextFile(file, lines.join('\n') + '\n');
+  await chownToPostgres(file);
+}
+
+export async function clusterRunning(cfg: StackConfig): Promise<boolean> {
+  if (!clusterExists(cfg)) return false;
+  const res = await run(join(pgBin, 'pg_ctl'), ['-D', dataDir(cfg), 'status'], { asPostgres: true });
+  if (res.code !== 0) return false;
+  // pg_ctl trusts any live pid; after a crash the pid may belong to something else.
+  const pid = Number(res.stdout.match(/PID: (\d+)/)?.[1]);
+  return pidAlive(pid) && processCmdline(pid).includes('postgres');
+}
+
+/** A postmaster.pid left by a crash whose pid is gone or reused is removed. */
+async function recoverStalePid(cfg: StackConfig): Promise<boolean> {
+  const pidFile = join(dataDir(cfg), 'postmaster.pid');
+  let text: string;
+  try {
+    text = await Deno.readTextFile(pidFile);
+  } catch {
+    return false;
+  }
+  const pid = Number(text.split('\n')[0]);
+  if (pidAlive(pid) && processCmdline(pid).includes('postgres')) return false;
+  await Deno.remove(pidFile);
+  return true;
+}
+
+export async function startCluster(cfg: StackConfig): Promise<'started' | 'running'> {
+  if (await clusterRunning(cfg)) return 'running';
+  if (await recoverStalePid(cfg)) console.log('• removed a stale postmaster.pid left by a crash');
+  await assertPortFree(cfg.dbPort, 'PostgreSQL');
+  await writeSettings(cfg);
+  await runOk(join(pgBin, 'pg_ctl'), ['-D', dataDir(cfg), '-l', logFile(cfg), '-w', '-t', '60', 'start'], {
+    asPostgres: true,
+  }).catch(async (err) => {
+    const tail = await Deno.readTextFile(logFile(cfg)).then((t) => t.split('\n').slice(-15).join('\n'), () => '');
+    throw new Error(`${err.message}\n--- ${logFile(cfg)} ---\n${tail}`);
+  });
+  return 'started';
+}
+
+export async function stopCluster(cfg: StackConfig): Promise<boolean> {
+  if (!(await clusterRunning(cfg))) return false;
+  await runOk(join(pgBin, 'pg_ctl'), ['-D', dataDir(cfg), '-m', 'fast', '-w', 'stop'], { asPostgres: true });
+  return true;
+}
+
+export async function removeCluster(cfg: StackConfig): Promise<void> {
+  await stopCluster(cfg);
+  await Deno.remove(cfg.clusterDir, { recursive: true }).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
+}

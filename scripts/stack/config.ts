@@ -1,0 +1,63 @@
+// Where each local stack lives and which ports it uses. Two profiles: `dev` (npm
+// start/up, ports like `supabase start`) and `test` (npm test: its own folder and
+// ports, so a running dev stack is never touched).
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+
+export type Profile = 'dev' | 'test';
+
+export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const isRoot = Deno.uid() === 0;
+export const pgBin = Deno.env.get('VIBE_PG_BIN') ?? '/usr/lib/postgresql/15/bin';
+
+export interface StackConfig {
+  profile: Profile;
+  /** Git-ignored folder with the state file, logs and pid files of this profile. */
+  stateDir: string;
+  /** Folder of the PostgreSQL cluster (data + log); outside the repo when root. */
+  clusterDir: string;
+  dbPort: number;
+  apiPort: number;
+}
+
+function envPort(name: string, fallback: number): number {
+  const raw = Deno.env.get(name);
+  if (!raw) return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`${name}=${raw} is not a valid port`);
+  }
+  return port;
+}
+
+export function stackConfig(profile: Profile): StackConfig {
+  const test = profile === 'test';
+  // VIBE_STACK / VIBE_TEST_STACK name the folder, so several stacks can coexist.
+  const name = Deno.env.get(test ? 'VIBE_TEST_STACK' : 'VIBE_STACK') ?? profile;
+  if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`stack name "${name}" may only use a-z, 0-9 and -`);
+  const stateDir = join(repoRoot, '.local', name);
+  // initdb/postgres refuse to run as root, so as root the cluster belongs to the
+  // `postgres` system user and must sit where that user can reach it, even when the
+  // checkout is under a root-only folder: one folder per checkout under /var/lib.
+  const checkoutId = createHash('sha256').update(repoRoot).digest('hex').slice(0, 12);
+  const clusterDir = isRoot
+    ? join('/var/lib/vibe-crm', `${checkoutId}-${name}`)
+    : join(stateDir, 'cluster');
+  return {
+    profile,
+    stateDir,
+    clusterDir,
+    dbPort: envPort(test ? 'VIBE_TEST_DB_PORT' : 'VIBE_DB_PORT', test ? 55322 : 54322),
+    apiPort: envPort(test ? 'VIBE_TEST_API_PORT' : 'VIBE_API_PORT', test ? 55321 : 54321),
+  };
+}
+
+/** The superuser URL, as `supabase status` prints it. */
+export function dbUrl(cfg: StackConfig): string {
+  return `postgresql://postgres:postgres@127.0.0.1:${cfg.dbPort}/postgres`;
+}
+
+export function apiUrl(cfg: StackConfig): string {
+  return `http://127.0.0.1:${cfg.apiPort}`;
+}

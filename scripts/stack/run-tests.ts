@@ -1,0 +1,114 @@
+// `npm test`: an isolated test stack (own folder and ports), then every suite —
+// schema lint, pgTAP, deno test, vitest — and one summary line `N passed, N failed`.
+import { join } from 'node:path';
+import { dbUrl, pgBin, repoRoot, stackConfig } from './config.ts';
+import { removeCluster } from './cluster.ts';
+import { lint, psql } from './database.ts';
+import { bringUp, stackEnv } from './stack.ts';
+
+interface SuiteResult {
+  name: string;
+  passed: number;
+  failed: number;
+}
+
+/** Runs a command, streaming its output to the terminal while keeping a copy. */
+async function tee(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+  const child = new Deno.Command(cmd, { args, env, cwd: repoRoot, stdin: 'null', stdout: 'piped', stderr: 'piped' })
+    .spawn();
+  let out = '';
+  const dec = new TextDecoder();
+  const pump = async (stream: ReadableStream<Uint8Array>, sink: typeof Deno.stdout) => {
+    for await (const chunk of stream) {
+      out += dec.decode(chunk, { stream: true });
+      await sink.write(chunk);
+    }
+  };
+  await Promise.all([pump(child.stdout, Deno.stdout), pump(child.stderr, Deno.stderr)]);
+  return { code: (await child.status).code, out };
+}
+
+const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+/** A runner that failed without reporting a failed test still counts as one failure. */
+function result(name: string, passed: number, failed: number, code: number): SuiteResult {
+  return { name, passed, failed: failed === 0 && code !== 0 ? 1 : failed };
+}
+
+async function lintSuite(url: string): Promise<SuiteResult> {
+  console.log('\n── supabase db lint (crm, public) ──');
+  const res = await lint(url, ['crm', 'public']);
+  console.log(res.output || 'No schema errors found');
+  return { name: 'db lint', passed: res.ok ? 1 : 0, failed: res.ok ? 0 : 1 };
+}
+
+async function pgTapSuite(url: string, env: Record<string, string>): Promise<SuiteResult> {
+  console.log('\n── pgTAP (pg_prove supabase/tests) ──');
+  // What `supabase test db` does first; a no-op where the baseline already made it.
+  await psql(url, { sql: 'create extension if not exists pgtap with schema extensions' });
+  const { code, out } = await tee('pg_prove', [
+    '--psql-bin', join(pgBin, 'psql'), '-d', url, '--ext', '.pg', '--ext', '.sql', '-r', '--verbose',
+    'supabase/tests',
+  ], env);
+  const passed = out.match(/^\s*ok \d+/gm)?.length ?? 0;
+  const failed = out.match(/^\s*not ok \d+/gm)?.length ?? 0;
+  return result('pgTAP', passed, failed, code);
+}
+
+async function denoSuite(env: Record<string, string>): Promise<SuiteResult> {
+  console.log('\n── deno test (scripts, supabase/functions) ──');
+  const { code, out } = await tee(Deno.execPath(), ['test', '--allow-all'], env);
+  const m = stripAnsi(out).match(/(\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/);
+  return result('deno test', Number(m?.[1] ?? 0), Number(m?.[2] ?? 0), code);
+}
+
+async function vitestSuite(env: Record<string, string>, stateDir: string): Promise<SuiteResult> {
+  console.log('\n── vitest run (tracker, site) ──');
+  const report = join(stateDir, 'vitest.json');
+  await Deno.remove(report).catch(() => {});
+  const { code } = await tee(join(repoRoot, 'node_modules', '.bin', 'vitest'), [
+    'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`,
+  ], env);
+  try {
+    const json = JSON.parse(await Deno.readTextFile(report));
+    return result('vitest', json.numPassedTests, json.numFailedTests, code);
+  } catch {
+    return result('vitest', 0, 0, code || 1);
+  }
+}
+
+export async function runTests(): Promise<number> {
+  const cfg = stackConfig('test');
+  const results: SuiteResult[] = [];
+  const started = Date.now();
+  try {
+    console.log(`Starting the isolated test stack (db 127.0.0.1:${cfg.dbPort}, api 127.0.0.1:${cfg.apiPort})`);
+    const state = await bringUp(cfg, { fresh: true });
+    const env: Record<string, string> = {
+      ...Deno.env.toObject(),
+      ...stackEnv(cfg, state),
+      // Node 24 from the `node` devDependency, also when not started through npm.
+      PATH: `${join(repoRoot, 'node_modules', '.bin')}:${Deno.env.get('PATH') ?? ''}`,
+      PGPASSWORD: 'postgres',
+      VIBE_TEST: '1',
+      NO_COLOR: '1',
+    };
+    const url = dbUrl(cfg);
+    results.push(await lintSuite(url));
+    results.push(await pgTapSuite(url, env));
+    results.push(await denoSuite(env));
+    results.push(await vitestSuite(env, cfg.stateDir));
+  } catch (err) {
+    console.error(`\n✗ ${(err as Error).message}`);
+    results.push({ name: 'test stack', passed: 0, failed: 1 });
+  } finally {
+    await removeCluster(cfg).catch((e) => console.error(`✗ could not remove the test cluster: ${e.message}`));
+  }
+  console.log('\n── summary ──');
+  for (const r of results) console.log(`${r.name.padEnd(12)} ${r.passed} passed, ${r.failed} failed`);
+  console.log(`(${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  const passed = results.reduce((n, r) => n + r.passed, 0);
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed > 0 ? 1 : 0;
+}

@@ -1,0 +1,270 @@
+-- Supabase-compatible baseline for a plain PostgreSQL 15.
+--
+-- A Supabase database (hosted, self-hosted or `supabase start`) already has all of
+-- this. The local stack (scripts/stack/) applies this file only when the target
+-- database is NOT a Supabase one, so the project's migrations run unchanged on both.
+-- It is never part of a deployment.
+--
+-- Versioned: bump the number in the last statement whenever this file changes;
+-- starting an existing cluster re-applies the file when its recorded version is
+-- older. Every statement is therefore idempotent.
+
+-- ---------------------------------------------------------------------------
+-- API roles (supabase/postgres: roles.sql)
+-- ---------------------------------------------------------------------------
+do $$
+begin
+  if not exists (select from pg_roles where rolname = 'anon') then
+    create role anon nologin noinherit;
+  end if;
+  if not exists (select from pg_roles where rolname = 'authenticated') then
+    create role authenticated nologin noinherit;
+  end if;
+  if not exists (select from pg_roles where rolname = 'service_role') then
+    create role service_role nologin noinherit bypassrls;
+  end if;
+  if not exists (select from pg_roles where rolname = 'authenticator') then
+    create role authenticator login noinherit;
+  end if;
+end
+$$;
+
+alter role anon nologin noinherit;
+alter role authenticated nologin noinherit;
+alter role service_role nologin noinherit bypassrls;
+alter role authenticator login noinherit;
+grant anon, authenticated, service_role to authenticator;
+
+alter role anon set statement_timeout = '3s';
+alter role authenticated set statement_timeout = '8s';
+
+-- ---------------------------------------------------------------------------
+-- Schemas and extensions
+-- ---------------------------------------------------------------------------
+create schema if not exists extensions;
+create extension if not exists pgcrypto with schema extensions;
+-- pgTAP lives in `extensions` too (as `supabase test db` creates it). Created here,
+-- before the first migration revokes EXECUTE by default, so its functions stay
+-- callable by the API roles the tests switch to.
+do $$
+begin
+  if exists (select from pg_available_extensions where name = 'pgtap') then
+    create extension if not exists pgtap with schema extensions;
+  end if;
+end
+$$;
+
+grant usage on schema public to anon, authenticated, service_role;
+grant usage on schema extensions to anon, authenticated, service_role;
+
+-- Hosted projects resolve unqualified extension functions through this path.
+alter database postgres set search_path = "$user", public, extensions;
+
+-- What a hosted project grants on everything new in `public` (per-schema default
+-- privileges). Kept here on purpose: a migration that forgets to revoke leaks
+-- locally exactly as it would leak on a hosted project, and the pgTAP suite sees it.
+alter default privileges for role postgres in schema public
+  grant all on tables to anon, authenticated, service_role;
+alter default privileges for role postgres in schema public
+  grant all on functions to anon, authenticated, service_role;
+alter default privileges for role postgres in schema public
+  grant all on sequences to anon, authenticated, service_role;
+
+-- ---------------------------------------------------------------------------
+-- auth (the subset of GoTrue's schema the project and the local gateway use)
+-- ---------------------------------------------------------------------------
+create schema if not exists auth;
+grant usage on schema auth to anon, authenticated, service_role;
+
+create table if not exists auth.users (
+  instance_id uuid,
+  id uuid primary key default gen_random_uuid(),
+  aud varchar(255) default 'authenticated',
+  role varchar(255) default 'authenticated',
+  email varchar(255) unique,
+  encrypted_password varchar(255),
+  email_confirmed_at timestamptz,
+  last_sign_in_at timestamptz,
+  raw_app_meta_data jsonb default '{"provider":"email","providers":["email"]}'::jsonb,
+  raw_user_meta_data jsonb default '{}'::jsonb,
+  phone text unique,
+  phone_confirmed_at timestamptz,
+  confirmed_at timestamptz generated always as (least(email_confirmed_at, phone_confirmed_at)) stored,
+  banned_until timestamptz,
+  is_anonymous boolean not null default false,
+  created_at timestamptz default now(),
+  updated_at timestamptz default now(),
+  deleted_at timestamptz
+);
+comment on table auth.users is 'Local stand-in for GoTrue''s auth.users (subset).';
+
+create table if not exists auth.sessions (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid not null references auth.users (id) on delete cascade,
+  created_at timestamptz default now(),
+  updated_at timestamptz default now(),
+  aal text default 'aal1',
+  not_after timestamptz
+);
+comment on table auth.sessions is 'Local stand-in for GoTrue''s auth.sessions (subset).';
+
+create table if not exists auth.refresh_tokens (
+  id bigserial primary key,
+  token varchar(255) unique,
+  user_id varchar(255),
+  revoked boolean default false,
+  parent varchar(255),
+  session_id uuid references auth.sessions (id) on delete cascade,
+  created_at timestamptz default now(),
+  updated_at timestamptz default now()
+);
+create index if not exists refresh_tokens_session_id_idx on auth.refresh_tokens (session_id);
+comment on table auth.refresh_tokens is 'Local stand-in for GoTrue''s auth.refresh_tokens (subset).';
+
+-- The claim helpers read request.jwt.claims (PostgREST >= 9) and fall back to the
+-- legacy per-claim settings, exactly like supabase/postgres does.
+create or replace function auth.uid() returns uuid
+language sql stable
+as $$
+  select coalesce(
+    nullif(current_setting('request.jwt.claim.sub', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
+  )::uuid
+$$;
+
+create or replace function auth.role() returns text
+language sql stable
+as $$
+  select coalesce(
+    nullif(current_setting('request.jwt.claim.role', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role')
+  )::text
+$$;
+
+create or replace function auth.email() returns text
+language sql stable
+as $$
+  select coalesce(
+    nullif(current_setting('request.jwt.claim.email', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email')
+  )::text
+$$;
+
+create or replace function auth.jwt() returns jsonb
+language sql stable
+as $$
+  select coalesce(
+    nullif(current_setting('request.jwt.claim', true), ''),
+    nullif(current_setting('request.jwt.claims', true), '')
+  )::jsonb
+$$;
+
+grant execute on function auth.uid(), auth.role(), auth.email(), auth.jwt()
+  to anon, authenticated, service_role;
+
+-- ---------------------------------------------------------------------------
+-- realtime (broadcast from the database; spec §2)
+-- ---------------------------------------------------------------------------
+create schema if not exists realtime;
+grant usage on schema realtime to anon, authenticated, service_role;
+
+create table if not exists realtime.messages (
+  id uuid primary key default gen_random_uuid(),
+  topic text not null,
+  extension text not null,
+  payload jsonb,
+  event text,
+  private boolean default false,
+  updated_at timestamp not null default now(),
+  inserted_at timestamp not null default now()
+);
+create index if not exists messages_inserted_at_topic_idx on realtime.messages (inserted_at desc, topic);
+alter table realtime.messages enable row level security;
+grant select, insert, update on realtime.messages to anon, authenticated, service_role;
+comment on table realtime.messages is 'Local stand-in for Realtime''s broadcast message table.';
+
+create or replace function realtime.topic() returns text
+language sql stable
+as $$
+  select nullif(current_setting('realtime.topic', true), '')::text
+$$;
+grant execute on function realtime.topic() to anon, authenticated, service_role;
+
+create or replace function realtime.send(payload jsonb, event text, topic text, private boolean default true)
+returns void
+language plpgsql
+as $$
+begin
+  begin
+    perform set_config('realtime.topic', topic, true);
+    insert into realtime.messages (payload, event, topic, private, extension)
+    values (
+      case when payload ? 'id' then payload
+           else payload || jsonb_build_object('id', gen_random_uuid()) end,
+      event, topic, private, 'broadcast');
+  exception when others then
+    raise warning 'ErrorSendingBroadcastMessage: %', sqlerrm;
+  end;
+end;
+$$;
+
+create or replace function realtime.broadcast_changes(
+  topic_name text, event_name text, operation text, table_name text, table_schema text,
+  new record, old record, level text default 'ROW'
+) returns void
+language plpgsql
+as $$
+declare
+  row_data jsonb := '{}'::jsonb;
+begin
+  if level = 'STATEMENT' then
+    raise exception 'function can only be triggered for each row, not for each statement';
+  end if;
+  if operation in ('INSERT', 'UPDATE', 'DELETE') then
+    row_data := jsonb_build_object(
+      'old_record', case when old is null then null else to_jsonb(old) end,
+      'record', case when new is null then null else to_jsonb(new) end,
+      'operation', operation, 'table', table_name, 'schema', table_schema);
+    perform realtime.send(row_data, event_name, topic_name);
+  else
+    raise exception 'Unexpected operation %', operation;
+  end if;
+end;
+$$;
+
+-- The hosted Realtime server reads new messages from the WAL. The local gateway
+-- LISTENs instead; NOTIFY payloads are capped at 8,000 bytes, so only the id goes.
+create or replace function realtime.local_notify_message() returns trigger
+language plpgsql
+as $$
+begin
+  perform pg_notify('realtime_messages', new.id::text);
+  return null;
+end;
+$$;
+
+drop trigger if exists local_notify_message on realtime.messages;
+create trigger local_notify_message
+  after insert on realtime.messages
+  for each row execute function realtime.local_notify_message();
+
+do $$
+begin
+  if not exists (select from pg_publication where pubname = 'supabase_realtime') then
+    create publication supabase_realtime;
+  end if;
+end
+$$;
+
+-- ---------------------------------------------------------------------------
+-- Marker: which baseline version this database carries.
+-- ---------------------------------------------------------------------------
+create schema if not exists supabase_local;
+revoke all on schema supabase_local from public;
+create table if not exists supabase_local.baseline (
+  version int not null,
+  applied_at timestamptz not null default now()
+);
+comment on table supabase_local.baseline is 'Version of scripts/supabase-baseline.sql applied to this local database.';
+delete from supabase_local.baseline;
+insert into supabase_local.baseline (version) values (1);
