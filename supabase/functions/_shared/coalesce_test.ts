@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { coalesce } from './coalesce.ts';
+
+Deno.test('concurrent calls share one batched call and each gets its own result', async () => {
+  const calls: number[][] = [];
+  const call = coalesce(async (items: number[]) => {
+    calls.push(items);
+    return items.map((n) => n * 10);
+  }, { windowMs: 5, maxItems: 100 });
+  const results = await Promise.all([1, 2, 3, 4].map(call));
+  assert.deepEqual(results, [10, 20, 30, 40]);
+  assert.deepEqual(calls, [[1, 2, 3, 4]]);
+});
+
+Deno.test('a full group is flushed without waiting for the window', async () => {
+  const calls: number[][] = [];
+  const call = coalesce(async (items: number[]) => {
+    calls.push(items);
+    return items;
+  }, { windowMs: 10_000, maxItems: 2 });
+  assert.deepEqual(await Promise.all([call(1), call(2)]), [1, 2]);
+  assert.deepEqual(calls, [[1, 2]]);
+});
+
+Deno.test('when a group fails, its items are retried alone so only the poison one fails', async () => {
+  const call = coalesce(async (items: number[]) => {
+    if (items.includes(13)) throw new Error('poison');
+    return items;
+  }, { windowMs: 5, maxItems: 100 });
+  const settled = await Promise.allSettled([call(1), call(13), call(2)]);
+  assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled']);
+});
+
+Deno.test('nobody is answered before the batched call finished', async () => {
+  let finished = false;
+  const call = coalesce(async (items: number[]) => {
+    await new Promise((r) => setTimeout(r, 20));
+    finished = true;
+    return items;
+  }, { windowMs: 1, maxItems: 100 });
+  await call(1);
+  assert.equal(finished, true);
+});

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { clientIp, country, device, enrich, hashIp } from './enrich.ts';
+
+const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
+const IPAD = 'Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1';
+const CHROME_WIN = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+Deno.test('device type, browser and os come from the user agent', () => {
+  assert.deepEqual(device(IPHONE), { device_type: 'mobile', browser: 'Mobile Safari', os: 'iOS' });
+  assert.equal(device(IPAD).device_type, 'tablet');
+  assert.deepEqual(device(CHROME_WIN), { device_type: 'desktop', browser: 'Chrome', os: 'Windows' });
+});
+
+Deno.test('country comes from the platform header, unknown codes are dropped', () => {
+  assert.equal(country(new Headers({ 'cf-ipcountry': 'nl' })), 'NL');
+  assert.equal(country(new Headers({ 'cf-ipcountry': 'XX' })), null);
+  assert.equal(country(new Headers({ 'x-vercel-ip-country': 'DE' })), 'DE');
+  assert.equal(country(new Headers()), null);
+});
+
+Deno.test('the client ip is the first forwarded address', () => {
+  assert.equal(clientIp(new Headers({ 'x-forwarded-for': '203.0.113.7, 10.0.0.1' })), '203.0.113.7');
+  assert.equal(clientIp(new Headers(), '127.0.0.1'), '127.0.0.1');
+});
+
+Deno.test('ip hashes are stable within a day, differ across days and secrets, and hide the ip', async () => {
+  const day1 = new Date('2026-11-25T01:00:00Z');
+  const day1b = new Date('2026-11-25T23:00:00Z');
+  const day2 = new Date('2026-11-26T01:00:00Z');
+  const a = await hashIp('203.0.113.7', 's1', day1);
+  assert.match(a, /^[0-9a-f]{64}$/);
+  assert.equal(a, await hashIp('203.0.113.7', 's1', day1b));
+  assert.notEqual(a, await hashIp('203.0.113.7', 's1', day2));
+  assert.notEqual(a, await hashIp('203.0.113.7', 's2', day1));
+  assert.notEqual(a, await hashIp('203.0.113.8', 's1', day1));
+});
+
+Deno.test('bots and empty user agents are flagged', async () => {
+  const now = new Date();
+  const bot = await enrich(new Headers({ 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' }), { secret: 's', now });
+  assert.equal(bot.is_bot, true);
+  assert.equal((await enrich(new Headers(), { secret: 's', now })).is_bot, true);
+  const human = await enrich(new Headers({ 'user-agent': CHROME_WIN, 'x-forwarded-for': '198.51.100.1' }), { secret: 's', now });
+  assert.equal(human.is_bot, false);
+  assert.ok(human.ip_hash && !JSON.stringify(human).includes('198.51.100.1'), 'the raw ip must not appear');
+});

@@ -1,0 +1,150 @@
+// The ingest endpoint, separate from Deno.serve so tests can call it directly.
+// Thin on purpose: parse, validate, enrich, then one crm.ingest call per batch;
+// every rule about sessions, identity, dedupe and rate limits lives in Postgres.
+import { corsHeaders } from '../_shared/cors.ts';
+import { enrich } from './enrich.ts';
+import type { IngestCall, IngestRejection } from './result.ts';
+import { checkEnvelope, checkEvent, type IngestEvent, MAX_BODY_BYTES, MAX_EVENTS } from './schema.ts';
+import type { TrackerFile } from './tracker-file.ts';
+
+export interface HandlerDeps {
+  ingest: IngestCall;
+  /** Keys the daily IP salt. */
+  ipSecret: string;
+  tracker: () => Promise<TrackerFile | null>;
+  now?: () => Date;
+}
+
+type Info = { remoteAddr?: { hostname?: string } };
+
+class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
+    super(message);
+  }
+}
+
+function json(status: number, body: unknown, headers: Record<string, string>): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { ...headers, 'Content-Type': 'application/json; charset=utf-8' },
+  });
+}
+
+/** Reads at most MAX_BODY_BYTES; larger bodies are refused before they are buffered. */
+async function readBody(req: Request): Promise<string> {
+  const declared = Number(req.headers.get('content-length') ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`);
+  if (!req.body) throw new HttpError(400, 'invalid_batch', 'empty body');
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req.body) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) all.set(c, (at += c.length) - c.length);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(all);
+  } catch {
+    throw new HttpError(400, 'invalid_batch', 'body is not UTF-8');
+  }
+}
+
+async function serveTracker(req: Request, deps: HandlerDeps): Promise<Response> {
+  const file = await deps.tracker();
+  if (!file) {
+    throw new HttpError(503, 'tracker_not_built', 'the tracker is not built here: run `npm run build`');
+  }
+  const headers = {
+    'Content-Type': 'application/javascript; charset=utf-8',
+    'Cache-Control': 'public, max-age=3600, stale-while-revalidate=86400',
+    'Access-Control-Allow-Origin': '*',
+    ETag: file.etag,
+  };
+  if (req.headers.get('if-none-match') === file.etag) return new Response(null, { status: 304, headers });
+  return new Response(req.method === 'HEAD' ? null : file.body, { status: 200, headers });
+}
+
+async function ingest(req: Request, info: Info | undefined, deps: HandlerDeps, cors: Record<string, string>) {
+  const text = await readBody(req);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'invalid_batch', 'body is not JSON');
+  }
+  const events = (raw as { events?: unknown })?.events;
+  if (Array.isArray(events) && events.length > MAX_EVENTS) {
+    throw new HttpError(413, 'too_large', `more than ${MAX_EVENTS} events in one batch`);
+  }
+  const checked = checkEnvelope(raw);
+  if ('message' in checked) throw new HttpError(400, 'invalid_batch', checked.message);
+  const { envelope } = checked;
+
+  const now = deps.now?.() ?? new Date();
+  const enriched = await enrich(req.headers, { secret: deps.ipSecret, now, remoteIp: info?.remoteAddr?.hostname });
+  if (enriched.is_bot) {
+    return json(202, { status: 202, accepted: 0, duplicates: 0, rejected: [], ignored: 'bot' }, cors);
+  }
+
+  // Valid events go to SQL; `origin` maps their position back to the request's.
+  const valid: IngestEvent[] = [];
+  const origin: number[] = [];
+  const rejected: IngestRejection[] = [];
+  envelope.events.forEach((e, i) => {
+    const res = checkEvent(e, i);
+    if ('event' in res) {
+      valid.push(res.event);
+      origin.push(i);
+    } else rejected.push(res.rejection);
+  });
+  if (valid.length === 0) return json(202, { status: 202, accepted: 0, duplicates: 0, rejected }, cors);
+
+  const { is_bot: _, ...context } = enriched;
+  let result;
+  try {
+    result = await deps.ingest({ ...envelope, events: valid }, {
+      ...context,
+      received_at: now.toISOString(),
+      origin: req.headers.get('origin'),
+    });
+  } catch (err) {
+    console.error('ingest: database call failed:', (err as Error).message);
+    throw new HttpError(503, 'unavailable', 'the database is unavailable; retry later', { 'Retry-After': '5' });
+  }
+
+  if (result.status !== 202) {
+    const headers: Record<string, string> = { ...cors };
+    if (result.status === 429) headers['Retry-After'] = String(result.retry_after ?? 10);
+    // A refused origin gets no CORS grant: its page cannot read the answer.
+    if (result.error === 'origin_not_allowed') delete headers['Access-Control-Allow-Origin'];
+    return json(result.status, { error: result.error, message: result.message, retry_after: result.retry_after }, headers);
+  }
+  const sqlRejected = (result.rejected ?? []).map((r) => ({ ...r, index: origin[r.index] ?? r.index }));
+  return json(202, { ...result, rejected: [...rejected, ...sqlRejected].sort((a, b) => a.index - b.index) }, cors);
+}
+
+export function createHandler(deps: HandlerDeps): (req: Request, info?: Info) => Promise<Response> {
+  return async (req, info) => {
+    const cors = corsHeaders(req.headers.get('origin'));
+    try {
+      const path = new URL(req.url).pathname;
+      if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: cors });
+      if ((req.method === 'GET' || req.method === 'HEAD') && /\/vibe(\.min)?\.js$/.test(path)) {
+        return await serveTracker(req, deps);
+      }
+      if (req.method !== 'POST') {
+        throw new HttpError(405, 'method_not_allowed', 'POST a batch, or GET …/ingest/vibe.js', { Allow: 'POST, GET, OPTIONS' });
+      }
+      return await ingest(req, info, deps, cors);
+    } catch (err) {
+      if (err instanceof HttpError) {
+        return json(err.status, { error: err.code, message: err.message }, { ...cors, ...err.headers });
+      }
+      console.error('ingest: unexpected error:', err);
+      return json(500, { error: 'internal', message: 'unexpected error' }, cors);
+    }
+  };
+}

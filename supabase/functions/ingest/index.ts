@@ -1,0 +1,19 @@
+// Edge Function `ingest`: receives tracker batches and serves the tracker script.
+// verify_jwt = false (config.toml): browsers call it with the project's public key.
+import { connect } from '../_shared/db.ts';
+import { createHandler } from './handler.ts';
+import { sqlIngest } from './sql.ts';
+import { trackerLoader } from './tracker-file.ts';
+
+const dbUrl = Deno.env.get('SUPABASE_DB_URL');
+if (!dbUrl) throw new Error('SUPABASE_DB_URL is not set');
+// The daily IP salt is keyed with a server-side secret; the service role key is
+// always present on Supabase, IP_HASH_SECRET lets an operator choose another.
+const ipSecret = Deno.env.get('IP_HASH_SECRET') ?? Deno.env.get('SUPABASE_SERVICE_ROLE_KEY');
+if (!ipSecret) throw new Error('IP_HASH_SECRET or SUPABASE_SERVICE_ROLE_KEY must be set');
+
+Deno.serve(createHandler({
+  ingest: sqlIngest(connect(dbUrl)),
+  ipSecret,
+  tracker: trackerLoader(new URL('./vibe.js', import.meta.url)),
+}));
