@@ -1,0 +1,101 @@
+// Builds the tracker: dist/vibe.js (the script tag's minified IIFE), dist/index.js (ESM
+// for bundlers) and dist/index.d.ts. Fails above the gzip budget, so a regression
+// cannot ship. `node tracker/build.ts` (npm run build:tracker) or import buildTracker.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import ts from 'typescript';
+
+/** Hard limit of dist/vibe.js, gzip bytes: the build fails above it. */
+export const BUDGET = 2048;
+/** What we aim for with every feature in. */
+export const GOAL = 1500;
+
+const root = dirname(fileURLToPath(import.meta.url));
+const src = join(root, 'src');
+export const dist = join(root, 'dist');
+
+export interface Sizes {
+  raw: number;
+  gzip: number;
+  brotli: number;
+}
+
+export const sizes = (code: string): Sizes => ({
+  raw: Buffer.byteLength(code),
+  gzip: gzipSync(code, { level: 9 }).length,
+  brotli: brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+});
+
+/** The script tag build, in memory: what dist/vibe.js holds (tests load exactly this). */
+export async function bundleScript(): Promise<string> {
+  const out = await build({
+    entryPoints: [join(src, 'iife.ts')],
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    target: 'es2020',
+    legalComments: 'none',
+    write: false,
+  });
+  return out.outputFiles[0]!.text;
+}
+
+async function bundleModule(): Promise<string> {
+  const out = await build({
+    entryPoints: [join(src, 'index.ts')],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: 'es2020',
+    legalComments: 'none',
+    write: false,
+  });
+  return out.outputFiles[0]!.text;
+}
+
+/** dist/index.d.ts from src/index.ts (self-contained: the public types live there). */
+function declarations(): string {
+  let dts = '';
+  const program = ts.createProgram([join(src, 'index.ts')], {
+    declaration: true,
+    emitDeclarationOnly: true,
+    strict: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+    skipLibCheck: true,
+    types: [],
+  });
+  const res = program.emit(undefined, (name, text) => {
+    if (name.endsWith('index.d.ts')) dts = text;
+  });
+  const errors = ts.getPreEmitDiagnostics(program).concat(res.diagnostics);
+  if (errors.length || !dts) {
+    throw new Error(ts.formatDiagnostics(errors, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' }));
+  }
+  return dts;
+}
+
+/** Writes dist/, prints the sizes and throws above the budget. */
+export async function buildTracker(log: (line: string) => void = console.log): Promise<Sizes> {
+  const [script, module] = await Promise.all([bundleScript(), bundleModule()]);
+  mkdirSync(dist, { recursive: true });
+  writeFileSync(join(dist, 'vibe.js'), script);
+  writeFileSync(join(dist, 'index.js'), module);
+  writeFileSync(join(dist, 'index.d.ts'), declarations());
+  const s = sizes(script);
+  log(`tracker/dist/vibe.js: ${s.raw} B raw, ${s.gzip} B gzip, ${s.brotli} B brotli (goal ${GOAL} B gzip, budget ${BUDGET} B)`);
+  if (s.gzip > BUDGET) throw new Error(`tracker/dist/vibe.js is ${s.gzip} B gzip, over the ${BUDGET} B budget`);
+  return s;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  buildTracker().catch((e: Error) => {
+    console.error(e.message);
+    process.exit(1);
+  });
+}
