@@ -36,6 +36,8 @@ export async function bundleScript(): Promise<string> {
     bundle: true,
     minify: true,
     format: 'iife',
+    // Sloppy mode changes nothing here and saves the "use strict" prologue.
+    tsconfigRaw: { compilerOptions: { alwaysStrict: false } },
     target: 'es2020',
     legalComments: 'none',
     write: false,

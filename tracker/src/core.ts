@@ -12,6 +12,7 @@ type Ev = Record<string, unknown> & { id: string };
 /** A queued event with the visitor and session it belongs to (a batch carries one of each). */
 type Item = { v?: string; s?: string; e: Ev };
 type Store = Record<string, string>;
+const noop = () => {};
 
 /**
  * Starts tracking the page: page views (load, SPA navigation), heartbeats, leave,
@@ -19,8 +20,7 @@ type Store = Record<string, string>;
  * Written for size: the IIFE build must stay under the budget in tracker/build.ts.
  */
 export function start(get: Settings): Calls {
-  const w = window, d = document, nav = navigator, loc = location, now = Date.now;
-  const on = (t: string, f: (e: PageTransitionEvent) => void) => w.addEventListener(t, f as EventListener);
+  const d = document, nav = navigator, loc = location, now = Date.now, str = JSON.stringify;
   const has = (k: Setting) => get(k) != null;
   const project = get('project'), api = get('api')!, hash = has('hash');
   const cookieless = get('mode') == 'cookieless';
@@ -42,7 +42,7 @@ export function start(get: Settings): Calls {
   };
   const save = <T>(st: Store, k: string, v: T): T => {
     try {
-      st[k] = JSON.stringify(v);
+      st[k] = str(v);
     } catch {}
     return v;
   };
@@ -51,30 +51,31 @@ export function start(get: Settings): Calls {
   let fresh: unknown = cookieless;
   const session = (): string => {
     let s = load<[string, number]>(ss, 'vibe_s'), t = now();
-    if (!s || t - s[1] > 18e5) (s = [uuid(), t]), (fresh = 1);
+    if (!s || t - s[1] > 18e5) (s = [uuid()] as unknown as [string, number]), (fresh = 1);
     s[1] = t;
     return save(ss, 'vibe_s', s)[0];
   };
   const visitor = (): string => load<string>(ls, 'vibe_v') || save(ls, 'vibe_v', uuid());
+  const queue = (): Item[] => load(ls, qk) || [];
 
-  let busy = 0, timer: ReturnType<typeof setTimeout> | 0 = 0, delay = 0, first = 1;
+  let busy = 0, timer: ReturnType<typeof setTimeout> | 0 = 0, delay = 0, wait = 0;
 
   /** The oldest queued event's visitor and session, with as many of theirs as fit one request. */
   const batch = (): [string, Ev[]] | undefined => {
-    const q = load<Item[]>(ls, qk) || [], b = q[0], evs: Ev[] = [];
+    const q = queue(), b = q[0], evs: Ev[] = [];
     let size = 0;
     if (!b) return;
     // ≤ 100 events, and ≤ ~60 KB so that keepalive/sendBeacon (64 KB) never refuse it.
     for (const x of q) {
-      if (x.v == b.v && x.s == b.s && evs.length < 100 && ((size += JSON.stringify(x.e).length) < 2e4 || !evs[0])) {
+      if (x.v == b.v && x.s == b.s && evs.length < 100 && ((size += str(x.e).length) < 2e4 || !evs[0])) {
         evs.push(x.e);
       }
     }
-    return [JSON.stringify({ project, sent_at: now(), visitor_id: b.v, session_id: b.s, events: evs }), evs];
+    return [str({ project, sent_at: now(), visitor_id: b.v, session_id: b.s, events: evs }), evs];
   };
 
+  // A timer left pending by a direct call only finds the queue empty or a request in flight.
   const send = (): void => {
-    clearTimeout(timer);
     timer = 0;
     const b = !busy && batch();
     if (!b) return;
@@ -82,9 +83,9 @@ export function start(get: Settings): Calls {
     fetch(api, { method: 'POST', body: b[0], keepalive: true })
       .then((r) => {
         // Retry on 429 and 5xx; anything else is an answer: acknowledged, or dropped (other 4xx).
-        if (r.status == 429 || r.status > 499) throw 0;
-        const ids = b[1].map((e) => e.id);
-        save(ls, qk, (load<Item[]>(ls, qk) || []).filter((x) => !ids.includes(x.e.id)));
+        const s = r.status, ids = b[1].map((e) => e.id);
+        if (s == 429 || s > 499) throw 0;
+        save(ls, qk, queue().filter((x) => !ids.includes(x.e.id)));
         busy = delay = 0;
         send();
       })
@@ -98,24 +99,24 @@ export function start(get: Settings): Calls {
   const path = () => (loc.pathname + loc.search + (hash ? loc.hash : '')).slice(0, 2048);
 
   const push = (type: string, x?: object): void => {
-    if (off) return;
     const e = { ...x, type, id: uuid(), ts: now(), path: path() };
-    const q = load<Item[]>(ls, qk) || [];
+    const q = queue();
     q.push(cookieless ? { e } : { v: visitor(), s: session(), e });
     save(ls, qk, q.slice(-500));
     // The first event of a page goes out at once (with whatever the same task queued), later ones within 1 s.
-    timer ||= setTimeout(send, first ? 0 : 1e3);
-    first = 0;
+    timer ||= setTimeout(send, wait);
+    wait = 1e3;
   };
 
   let last: string | undefined, ref = '';
   const pageview = () => {
-    const p = path(), utm: Store = {}, u = new URLSearchParams(loc.search);
+    const p = path(), u = new URLSearchParams(loc.search);
+    let utm: Store | undefined;
     if (p == last) return;
     last = p;
-    for (const k of ['source', 'medium', 'campaign', 'term', 'content']) {
+    for (const k of 'source medium campaign term content'.split(' ')) {
       const v = u.get('utm_' + k);
-      if (v) utm[k] = v.slice(0, 256);
+      if (v) (utm ||= {})[k] = v.slice(0, 256);
     }
     push('pageview', {
       title: d.title.slice(0, 512),
@@ -126,33 +127,34 @@ export function start(get: Settings): Calls {
     ref = '';
   };
 
-  if (!off) {
-    // The referrer only on the first page view of a session (cookieless: the server decides).
-    if (!cookieless) session();
-    if (fresh) ref = d.referrer.slice(0, 2048);
-    pageview();
-    for (const m of ['pushState', 'replaceState'] as const) {
-      const f = history[m];
-      history[m] = (...a: Parameters<History['pushState']>) => (f.apply(history, a), pageview());
-    }
-    on('popstate', pageview);
-    on('hashchange', pageview);
-    // Back from the bfcache: a new view of the page.
-    on('pageshow', (e) => e.persisted && ((last = ''), pageview()));
-    on('pagehide', () => {
-      push('leave');
-      // No answer comes back: the events stay queued until a later request is acknowledged.
-      const b = batch();
-      b && nav.sendBeacon(api, b[0]);
-    });
-    // Heartbeats only while visible, and none while events wait (offline): those refresh the session too.
-    setInterval(() => d.visibilityState == 'visible' && !load<Item[]>(ls, qk)?.[0] && push('heartbeat'), 3e4);
+  // Silent: the calls exist, and do nothing.
+  if (off) return [noop, noop, noop];
+
+  // The referrer only on the first page view of a session (cookieless: the server decides).
+  if (!cookieless) session();
+  if (fresh) ref = d.referrer.slice(0, 2048);
+  pageview();
+  for (const m of ['pushState', 'replaceState'] as const) {
+    const f = history[m];
+    history[m] = (...a: Parameters<History['pushState']>) => (f.apply(history, a), pageview());
   }
+  addEventListener('popstate', pageview);
+  addEventListener('hashchange', pageview);
+  // Back from the bfcache (pageshow after pagehide), the page is seen again; the first pageshow is deduped.
+  addEventListener('pageshow', pageview);
+  addEventListener('pagehide', () => {
+    push('leave');
+    last = '';
+    // No answer comes back: the events stay queued until a later request is acknowledged.
+    nav.sendBeacon(api, batch()![0]);
+  });
+  // Heartbeats only while visible, and none while events wait (offline): those refresh the session too.
+  setInterval(() => !d.hidden && !queue()[0] && push('heartbeat'), 3e4);
 
   return [
     (name, props) => push('event', { name, props }),
     (who) => push('identify', who),
     // A new visitor id; no session, so the next event starts one.
-    () => off || (save(ls, 'vibe_v', uuid()), save(ss, 'vibe_s', 0)),
+    () => (save(ls, 'vibe_v', uuid()), save(ss, 'vibe_s', 0)),
   ];
 }

@@ -83,11 +83,16 @@ describe('page views', () => {
 
   it('counts a page restored from the back/forward cache again', async () => {
     page = await openPage();
+    const show = (persisted: boolean) => page!.win.dispatchEvent(Object.assign(new page!.win.Event('pageshow'), { persisted }));
+    show(false); // the load's own pageshow
     await page.clock.tick(0);
-    page.win.dispatchEvent(Object.assign(new page.win.Event('pageshow'), { persisted: true }));
-    page.win.dispatchEvent(Object.assign(new page.win.Event('pageshow'), { persisted: false }));
+    page.win.dispatchEvent(Object.assign(new page.win.Event('pagehide'), { persisted: true }));
+    show(true);
     await page.clock.tick(1000);
-    expect(page.sent().map((e) => e.type)).toEqual(['pageview', 'pageview']);
+    expect(page.beacons.flatMap((b) => b.events.map((e) => e.type))).toEqual(['leave']);
+    // The beaconed leave goes again (same id) with the new view.
+    expect(page.requests.flatMap((r) => r.batch.events.map((e) => e.type))).toEqual(['pageview', 'leave', 'pageview']);
+    expect(new Set(page.sent().map((e) => e.id)).size).toBe(3);
   });
 
   it('caps long fields at the protocol limits instead of having the event rejected', async () => {
