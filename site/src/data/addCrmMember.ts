@@ -1,0 +1,6 @@
+// add_crm_member(p_project_id, p_email, p_role): owners invite dashboard users.
+import { callRpc, type RpcClient } from './rpc';
+
+export async function addCrmMember(rpc: RpcClient, projectId: string, email: string, role: string): Promise<void> {
+  await callRpc(rpc, 'add_crm_member', { p_project_id: projectId, p_email: email.trim(), p_role: role });
+}

@@ -1,0 +1,37 @@
+// calculate_funnel_conversion(p_project_id, p_days): funnel steps with counts and drop-off,
+// all computed by SQL.
+import { asRows, callRpc, type RpcClient } from './rpc';
+import { num, text } from './fields';
+import { useRpcQuery } from './query';
+
+export interface FunnelStep {
+  order: number;
+  name: string;
+  users: number;
+  pctOfFirst: number | null;
+  pctOfPrevious: number | null;
+  dropOff: number | null;
+}
+
+export function mapFunnelStep(row: Record<string, unknown>): FunnelStep {
+  return {
+    order: num(row, 'step_order') ?? 0,
+    name: text(row, 'step_name', 'name') ?? '',
+    users: num(row, 'users', 'user_count') ?? 0,
+    pctOfFirst: num(row, 'pct_of_first'),
+    pctOfPrevious: num(row, 'pct_of_previous'),
+    dropOff: num(row, 'drop_off', 'drop_off_pct'),
+  };
+}
+
+export async function fetchFunnel(rpc: RpcClient, projectId: string, days = 30): Promise<FunnelStep[]> {
+  return asRows(await callRpc(rpc, 'calculate_funnel_conversion', { p_project_id: projectId, p_days: days })).map(mapFunnelStep);
+}
+
+export function useFunnel(projectId: string | null, days = 30) {
+  return useRpcQuery((rpc) => fetchFunnel(rpc, projectId as string, days), ['calculate_funnel_conversion', projectId, days], {
+    enabled: !!projectId,
+    refreshMs: 5 * 60_000,
+    refreshOnReconnect: true,
+  });
+}

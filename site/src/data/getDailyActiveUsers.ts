@@ -1,0 +1,25 @@
+// get_daily_active_users(p_project_id, p_days): the 30-day area chart.
+import { asRows, callRpc, type RpcClient } from './rpc';
+import { num, text } from './fields';
+import { useRpcQuery } from './query';
+
+export interface DailyActive {
+  day: string;
+  activeUsers: number;
+}
+
+export function mapDailyActive(row: Record<string, unknown>): DailyActive {
+  return { day: (text(row, 'day', 'date') ?? '').slice(0, 10), activeUsers: num(row, 'active_users', 'users') ?? 0 };
+}
+
+export async function fetchDailyActiveUsers(rpc: RpcClient, projectId: string, days = 30): Promise<DailyActive[]> {
+  return asRows(await callRpc(rpc, 'get_daily_active_users', { p_project_id: projectId, p_days: days })).map(mapDailyActive);
+}
+
+export function useDailyActiveUsers(projectId: string | null, days = 30) {
+  return useRpcQuery((rpc) => fetchDailyActiveUsers(rpc, projectId as string, days), ['get_daily_active_users', projectId, days], {
+    enabled: !!projectId,
+    refreshMs: 5 * 60_000,
+    refreshOnReconnect: true,
+  });
+}

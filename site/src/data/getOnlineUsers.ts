@@ -1,0 +1,60 @@
+// get_online_users(p_project_id, p_segment): who is on the site now, kept live by merging
+// Realtime broadcasts (onlineUsersStore) and healed by a full refresh every 10 s and after
+// a reconnect.
+import { useEffect, useReducer } from 'react';
+import { asRows, callRpc, type RpcClient } from './rpc';
+import { mapOnlineSession, segmentParam, type OnlineSession, type SegmentFilter } from './onlineSession';
+import { applyMessage, emptyOnlineUsers, replaceAll, type OnlineUsersState } from './onlineUsersStore';
+import { useRpcQuery, type QueryState } from './query';
+import { useCrmChannel, useCrmMessages } from './realtime';
+import type { CrmMessage } from './realtimeEvents';
+
+export const ONLINE_REFRESH_MS = 10_000;
+
+export async function fetchOnlineUsers(rpc: RpcClient, projectId: string, filter: SegmentFilter, now = Date.now): Promise<OnlineSession[]> {
+  const data = await callRpc(rpc, 'get_online_users', { p_project_id: projectId, p_segment: segmentParam(filter) ?? undefined });
+  const at = now();
+  return asRows(data).map((r) => mapOnlineSession(r, at));
+}
+
+type Action = { type: 'reset'; segment: string | null } | { type: 'rows'; rows: OnlineSession[] } | { type: 'msg'; msg: CrmMessage; now: number };
+
+function reducer(state: OnlineUsersState, a: Action): OnlineUsersState {
+  if (a.type === 'reset') return emptyOnlineUsers(a.segment);
+  if (a.type === 'rows') return replaceAll(state, a.rows);
+  return applyMessage(state, a.msg, a.now);
+}
+
+export interface OnlineUsersView {
+  status: QueryState<unknown>['status'];
+  error: Error | null;
+  sessions: OnlineSession[];
+  reload: () => void;
+}
+
+export function useOnlineUsers(projectId: string | null, filter: SegmentFilter): OnlineUsersView {
+  const segment = segmentParam(filter);
+  const [state, dispatch] = useReducer(reducer, segment, emptyOnlineUsers);
+  const query = useRpcQuery((rpc) => fetchOnlineUsers(rpc, projectId as string, filter), ['get_online_users', projectId, filter], {
+    enabled: !!projectId,
+    refreshMs: ONLINE_REFRESH_MS,
+    refreshOnReconnect: true,
+  });
+  useCrmChannel(projectId);
+  useEffect(() => dispatch({ type: 'reset', segment }), [projectId, segment]);
+  useEffect(() => {
+    if (query.state.status === 'ready') dispatch({ type: 'rows', rows: query.state.data });
+  }, [query.state]);
+  useCrmMessages((msg) => dispatch({ type: 'msg', msg, now: Date.now() }), []);
+  const { reload } = query;
+  useEffect(() => {
+    if (state.needsRefresh) reload();
+  }, [state.needsRefresh, reload]);
+  const s = query.state;
+  return {
+    status: s.status,
+    error: s.status === 'error' || s.status === 'ready' ? s.error : null,
+    sessions: state.sessions,
+    reload,
+  };
+}

@@ -1,0 +1,62 @@
+// list_site_users(p_project_id, p_segment, p_search, p_limit, p_offset): the CRM list; each
+// row carries total_count for paging (PostgREST counts only returned rows for RPCs).
+import { asRows, callRpc, type RpcClient } from './rpc';
+import { bool, num, text } from './fields';
+import { useRpcQuery } from './query';
+
+export interface SiteUserRow {
+  id: string;
+  displayName: string | null;
+  email: string | null;
+  segment: string | null;
+  isOnline: boolean;
+  firstSeenAt: string | null;
+  lastSeenAt: string | null;
+  sessionsCount: number | null;
+  pageviewsCount: number | null;
+}
+
+export interface SiteUserPage {
+  rows: SiteUserRow[];
+  total: number;
+}
+
+export const PAGE_SIZE = 50;
+
+export function mapSiteUsers(rows: Record<string, unknown>[]): SiteUserPage {
+  return {
+    rows: rows.map((r) => ({
+      id: text(r, 'id', 'user_id') ?? '',
+      displayName: text(r, 'display_name', 'name'),
+      email: text(r, 'email'),
+      segment: text(r, 'segment'),
+      isOnline: bool(r, 'is_online'),
+      firstSeenAt: text(r, 'first_seen_at'),
+      lastSeenAt: text(r, 'last_seen_at'),
+      sessionsCount: num(r, 'sessions_count'),
+      pageviewsCount: num(r, 'pageviews_count'),
+    })),
+    total: rows[0] ? (num(rows[0], 'total_count') ?? rows.length) : 0,
+  };
+}
+
+export interface SiteUsersQuery {
+  segment: string | null;
+  search: string;
+  page: number;
+}
+
+export async function fetchSiteUsers(rpc: RpcClient, projectId: string, q: SiteUsersQuery): Promise<SiteUserPage> {
+  const data = await callRpc(rpc, 'list_site_users', {
+    p_project_id: projectId,
+    p_segment: q.segment ?? undefined,
+    p_search: q.search.trim() || undefined,
+    p_limit: PAGE_SIZE,
+    p_offset: q.page * PAGE_SIZE,
+  });
+  return mapSiteUsers(asRows(data));
+}
+
+export function useSiteUsers(projectId: string | null, q: SiteUsersQuery) {
+  return useRpcQuery((rpc) => fetchSiteUsers(rpc, projectId as string, q), ['list_site_users', projectId, q], { enabled: !!projectId });
+}

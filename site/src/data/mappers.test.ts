@@ -1,0 +1,161 @@
+// The mapping from RPC rows to view models, and the RPC names/args each fetcher sends.
+import { describe, expect, it } from 'vitest';
+import { fakeRpc } from './testRpc';
+import { fetchCrmMetrics } from './getCrmMetrics';
+import { fetchDailyActiveUsers } from './getDailyActiveUsers';
+import { fetchFunnel } from './calculateFunnelConversion';
+import { fetchSiteUserDetail } from './getSiteUserDetail';
+import { fetchSiteUsers, PAGE_SIZE } from './listSiteUsers';
+import { fetchOnlineUsers } from './getOnlineUsers';
+import { fetchCrmProjects } from './listCrmProjects';
+import { createCrmProject } from './createCrmProject';
+import { fetchCrmProject } from './getCrmProject';
+import { exportSiteUsersCsv } from './exportSiteUsersCsv';
+import { exportCrmMetricsCsv } from './exportCrmMetricsCsv';
+import { settingsJson, updateCrmProjectSettings } from './updateCrmProjectSettings';
+import { setCrmFunnelSteps } from './setCrmFunnelSteps';
+import { rotateCrmPublicKey } from './rotateCrmPublicKey';
+import { rotateCrmIdentitySecret } from './rotateCrmIdentitySecret';
+import { addCrmMember } from './addCrmMember';
+import { removeCrmMember } from './removeCrmMember';
+
+const P = '11111111-1111-1111-1111-111111111111';
+
+describe('get_crm_metrics', () => {
+  it('maps value, last week and change for each card (numeric strings too)', async () => {
+    const { rpc, calls } = fakeRpc(() => ({
+      data: { total_users: 120, total_users_last_week: 100, total_users_change: 20, online_now: '3', churn_rate: '4.5', churn_rate_change: null },
+    }));
+    const m = await fetchCrmMetrics(rpc, P);
+    expect(calls).toEqual([{ fn: 'get_crm_metrics', args: { p_project_id: P } }]);
+    expect(m.total_users).toEqual({ value: 120, lastWeek: 100, change: 20 });
+    expect(m.online_now.value).toBe(3);
+    expect(m.churn_rate).toEqual({ value: 4.5, lastWeek: null, change: null });
+    expect(m.new_this_week).toEqual({ value: null, lastWeek: null, change: null });
+  });
+});
+
+describe('get_daily_active_users / calculate_funnel_conversion', () => {
+  it('maps days in order as returned', async () => {
+    const { rpc, calls } = fakeRpc(() => ({ data: [{ day: '2026-11-24', active_users: 7 }, { day: '2026-11-25T00:00:00', active_users: '9' }] }));
+    expect(await fetchDailyActiveUsers(rpc, P)).toEqual([{ day: '2026-11-24', activeUsers: 7 }, { day: '2026-11-25', activeUsers: 9 }]);
+    expect(calls[0]).toEqual({ fn: 'get_daily_active_users', args: { p_project_id: P, p_days: 30 } });
+  });
+
+  it('takes the funnel percentages from SQL', async () => {
+    const { rpc, calls } = fakeRpc(() => ({
+      data: [
+        { step_order: 1, step_name: 'Bezoekers', users: 100, pct_of_first: 100, pct_of_previous: 100, drop_off: 0 },
+        { step_order: 2, step_name: 'Signup', users: 25, pct_of_first: 25, pct_of_previous: 25, drop_off: 75 },
+      ],
+    }));
+    const steps = await fetchFunnel(rpc, P, 7);
+    expect(calls[0]).toEqual({ fn: 'calculate_funnel_conversion', args: { p_project_id: P, p_days: 7 } });
+    expect(steps[1]).toEqual({ order: 2, name: 'Signup', users: 25, pctOfFirst: 25, pctOfPrevious: 25, dropOff: 75 });
+  });
+});
+
+describe('get_online_users', () => {
+  it('passes the segment filter as p_segment and omits it for Alle', async () => {
+    const { rpc, calls } = fakeRpc(() => ({ data: [] }));
+    await fetchOnlineUsers(rpc, P, 'all');
+    await fetchOnlineUsers(rpc, P, 'inactive');
+    expect(calls.map((c) => c.args)).toEqual([{ p_project_id: P }, { p_project_id: P, p_segment: 'inactive' }]);
+  });
+});
+
+describe('get_site_user_detail', () => {
+  it('maps profile and sessions with pages', async () => {
+    const { rpc } = fakeRpc(() => ({
+      data: {
+        profile: { id: 'u1', name: 'Jan', email: 'jan@example.com', segment: 'premium', verified: true, sessions_count: 2 },
+        sessions: [{ id: 's1', started_at: '2026-11-25T10:00:00Z', duration_seconds: 95, device_type: 'mobile', browser: 'Safari', pages: [{ path: '/a', entered_at: 'x', seconds_on_page: 5 }] }],
+      },
+    }));
+    const d = await fetchSiteUserDetail(rpc, P, 'u1');
+    expect(d.profile).toMatchObject({ id: 'u1', displayName: 'Jan', segment: 'premium', verified: true, sessionsCount: 2 });
+    expect(d.sessions[0]).toEqual({ id: 's1', startedAt: '2026-11-25T10:00:00Z', durationSeconds: 95, deviceType: 'mobile', browser: 'Safari', pages: [{ path: '/a', enteredAt: 'x', secondsOnPage: 5 }] });
+  });
+
+  it('fails on an empty answer', async () => {
+    const { rpc } = fakeRpc(() => ({ data: null }));
+    await expect(fetchSiteUserDetail(rpc, P, 'u1')).rejects.toThrow('not found');
+  });
+});
+
+describe('list_site_users', () => {
+  it('pages with limit/offset, trims the search and reads total_count', async () => {
+    const { rpc, calls } = fakeRpc(() => ({ data: [{ id: 'a', total_count: 73 }, { id: 'b', total_count: 73 }] }));
+    const page = await fetchSiteUsers(rpc, P, { segment: 'trial', search: '  jan ', page: 1 });
+    expect(calls[0]?.args).toEqual({ p_project_id: P, p_segment: 'trial', p_search: 'jan', p_limit: PAGE_SIZE, p_offset: PAGE_SIZE });
+    expect(page.total).toBe(73);
+    expect(page.rows.map((r) => r.id)).toEqual(['a', 'b']);
+  });
+
+  it('has a total of 0 for an empty page', async () => {
+    const { rpc, calls } = fakeRpc(() => ({ data: [] }));
+    expect((await fetchSiteUsers(rpc, P, { segment: null, search: '', page: 0 })).total).toBe(0);
+    expect(calls[0]?.args).toEqual({ p_project_id: P, p_limit: PAGE_SIZE, p_offset: 0 });
+  });
+});
+
+describe('projects', () => {
+  it('lists projects with a known role only', async () => {
+    const { rpc } = fakeRpc(() => ({ data: [{ id: 'a', name: 'A', public_key: 'pk_a', role: 'admin' }, { id: 'b', name: 'B', public_key: 'pk_b', role: null }] }));
+    expect((await fetchCrmProjects(rpc)).map((p) => p.role)).toEqual(['admin', null]);
+  });
+
+  it('creates a project and treats the creator as owner', async () => {
+    const { rpc, calls } = fakeRpc(() => ({ data: { id: 'n', name: 'Nieuw', public_key: 'pk_n' } }));
+    expect(await createCrmProject(rpc, 'Nieuw')).toMatchObject({ id: 'n', role: 'owner', publicKey: 'pk_n' });
+    expect(calls[0]).toEqual({ fn: 'create_crm_project', args: { p_name: 'Nieuw', p_allowed_origins: [] } });
+  });
+
+  it('reads settings from get_crm_project, or from list_crm_projects when it does not exist', async () => {
+    const full = fakeRpc(() => ({ data: { id: P, name: 'A', public_key: 'pk_a', allowed_origins: ['https://a.nl'], settings: { privacy_mode: 'cookieless', respect_dnt: false } } }));
+    expect(await fetchCrmProject(full.rpc, P)).toMatchObject({ allowedOrigins: ['https://a.nl'], privacyMode: 'cookieless', respectDnt: false, complete: true });
+    const fallback = fakeRpc((fn) =>
+      fn === 'get_crm_project' ? { error: { code: 'PGRST202', message: 'not found' } } : { data: [{ id: P, name: 'A', public_key: 'pk_a', role: 'owner' }] },
+    );
+    expect(await fetchCrmProject(fallback.rpc, P)).toMatchObject({ publicKey: 'pk_a', respectDnt: true, complete: false });
+    const denied = fakeRpc(() => ({ error: { code: '42501', message: 'no' } }));
+    await expect(fetchCrmProject(denied.rpc, P)).rejects.toMatchObject({ notAllowed: true });
+  });
+});
+
+describe('exports and settings actions', () => {
+  it('calls the CSV exports and returns their text', async () => {
+    const { rpc, calls } = fakeRpc((fn) => ({ data: `${fn}\n1` }));
+    expect(await exportSiteUsersCsv(rpc, P, null, false)).toBe('export_site_users_csv\n1');
+    expect(await exportCrmMetricsCsv(rpc, P)).toBe('export_crm_metrics_csv\n1');
+    expect(calls.map((c) => c.args)).toEqual([{ p_project_id: P, p_online_only: false }, { p_project_id: P }]);
+  });
+
+  it('sends only changed settings keys', async () => {
+    expect(settingsJson({ respectDnt: false })).toEqual({ respect_dnt: false });
+    const { rpc, calls } = fakeRpc(() => ({}));
+    await updateCrmProjectSettings(rpc, P, { allowedOrigins: ['https://a.nl'], privacyMode: 'cookieless' });
+    expect(calls[0]).toEqual({ fn: 'update_crm_project_settings', args: { p_project_id: P, p_settings: { allowed_origins: ['https://a.nl'], privacy_mode: 'cookieless' } } });
+  });
+
+  it('numbers funnel steps in the order given', async () => {
+    const { rpc, calls } = fakeRpc(() => ({}));
+    await setCrmFunnelSteps(rpc, P, [{ stepOrder: 9, name: ' Signup ', eventName: 'signup' }, { stepOrder: 1, name: 'Betaald', eventName: 'payment_success' }]);
+    expect(calls[0]?.args?.p_steps).toEqual([{ step_order: 1, name: 'Signup', event_name: 'signup' }, { step_order: 2, name: 'Betaald', event_name: 'payment_success' }]);
+  });
+
+  it('returns rotated keys from a scalar or an object', async () => {
+    expect(await rotateCrmPublicKey(fakeRpc(() => ({ data: 'pk_new' })).rpc, P)).toBe('pk_new');
+    expect(await rotateCrmIdentitySecret(fakeRpc(() => ({ data: { identity_secret: 's3' } })).rpc, P)).toBe('s3');
+  });
+
+  it('adds and removes members', async () => {
+    const { rpc, calls } = fakeRpc(() => ({}));
+    await addCrmMember(rpc, P, ' a@b.nl ', 'viewer');
+    await removeCrmMember(rpc, P, 'u9');
+    expect(calls).toEqual([
+      { fn: 'add_crm_member', args: { p_project_id: P, p_email: 'a@b.nl', p_role: 'viewer' } },
+      { fn: 'remove_crm_member', args: { p_project_id: P, p_user_id: 'u9' } },
+    ]);
+  });
+});

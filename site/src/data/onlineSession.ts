@@ -1,0 +1,56 @@
+// One online session as get_online_users returns it and session_started broadcasts it:
+// the single mapping from SQL names to the view's names.
+import { bool, num, text } from './fields';
+
+export interface OnlineSession {
+  sessionId: string;
+  userId: string | null;
+  displayName: string | null;
+  email: string | null;
+  anonymousId: string | null;
+  currentPage: string | null;
+  /** Epoch ms the session started / the current page was entered, so durations can tick locally. */
+  startedAtMs: number;
+  pageSinceMs: number;
+  deviceType: string | null;
+  browser: string | null;
+  os: string | null;
+  country: string | null;
+  segment: string | null;
+  isStuck: boolean;
+  isIdle: boolean;
+}
+
+/** Segment filter values of the table, as passed to p_segment ('all' → null). */
+export const SEGMENT_FILTERS = ['all', 'active', 'inactive', 'premium', 'trial', 'churned'] as const;
+export type SegmentFilter = (typeof SEGMENT_FILTERS)[number];
+export const segmentParam = (f: SegmentFilter): string | null => (f === 'all' ? null : f);
+
+// Seconds measured by the server are free of client clock skew; timestamps are the fallback.
+function since(row: Record<string, unknown>, now: number, secondsNames: string[], atNames: string[]): number {
+  const seconds = num(row, ...secondsNames);
+  if (seconds !== null) return now - seconds * 1000;
+  const at = text(row, ...atNames);
+  const parsed = at ? Date.parse(at) : NaN;
+  return Number.isFinite(parsed) ? parsed : now;
+}
+
+export function mapOnlineSession(row: Record<string, unknown>, now: number): OnlineSession {
+  return {
+    sessionId: text(row, 'session_id', 'id') ?? '',
+    userId: text(row, 'user_id'),
+    displayName: text(row, 'display_name', 'name'),
+    email: text(row, 'email'),
+    anonymousId: text(row, 'anonymous_id'),
+    currentPage: text(row, 'current_page', 'path'),
+    startedAtMs: since(row, now, ['time_on_site_seconds', 'time_on_site'], ['started_at']),
+    pageSinceMs: since(row, now, ['time_on_page_seconds', 'time_on_page'], ['current_page_since', 'page_since']),
+    deviceType: text(row, 'device_type', 'device'),
+    browser: text(row, 'browser'),
+    os: text(row, 'os'),
+    country: text(row, 'country'),
+    segment: text(row, 'segment'),
+    isStuck: bool(row, 'is_stuck'),
+    isIdle: bool(row, 'is_idle'),
+  };
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { applyMessage, emptyOnlineUsers, replaceAll, type OnlineUsersState } from './onlineUsersStore';
+import { mapOnlineSession } from './onlineSession';
+import { EVENTS } from './realtimeEvents';
+
+const NOW = 1_700_000_000_000;
+const row = (id: string, extra: Record<string, unknown> = {}) => ({
+  session_id: id,
+  user_id: 'u-' + id,
+  display_name: 'User ' + id,
+  email: null,
+  current_page: '/',
+  time_on_site_seconds: 120,
+  time_on_page_seconds: 30,
+  device_type: 'desktop',
+  browser: 'Firefox',
+  segment: 'visitor',
+  is_stuck: false,
+  is_idle: false,
+  ...extra,
+});
+const start = (rows: Record<string, unknown>[], segment: string | null = null): OnlineUsersState =>
+  replaceAll(emptyOnlineUsers(segment), rows.map((r) => mapOnlineSession(r, NOW)));
+const ids = (s: OnlineUsersState) => s.sessions.map((x) => x.sessionId);
+
+describe('replaceAll', () => {
+  it('replaces the sessions with the RPC result and clears a pending refresh', () => {
+    const s = { ...start([row('a')]), needsRefresh: true };
+    const next = replaceAll(s, [mapOnlineSession(row('b'), NOW)]);
+    expect(ids(next)).toEqual(['b']);
+    expect(next.needsRefresh).toBe(false);
+  });
+
+  it('anchors durations so they tick from the server-measured seconds', () => {
+    const s = start([row('a')]).sessions[0];
+    expect(s?.startedAtMs).toBe(NOW - 120_000);
+    expect(s?.pageSinceMs).toBe(NOW - 30_000);
+  });
+});
+
+describe('applyMessage', () => {
+  it('adds a started session on top, without duplicates', () => {
+    const s = start([row('a')]);
+    const next = applyMessage(s, { event: EVENTS.sessionStarted, payload: row('b') }, NOW);
+    expect(ids(next)).toEqual(['b', 'a']);
+    expect(ids(applyMessage(next, { event: EVENTS.sessionStarted, payload: row('a') }, NOW))).toEqual(['a', 'b']);
+  });
+
+  it('asks the server instead of guessing whether a new session fits a segment filter', () => {
+    const s = start([row('a')], 'premium');
+    const next = applyMessage(s, { event: EVENTS.sessionStarted, payload: row('b', { segment: 'premium' }) }, NOW);
+    expect(ids(next)).toEqual(['a']);
+    expect(next.needsRefresh).toBe(true);
+  });
+
+  it('moves a session to its new page and restarts the page clock and stuck flag', () => {
+    const s = start([row('a', { is_stuck: true })]);
+    const next = applyMessage(s, { event: EVENTS.pageChanged, payload: { session_id: 'a', current_page: '/pricing' } }, NOW + 5000);
+    expect(next.sessions[0]).toMatchObject({ currentPage: '/pricing', pageSinceMs: NOW + 5000, isStuck: false, startedAtMs: NOW - 120_000 });
+    expect(s.sessions[0]?.currentPage).toBe('/');
+  });
+
+  it('requests a refresh for a page change of an unknown session', () => {
+    const next = applyMessage(start([row('a')]), { event: EVENTS.pageChanged, payload: { session_id: 'zz', current_page: '/x' } }, NOW);
+    expect(next.needsRefresh).toBe(true);
+    expect(ids(next)).toEqual(['a']);
+  });
+
+  it('removes an ended session', () => {
+    const next = applyMessage(start([row('a'), row('b')]), { event: EVENTS.sessionEnded, payload: { session_id: 'a' } }, NOW);
+    expect(ids(next)).toEqual(['b']);
+  });
+
+  it('marks a stuck session', () => {
+    const next = applyMessage(start([row('a')]), { event: EVENTS.sessionStuck, payload: { session_id: 'a' } }, NOW);
+    expect(next.sessions[0]?.isStuck).toBe(true);
+  });
+
+  it('updates every session of an identified user, including a merged anonymous one', () => {
+    const s = start([row('a'), row('b'), row('c', { user_id: 'anon-1' })]);
+    const next = applyMessage(
+      s,
+      { event: EVENTS.userIdentified, payload: { user_id: 'u-a', previous_user_id: 'anon-1', display_name: 'Jan', email: 'jan@example.com', segment: 'premium' } },
+      NOW,
+    );
+    expect(next.sessions.map((x) => [x.sessionId, x.userId, x.displayName, x.segment])).toEqual([
+      ['a', 'u-a', 'Jan', 'premium'],
+      ['b', 'u-b', 'User b', 'visitor'],
+      ['c', 'u-a', 'Jan', 'premium'],
+    ]);
+  });
+
+  it('refreshes a filtered list when a segment changes', () => {
+    const s = start([row('a')], 'trial');
+    const next = applyMessage(s, { event: EVENTS.segmentChanged, payload: { user_id: 'u-a', segment: 'premium' } }, NOW);
+    expect(next.sessions[0]?.segment).toBe('premium');
+    expect(next.needsRefresh).toBe(true);
+  });
+
+  it('ignores unknown events and payloads without ids', () => {
+    const s = start([row('a')]);
+    expect(applyMessage(s, { event: 'something_new', payload: { session_id: 'a' } }, NOW)).toBe(s);
+    expect(applyMessage(s, { event: EVENTS.sessionEnded, payload: {} }, NOW)).toBe(s);
+    expect(applyMessage(s, { event: EVENTS.userIdentified, payload: { user_id: 'nobody' } }, NOW)).toBe(s);
+  });
+});

@@ -1,0 +1,78 @@
+// One private channel `crm:<project>` per page, shared by all islands (reference counted).
+import { useEffect } from 'react';
+import type { RealtimeChannel } from '@supabase/supabase-js';
+import { getBackend } from './client';
+import { connectionStore, markUpdated, nextConnection, type ChannelStatus } from './connection';
+import { crmTopic, unwrapPayload, type CrmMessage } from './realtimeEvents';
+
+type Listener = (msg: CrmMessage) => void;
+const listeners = new Set<Listener>();
+
+let current: { projectId: string; users: number; channel: Promise<RealtimeChannel | null> } | null = null;
+
+export function onCrmMessage(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** Delivers a broadcast to every island; exported for tests and for the gateway-less demo. */
+export function dispatchCrmMessage(event: string, payload: unknown): void {
+  const msg: CrmMessage = { event, payload: unwrapPayload(payload) };
+  markUpdated();
+  for (const l of [...listeners]) l(msg);
+}
+
+async function open(projectId: string): Promise<RealtimeChannel | null> {
+  const { supabase } = await getBackend();
+  const { data } = await supabase.auth.getSession();
+  if (!data.session) return null;
+  // Private channels authorise with the user's JWT: set it before joining.
+  await supabase.realtime.setAuth(data.session.access_token);
+  connectionStore.set((s) => nextConnection(s, 'CONNECTING'));
+  const channel = supabase.channel(crmTopic(projectId), { config: { private: true } });
+  channel.on('broadcast', { event: '*' }, (m: { event: string; payload?: unknown }) => dispatchCrmMessage(m.event, m.payload));
+  channel.subscribe((status) => connectionStore.set((s) => nextConnection(s, status as ChannelStatus)));
+  return channel;
+}
+
+async function close(channel: Promise<RealtimeChannel | null>): Promise<void> {
+  const ch = await channel.catch(() => null);
+  connectionStore.set((s) => nextConnection(s, 'STOPPED'));
+  if (!ch) return;
+  const { supabase } = await getBackend();
+  await supabase.removeChannel(ch);
+}
+
+function acquire(projectId: string): void {
+  if (current && current.projectId !== projectId) {
+    void close(current.channel);
+    current = null;
+  }
+  if (!current) current = { projectId, users: 0, channel: open(projectId).catch(() => null) };
+  current.users += 1;
+}
+
+function release(projectId: string): void {
+  if (!current || current.projectId !== projectId) return;
+  current.users -= 1;
+  if (current.users <= 0) {
+    const ch = current.channel;
+    current = null;
+    void close(ch);
+  }
+}
+
+/** Keeps the project's channel joined while the calling component is mounted. */
+export function useCrmChannel(projectId: string | null): void {
+  useEffect(() => {
+    if (!projectId) return;
+    acquire(projectId);
+    return () => release(projectId);
+  }, [projectId]);
+}
+
+/** Subscribes a component to broadcasts. */
+export function useCrmMessages(listener: Listener, deps: unknown[]): void {
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(() => onCrmMessage(listener), deps);
+}

@@ -1,0 +1,6 @@
+// remove_crm_member(p_project_id, p_user_id).
+import { callRpc, type RpcClient } from './rpc';
+
+export async function removeCrmMember(rpc: RpcClient, projectId: string, userId: string): Promise<void> {
+  await callRpc(rpc, 'remove_crm_member', { p_project_id: projectId, p_user_id: userId });
+}

@@ -1,0 +1,11 @@
+// set_crm_funnel_steps(p_project_id, p_steps jsonb): replaces the funnel definition.
+import { callRpc, type RpcClient } from './rpc';
+import type { FunnelStepDef } from './getCrmProject';
+
+export function stepsJson(steps: FunnelStepDef[]): Record<string, unknown>[] {
+  return steps.map((s, i) => ({ step_order: i + 1, name: s.name.trim(), event_name: s.eventName.trim() }));
+}
+
+export async function setCrmFunnelSteps(rpc: RpcClient, projectId: string, steps: FunnelStepDef[]): Promise<void> {
+  await callRpc(rpc, 'set_crm_funnel_steps', { p_project_id: projectId, p_steps: stepsJson(steps) });
+}

@@ -1,0 +1,20 @@
+// The texts of the Integratie Code dialog and the signing example in Settings.
+export function integrationSnippet(ingestUrl: string, publicKey: string): string {
+  const base = ingestUrl.replace(/\/+$/, '');
+  return `<script defer src="${base}/vibe.js" data-project="${publicKey}" data-api="${base}"></script>`;
+}
+
+export const TRACK_EXAMPLE = `window.vibeTrack('signup', {plan: 'pro'})
+window.vibeIdentify({email: 'jan@example.com', name: 'Jan', segment: 'premium', metadata: {plan: 'pro'}})`;
+
+export const SIGNING_EXAMPLE = `// Node.js, on your server: never ship the secret to the browser
+import { createHmac } from 'node:crypto';
+const subject = user.externalId ?? user.email.trim().toLowerCase();
+const signature = createHmac('sha256', process.env.VIBE_IDENTITY_SECRET).update(subject).digest('hex');
+// in the page:
+window.vibeIdentify({email: user.email, name: user.name, signature})`;
+
+export function csvFileName(kind: 'users' | 'metrics', projectName: string, now: Date): string {
+  const slug = projectName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'project';
+  return `vibe-crm-${slug}-${kind}-${now.toISOString().slice(0, 10)}.csv`;
+}
