@@ -19,7 +19,8 @@ function Steps({ projectId }: { projectId: string }) {
         <li key={s.order} data-testid="funnel-step" data-step={s.order}>
           {i > 0 && (
             <div className="drop" data-testid="funnel-drop">
-              ↓ {formatPercent(s.dropOff, locale)} {t('dropOff')}
+              ↓ {s.dropOffPct !== null ? `${formatPercent(s.dropOffPct, locale)} ${t('dropOff')}` : `${formatPercent(s.pctOfPrevious, locale)} ${t('ofPrevious')}`}
+              {s.dropOffUsers !== null && ` · −${formatNumber(s.dropOffUsers, locale)} ${t('users')}`}
             </div>
           )}
           <div className="funnel-row">

@@ -10,7 +10,10 @@ export interface FunnelStep {
   users: number;
   pctOfFirst: number | null;
   pctOfPrevious: number | null;
-  dropOff: number | null;
+  /** Users lost since the previous step (a count, as the SQL returns it). */
+  dropOffUsers: number | null;
+  /** Drop-off in %, if the SQL returns it (drop_off_pct); else the view shows pct_of_previous. */
+  dropOffPct: number | null;
 }
 
 export function mapFunnelStep(row: Record<string, unknown>): FunnelStep {
@@ -20,7 +23,8 @@ export function mapFunnelStep(row: Record<string, unknown>): FunnelStep {
     users: num(row, 'users', 'user_count') ?? 0,
     pctOfFirst: num(row, 'pct_of_first'),
     pctOfPrevious: num(row, 'pct_of_previous'),
-    dropOff: num(row, 'drop_off', 'drop_off_pct'),
+    dropOffUsers: num(row, 'drop_off', 'drop_off_users'),
+    dropOffPct: num(row, 'drop_off_pct'),
   };
 }
 

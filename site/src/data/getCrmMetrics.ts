@@ -1,6 +1,6 @@
 // get_crm_metrics(p_project_id): the four metric cards with their week-over-week change.
-import { asRow, callRpc, type RpcClient } from './rpc';
-import { num } from './fields';
+import { asRows, callRpc, type RpcClient } from './rpc';
+import { num, text } from './fields';
 import { useRpcQuery } from './query';
 
 export const METRIC_KEYS = ['total_users', 'online_now', 'new_this_week', 'churn_rate'] as const;
@@ -17,13 +17,19 @@ export type CrmMetrics = Record<MetricKey, Metric>;
 
 export const METRICS_REFRESH_MS = 30_000;
 
-export function mapMetrics(row: Record<string, unknown> | null): CrmMetrics {
-  const r = row ?? {};
-  const metric = (k: MetricKey): Metric => ({
-    value: num(r, k),
-    lastWeek: num(r, `${k}_last_week`),
-    change: num(r, `${k}_change`, `${k}_change_pct`),
-  });
+/**
+ * Two shapes are accepted: one row per metric {metric, value, last_week, change_pct}
+ * (what the SQL returns) or one wide row {total_users, total_users_last_week,
+ * total_users_change, …} (the first contract draft). `change` is the % change.
+ */
+export function mapMetrics(rows: Record<string, unknown>[]): CrmMetrics {
+  const long = new Map(rows.filter((r) => text(r, 'metric') !== null).map((r) => [text(r, 'metric'), r]));
+  const wide = rows[0] ?? {};
+  const metric = (k: MetricKey): Metric => {
+    const r = long.get(k);
+    if (r) return { value: num(r, 'value'), lastWeek: num(r, 'last_week'), change: num(r, 'change_pct') };
+    return { value: num(wide, k), lastWeek: num(wide, `${k}_last_week`), change: num(wide, `${k}_change_pct`, `${k}_change`) };
+  };
   return {
     total_users: metric('total_users'),
     online_now: metric('online_now'),
@@ -33,7 +39,7 @@ export function mapMetrics(row: Record<string, unknown> | null): CrmMetrics {
 }
 
 export async function fetchCrmMetrics(rpc: RpcClient, projectId: string): Promise<CrmMetrics> {
-  return mapMetrics(asRow(await callRpc(rpc, 'get_crm_metrics', { p_project_id: projectId })));
+  return mapMetrics(asRows(await callRpc(rpc, 'get_crm_metrics', { p_project_id: projectId })));
 }
 
 export function useCrmMetrics(projectId: string | null) {

@@ -62,7 +62,7 @@ export function mapUserDetail(data: Record<string, unknown>): SiteUserDetail {
       pages: list(s, 'pages').map((pg) => ({
         path: text(pg, 'path', 'url') ?? '',
         enteredAt: text(pg, 'entered_at', 'occurred_at'),
-        secondsOnPage: num(pg, 'seconds_on_page'),
+        secondsOnPage: num(pg, 'seconds_on_page', 'seconds'),
       })),
     })),
   };

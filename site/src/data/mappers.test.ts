@@ -22,12 +22,30 @@ import { removeCrmMember } from './removeCrmMember';
 const P = '11111111-1111-1111-1111-111111111111';
 
 describe('get_crm_metrics', () => {
-  it('maps value, last week and change for each card (numeric strings too)', async () => {
+  it('maps one row per metric as the SQL returns it, change = change_pct', async () => {
     const { rpc, calls } = fakeRpc(() => ({
-      data: { total_users: 120, total_users_last_week: 100, total_users_change: 20, online_now: '3', churn_rate: '4.5', churn_rate_change: null },
+      data: [
+        { metric: 'total_users', value: 120, last_week: 100, change: 20, change_pct: 20.0 },
+        { metric: 'online_now', value: '3', last_week: '4', change: '-1', change_pct: '-25.0' },
+        { metric: 'new_this_week', value: 5, last_week: 0, change: 5, change_pct: null },
+        { metric: 'churn_rate', value: 4.5, last_week: 3, change: 1.5, change_pct: 50 },
+      ],
     }));
     const m = await fetchCrmMetrics(rpc, P);
     expect(calls).toEqual([{ fn: 'get_crm_metrics', args: { p_project_id: P } }]);
+    expect(m).toEqual({
+      total_users: { value: 120, lastWeek: 100, change: 20 },
+      online_now: { value: 3, lastWeek: 4, change: -25 },
+      new_this_week: { value: 5, lastWeek: 0, change: null },
+      churn_rate: { value: 4.5, lastWeek: 3, change: 50 },
+    });
+  });
+
+  it('also reads one wide row (numeric strings too)', async () => {
+    const { rpc } = fakeRpc(() => ({
+      data: { total_users: 120, total_users_last_week: 100, total_users_change: 20, online_now: '3', churn_rate: '4.5', churn_rate_change: null },
+    }));
+    const m = await fetchCrmMetrics(rpc, P);
     expect(m.total_users).toEqual({ value: 120, lastWeek: 100, change: 20 });
     expect(m.online_now.value).toBe(3);
     expect(m.churn_rate).toEqual({ value: 4.5, lastWeek: null, change: null });
@@ -45,13 +63,13 @@ describe('get_daily_active_users / calculate_funnel_conversion', () => {
   it('takes the funnel percentages from SQL', async () => {
     const { rpc, calls } = fakeRpc(() => ({
       data: [
-        { step_order: 1, step_name: 'Bezoekers', users: 100, pct_of_first: 100, pct_of_previous: 100, drop_off: 0 },
+        { step_order: 1, name: 'Bezoekers', users: 100, pct_of_first: 100, pct_of_previous: 100, drop_off: 0 },
         { step_order: 2, step_name: 'Signup', users: 25, pct_of_first: 25, pct_of_previous: 25, drop_off: 75 },
       ],
     }));
     const steps = await fetchFunnel(rpc, P, 7);
     expect(calls[0]).toEqual({ fn: 'calculate_funnel_conversion', args: { p_project_id: P, p_days: 7 } });
-    expect(steps[1]).toEqual({ order: 2, name: 'Signup', users: 25, pctOfFirst: 25, pctOfPrevious: 25, dropOff: 75 });
+    expect(steps[1]).toEqual({ order: 2, name: 'Signup', users: 25, pctOfFirst: 25, pctOfPrevious: 25, dropOffUsers: 75, dropOffPct: null });
   });
 });
 
@@ -68,8 +86,8 @@ describe('get_site_user_detail', () => {
   it('maps profile and sessions with pages', async () => {
     const { rpc } = fakeRpc(() => ({
       data: {
-        profile: { id: 'u1', name: 'Jan', email: 'jan@example.com', segment: 'premium', verified: true, sessions_count: 2 },
-        sessions: [{ id: 's1', started_at: '2026-11-25T10:00:00Z', duration_seconds: 95, device_type: 'mobile', browser: 'Safari', pages: [{ path: '/a', entered_at: 'x', seconds_on_page: 5 }] }],
+        user: { id: 'u1', name: 'Jan', email: 'jan@example.com', segment: 'premium', verified: true, sessions_count: 2 },
+        sessions: [{ id: 's1', started_at: '2026-11-25T10:00:00Z', duration_seconds: 95, device_type: 'mobile', browser: 'Safari', pages: [{ path: '/a', entered_at: 'x', seconds: 5 }] }],
       },
     }));
     const d = await fetchSiteUserDetail(rpc, P, 'u1');
@@ -135,13 +153,17 @@ describe('exports and settings actions', () => {
     expect(settingsJson({ respectDnt: false })).toEqual({ respect_dnt: false });
     const { rpc, calls } = fakeRpc(() => ({}));
     await updateCrmProjectSettings(rpc, P, { allowedOrigins: ['https://a.nl'], privacyMode: 'cookieless' });
-    expect(calls[0]).toEqual({ fn: 'update_crm_project_settings', args: { p_project_id: P, p_settings: { allowed_origins: ['https://a.nl'], privacy_mode: 'cookieless' } } });
+    await updateCrmProjectSettings(rpc, P, { allowedOrigins: [] });
+    expect(calls).toEqual([
+      { fn: 'update_crm_project_settings', args: { p_project_id: P, p_allowed_origins: ['https://a.nl'], p_settings: { privacy_mode: 'cookieless' } } },
+      { fn: 'update_crm_project_settings', args: { p_project_id: P, p_allowed_origins: [] } },
+    ]);
   });
 
-  it('numbers funnel steps in the order given', async () => {
+  it('sends funnel steps in the order given', async () => {
     const { rpc, calls } = fakeRpc(() => ({}));
     await setCrmFunnelSteps(rpc, P, [{ stepOrder: 9, name: ' Signup ', eventName: 'signup' }, { stepOrder: 1, name: 'Betaald', eventName: 'payment_success' }]);
-    expect(calls[0]?.args?.p_steps).toEqual([{ step_order: 1, name: 'Signup', event_name: 'signup' }, { step_order: 2, name: 'Betaald', event_name: 'payment_success' }]);
+    expect(calls[0]?.args?.p_steps).toEqual([{ name: 'Signup', event_name: 'signup' }, { name: 'Betaald', event_name: 'payment_success' }]);
   });
 
   it('returns rotated keys from a scalar or an object', async () => {

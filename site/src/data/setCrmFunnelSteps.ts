@@ -2,8 +2,9 @@
 import { callRpc, type RpcClient } from './rpc';
 import type { FunnelStepDef } from './getCrmProject';
 
+/** In order; the SQL numbers the steps. */
 export function stepsJson(steps: FunnelStepDef[]): Record<string, unknown>[] {
-  return steps.map((s, i) => ({ step_order: i + 1, name: s.name.trim(), event_name: s.eventName.trim() }));
+  return steps.map((s) => ({ name: s.name.trim(), event_name: s.eventName.trim() }));
 }
 
 export async function setCrmFunnelSteps(rpc: RpcClient, projectId: string, steps: FunnelStepDef[]): Promise<void> {

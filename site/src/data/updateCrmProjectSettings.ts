@@ -1,4 +1,5 @@
-// update_crm_project_settings(p_project_id, p_settings jsonb): origins, privacy mode, DNT, signed identify.
+// update_crm_project_settings(p_project_id, p_name, p_allowed_origins, p_settings jsonb):
+// origins go in their own argument, the rest as settings keys; null arguments change nothing.
 import { callRpc, type RpcClient } from './rpc';
 
 export interface SettingsPatch {
@@ -8,10 +9,9 @@ export interface SettingsPatch {
   requireSignedIdentify?: boolean;
 }
 
-/** The jsonb the SQL function reads: only the keys being changed. */
+/** The settings jsonb: only the keys being changed. */
 export function settingsJson(p: SettingsPatch): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (p.allowedOrigins) out.allowed_origins = p.allowedOrigins;
   if (p.privacyMode) out.privacy_mode = p.privacyMode;
   if (p.respectDnt !== undefined) out.respect_dnt = p.respectDnt;
   if (p.requireSignedIdentify !== undefined) out.require_signed_identify = p.requireSignedIdentify;
@@ -19,5 +19,10 @@ export function settingsJson(p: SettingsPatch): Record<string, unknown> {
 }
 
 export async function updateCrmProjectSettings(rpc: RpcClient, projectId: string, patch: SettingsPatch): Promise<void> {
-  await callRpc(rpc, 'update_crm_project_settings', { p_project_id: projectId, p_settings: settingsJson(patch) });
+  const settings = settingsJson(patch);
+  await callRpc(rpc, 'update_crm_project_settings', {
+    p_project_id: projectId,
+    p_allowed_origins: patch.allowedOrigins,
+    p_settings: Object.keys(settings).length > 0 ? settings : undefined,
+  });
 }

@@ -77,6 +77,7 @@ export const nl = {
   funnel: 'Conversiefunnel',
   dropOff: 'uitval',
   ofFirst: 'van eerste stap',
+  ofPrevious: 'van vorige stap',
   users: 'gebruikers',
   // user detail
   userDetail: 'Gebruikersdetails',
@@ -213,6 +214,7 @@ export const en: Dictionary = {
   funnel: 'Conversion funnel',
   dropOff: 'drop-off',
   ofFirst: 'of first step',
+  ofPrevious: 'of previous step',
   users: 'users',
   userDetail: 'User details',
   firstSeen: 'First seen',

@@ -1,0 +1,285 @@
+// Settings (admins and owners): origins, privacy, DNT, signed identify with the identity
+// secret, funnel steps, members and roles, public key rotation. The SQL checks every role
+// again; this page only hides what a viewer cannot use.
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useT } from '../i18n/i18n';
+import { canConfigure, type CrmProject } from '../data/listCrmProjects';
+import { projectsStore } from '../data/activeProject';
+import { useCrmProject, type FunnelStepDef, type ProjectSettings } from '../data/getCrmProject';
+import { withRpc } from '../data/query';
+import { updateCrmProjectSettings } from '../data/updateCrmProjectSettings';
+import { setCrmFunnelSteps } from '../data/setCrmFunnelSteps';
+import { rotateCrmIdentitySecret } from '../data/rotateCrmIdentitySecret';
+import { rotateCrmPublicKey } from '../data/rotateCrmPublicKey';
+import { addCrmMember } from '../data/addCrmMember';
+import { removeCrmMember } from '../data/removeCrmMember';
+import { SIGNING_EXAMPLE } from '../lib/snippet';
+import { ProjectGate } from './ProjectGate';
+import { CopyButton } from './ui/CopyButton';
+import { ErrorState, Loading } from './ui/States';
+
+/** Runs an action, showing its error or a short "saved". */
+function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+  const [done, setDone] = useState(false);
+  async function run(fn: () => Promise<void>) {
+    setBusy(true);
+    setError(null);
+    setDone(false);
+    try {
+      await fn();
+      setDone(true);
+    } catch (e) {
+      setError(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, error, done, run };
+}
+
+function Feedback({ action, testId }: { action: ReturnType<typeof useAction>; testId: string }) {
+  const t = useT();
+  if (action.error) return <ErrorState error={action.error} testId={testId} />;
+  return action.done ? (
+    <span role="status" className="muted" data-testid={`${testId}-saved`}>
+      {t('saved')}
+    </span>
+  ) : null;
+}
+
+function Panel({ title, testId, children }: { title: string; testId: string; children: ReactNode }) {
+  return (
+    <section className="card stack" data-testid={testId}>
+      <h2>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+function Access({ s, reload }: { s: ProjectSettings; reload: () => void }) {
+  const t = useT();
+  const [origins, setOrigins] = useState(s.allowedOrigins.join('\n'));
+  const [privacy, setPrivacy] = useState(s.privacyMode);
+  const [dnt, setDnt] = useState(s.respectDnt);
+  const [signed, setSigned] = useState(s.requireSignedIdentify);
+  const action = useAction();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void action.run(async () => {
+      const allowedOrigins = origins.split('\n').map((o) => o.trim()).filter(Boolean);
+      await withRpc((rpc) => updateCrmProjectSettings(rpc, s.id, { allowedOrigins, privacyMode: privacy, respectDnt: dnt, requireSignedIdentify: signed }));
+      reload();
+    });
+  };
+  return (
+    <Panel title={t('settings')} testId="settings-access">
+      <form className="stack" onSubmit={submit}>
+        <label>
+          {t('allowedOrigins')}
+          <textarea rows={3} value={origins} onChange={(e) => setOrigins(e.target.value)} placeholder="https://www.example.com" data-testid="settings-origins" />
+          <span className="muted small">{t('allowedOriginsHelp')}</span>
+        </label>
+        <label>
+          {t('privacyMode')}
+          <select value={privacy} onChange={(e) => setPrivacy(e.target.value as ProjectSettings['privacyMode'])} data-testid="settings-privacy">
+            <option value="standard">{t('privacyStandard')}</option>
+            <option value="cookieless">{t('privacyCookieless')}</option>
+          </select>
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={dnt} onChange={(e) => setDnt(e.target.checked)} data-testid="settings-dnt" />
+          {t('respectDnt')}
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={signed} onChange={(e) => setSigned(e.target.checked)} data-testid="settings-signed" />
+          {t('requireSignedIdentify')}
+        </label>
+        <div className="row">
+          <button type="submit" className="primary" disabled={action.busy} data-testid="settings-save">
+            {t('save')}
+          </button>
+          <Feedback action={action} testId="settings-access" />
+        </div>
+      </form>
+    </Panel>
+  );
+}
+
+function IdentitySecret({ projectId }: { projectId: string }) {
+  const t = useT();
+  const [secret, setSecret] = useState<string | null>(null);
+  const action = useAction();
+  return (
+    <Panel title={t('identitySecret')} testId="settings-secret">
+      {secret && (
+        <>
+          <p>{t('identitySecretOnce')}</p>
+          <div className="secret" data-testid="settings-secret-value">
+            {secret}
+          </div>
+          <CopyButton text={secret} testId="settings-secret-copy" />
+        </>
+      )}
+      <div className="row">
+        <button type="button" disabled={action.busy} onClick={() => void action.run(async () => setSecret(await withRpc((rpc) => rotateCrmIdentitySecret(rpc, projectId))))} data-testid="settings-secret-rotate">
+          {t('rotateSecret')}
+        </button>
+        {action.error && <ErrorState error={action.error} testId="settings-secret" />}
+      </div>
+      <p className="muted small">{t('signingExample')}</p>
+      <pre className="code">{SIGNING_EXAMPLE}</pre>
+    </Panel>
+  );
+}
+
+function Funnel({ s, reload }: { s: ProjectSettings; reload: () => void }) {
+  const t = useT();
+  const [steps, setSteps] = useState<FunnelStepDef[]>(s.funnelSteps);
+  useEffect(() => setSteps(s.funnelSteps), [s.funnelSteps]);
+  const action = useAction();
+  const edit = (i: number, patch: Partial<FunnelStepDef>) => setSteps((xs) => xs.map((x, j) => (j === i ? { ...x, ...patch } : x)));
+  return (
+    <Panel title={t('funnelSteps')} testId="settings-funnel">
+      <ol className="stack">
+        {steps.map((step, i) => (
+          <li key={i} className="row" data-testid="settings-funnel-step">
+            <input aria-label={t('stepName')} placeholder={t('stepName')} value={step.name} onChange={(e) => edit(i, { name: e.target.value })} />
+            <input aria-label={t('eventName')} placeholder={t('eventName')} value={step.eventName} onChange={(e) => edit(i, { eventName: e.target.value })} />
+            <button type="button" onClick={() => setSteps((xs) => xs.filter((_, j) => j !== i))} aria-label={`${t('remove')} ${step.name}`}>
+              ✕
+            </button>
+          </li>
+        ))}
+      </ol>
+      <div className="row">
+        <button type="button" onClick={() => setSteps((xs) => [...xs, { stepOrder: xs.length + 1, name: '', eventName: '' }])} data-testid="settings-funnel-add">
+          {t('addStep')}
+        </button>
+        <button
+          type="button"
+          className="primary"
+          disabled={action.busy}
+          onClick={() =>
+            void action.run(async () => {
+              await withRpc((rpc) => setCrmFunnelSteps(rpc, s.id, steps));
+              reload();
+            })
+          }
+          data-testid="settings-funnel-save"
+        >
+          {t('save')}
+        </button>
+        <Feedback action={action} testId="settings-funnel" />
+      </div>
+    </Panel>
+  );
+}
+
+function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
+  const t = useT();
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState('viewer');
+  const action = useAction();
+  return (
+    <Panel title={t('members')} testId="settings-members">
+      {s.members.length === 0 ? (
+        <p className="muted">{s.complete ? '–' : t('membersUnavailable')}</p>
+      ) : (
+        <ul className="stack">
+          {s.members.map((m) => (
+            <li key={m.userId} className="row" data-testid="settings-member">
+              <span>{m.email ?? m.userId}</span>
+              <span className="badge">{m.role}</span>
+              <button
+                type="button"
+                disabled={action.busy}
+                onClick={() =>
+                  void action.run(async () => {
+                    await withRpc((rpc) => removeCrmMember(rpc, s.id, m.userId));
+                    reload();
+                  })
+                }
+                aria-label={`${t('remove')} ${m.email ?? m.userId}`}
+              >
+                {t('remove')}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void action.run(async () => {
+            await withRpc((rpc) => addCrmMember(rpc, s.id, email, role));
+            setEmail('');
+            reload();
+          });
+        }}
+      >
+        <input type="email" required aria-label={t('email')} placeholder={t('email')} value={email} onChange={(e) => setEmail(e.target.value)} data-testid="settings-member-email" />
+        <select aria-label={t('role')} value={role} onChange={(e) => setRole(e.target.value)} data-testid="settings-member-role">
+          <option value="viewer">viewer</option>
+          <option value="admin">admin</option>
+          <option value="owner">owner</option>
+        </select>
+        <button type="submit" disabled={action.busy} data-testid="settings-member-add">
+          {t('addMember')}
+        </button>
+      </form>
+      <Feedback action={action} testId="settings-members" />
+    </Panel>
+  );
+}
+
+function PublicKey({ s, project, reload }: { s: ProjectSettings; project: CrmProject; reload: () => void }) {
+  const t = useT();
+  const action = useAction();
+  const rotate = () =>
+    void action.run(async () => {
+      if (!window.confirm(t('rotateKeyConfirm'))) return;
+      const key = await withRpc((rpc) => rotateCrmPublicKey(rpc, s.id));
+      // The header's Integratie Code reads the active project: give it the new key.
+      projectsStore.set((st) => ({ ...st, active: { ...project, publicKey: key }, projects: st.projects.map((p) => (p.id === project.id ? { ...p, publicKey: key } : p)) }));
+      reload();
+    });
+  return (
+    <Panel title={t('publicKey')} testId="settings-key">
+      <code data-testid="settings-key-value">{s.publicKey}</code>
+      <div className="row">
+        <button type="button" disabled={action.busy} onClick={rotate} data-testid="settings-key-rotate">
+          {t('rotateKey')}
+        </button>
+        <Feedback action={action} testId="settings-key" />
+      </div>
+    </Panel>
+  );
+}
+
+function Settings({ project }: { project: CrmProject }) {
+  const t = useT();
+  const { state, reload } = useCrmProject(project.id);
+  if (!canConfigure(project)) return <p className="card" data-testid="settings-forbidden">{t('settingsAdminsOnly')}</p>;
+  if (state.status === 'loading' || state.status === 'idle') return <Loading testId="settings" />;
+  if (state.status === 'error') return <ErrorState error={state.error} onRetry={reload} testId="settings" />;
+  const s = state.data;
+  return (
+    <div className="stack" data-testid="settings">
+      {!s.complete && <p className="muted">{t('settingsPartial')}</p>}
+      <div className="settings-grid">
+        <Access key={`access-${s.id}`} s={s} reload={reload} />
+        <PublicKey s={s} project={project} reload={reload} />
+        <Funnel s={s} reload={reload} />
+        <Members s={s} reload={reload} />
+        <IdentitySecret projectId={s.id} />
+      </div>
+    </div>
+  );
+}
+
+export default function SettingsView() {
+  return <ProjectGate>{(p) => <Settings project={p} />}</ProjectGate>;
+}
