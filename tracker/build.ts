@@ -1,6 +1,8 @@
 // Builds the tracker: dist/vibe.js (the script tag's minified IIFE), dist/index.js (ESM
-// for bundlers) and dist/index.d.ts. Fails above the gzip budget, so a regression
-// cannot ship. `node tracker/build.ts` (npm run build:tracker) or import buildTracker.
+// for bundlers) and dist/index.d.ts, and copies vibe.js next to the ingest function,
+// which serves it (supabase/functions/ingest/tracker-file.ts; git-ignored there).
+// Fails above the gzip budget, so a regression cannot ship.
+// `node tracker/build.ts` (npm run build:tracker) or import buildTracker.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +18,7 @@ export const GOAL = 1500;
 const root = dirname(fileURLToPath(import.meta.url));
 const src = join(root, 'src');
 export const dist = join(root, 'dist');
+const served = join(root, '..', 'supabase', 'functions', 'ingest', 'vibe.js');
 
 export interface Sizes {
   raw: number;
@@ -92,6 +95,7 @@ export async function buildTracker(log: (line: string) => void = console.log): P
   const s = sizes(script);
   log(`tracker/dist/vibe.js: ${s.raw} B raw, ${s.gzip} B gzip, ${s.brotli} B brotli (goal ${GOAL} B gzip, budget ${BUDGET} B)`);
   if (s.gzip > BUDGET) throw new Error(`tracker/dist/vibe.js is ${s.gzip} B gzip, over the ${BUDGET} B budget`);
+  writeFileSync(served, script);
   return s;
 }
 

@@ -59,6 +59,7 @@ describe('page views', () => {
     ]);
     // The referrer belongs to the first page view of a session only.
     expect(evs.every((e) => !('referrer' in e))).toBe(true);
+    expect(evs.every((e) => !('utm' in e))).toBe(true); // no utm_ parameters: no utm object
     expect(new Set(page.sent().map((e) => e.id)).size).toBe(4);
   });
 
