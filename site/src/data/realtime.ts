@@ -1,6 +1,6 @@
 // One private channel `crm:<project>` per page, shared by all islands (reference counted).
 import { useEffect } from 'react';
-import type { RealtimeChannel } from '@supabase/supabase-js';
+import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import { getBackend } from './client';
 import { connectionStore, markUpdated, nextConnection, type ChannelStatus } from './connection';
 import { crmTopic, unwrapPayload, type CrmMessage } from './realtimeEvents';
@@ -8,7 +8,12 @@ import { crmTopic, unwrapPayload, type CrmMessage } from './realtimeEvents';
 type Listener = (msg: CrmMessage) => void;
 const listeners = new Set<Listener>();
 
-let current: { projectId: string; users: number; channel: Promise<RealtimeChannel | null> } | null = null;
+interface Joined {
+  channel: RealtimeChannel;
+  supabase: SupabaseClient;
+}
+
+let current: { projectId: string; users: number; joined: Promise<Joined | null> } | null = null;
 
 export function onCrmMessage(listener: Listener): () => void {
   listeners.add(listener);
@@ -22,7 +27,7 @@ export function dispatchCrmMessage(event: string, payload: unknown): void {
   for (const l of [...listeners]) l(msg);
 }
 
-async function open(projectId: string): Promise<RealtimeChannel | null> {
+async function open(projectId: string): Promise<Joined | null> {
   const { supabase } = await getBackend();
   const { data } = await supabase.auth.getSession();
   if (!data.session) return null;
@@ -32,23 +37,21 @@ async function open(projectId: string): Promise<RealtimeChannel | null> {
   const channel = supabase.channel(crmTopic(projectId), { config: { private: true } });
   channel.on('broadcast', { event: '*' }, (m: { event: string; payload?: unknown }) => dispatchCrmMessage(m.event, m.payload));
   channel.subscribe((status) => connectionStore.set((s) => nextConnection(s, status as ChannelStatus)));
-  return channel;
+  return { channel, supabase };
 }
 
-async function close(channel: Promise<RealtimeChannel | null>): Promise<void> {
-  const ch = await channel.catch(() => null);
+async function close(joined: Promise<Joined | null>): Promise<void> {
+  const j = await joined;
   connectionStore.set((s) => nextConnection(s, 'STOPPED'));
-  if (!ch) return;
-  const { supabase } = await getBackend();
-  await supabase.removeChannel(ch);
+  if (j) await j.supabase.removeChannel(j.channel).catch(() => undefined);
 }
 
 function acquire(projectId: string): void {
   if (current && current.projectId !== projectId) {
-    void close(current.channel);
+    void close(current.joined);
     current = null;
   }
-  if (!current) current = { projectId, users: 0, channel: open(projectId).catch(() => null) };
+  if (!current) current = { projectId, users: 0, joined: open(projectId).catch(() => null) };
   current.users += 1;
 }
 
@@ -56,9 +59,9 @@ function release(projectId: string): void {
   if (!current || current.projectId !== projectId) return;
   current.users -= 1;
   if (current.users <= 0) {
-    const ch = current.channel;
+    const joined = current.joined;
     current = null;
-    void close(ch);
+    void close(joined);
   }
 }
 
