@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Edge Functions (see deno.json), pgTAP runs supabase/tests.
 export default defineConfig({
   test: {
-    include: ['tracker/**/*.test.ts', 'site/**/*.test.{ts,tsx}'],
+    include: ['tracker/**/*.test.ts', 'site/**/*.test.{ts,tsx}', 'scripts/gateway/**/*.node-test.ts'],
     passWithNoTests: false,
   },
 });

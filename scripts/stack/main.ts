@@ -2,7 +2,9 @@
 // Called through scripts/stack.sh, which first installs what the machine lacks.
 import { stackConfig } from './config.ts';
 import { clusterRunning } from './cluster.ts';
-import { bringDown, bringUp, currentEnv, stackEnv, step } from './stack.ts';
+import { bringDown, bringUp, bringUpGateway, currentEnv, stackEnv, step } from './stack.ts';
+import { runningGateway, startGatewayForeground } from './gateway.ts';
+import { apiUrl } from './config.ts';
 import { runTests } from './run-tests.ts';
 
 const cfg = stackConfig('dev');
@@ -13,23 +15,43 @@ function printEnv(env: Record<string, string>): void {
 
 async function up(): Promise<void> {
   const state = await bringUp(cfg);
+  await bringUpGateway(cfg, state);
   console.log('\nLocal Vibe CRM stack is up:\n');
   printEnv(stackEnv(cfg, state));
 }
 
 async function foreground(): Promise<void> {
-  await up();
-  console.log('\nRunning in the foreground. Press Ctrl-C to stop everything.');
+  const state = await bringUp(cfg);
   const { promise: stopped, resolve } = Promise.withResolvers<string>();
+  // Listen before the gateway starts: a Ctrl-C during startup still stops everything.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) Deno.addSignalListener(sig, () => resolve(sig));
+  let gateway: Deno.ChildProcess | null = null;
+  try {
+    gateway = await startGatewayForeground(cfg, stackEnv(cfg, state));
+    step(`API gateway started on ${apiUrl(cfg)} (request log below)`);
+  } catch (e) {
+    await bringDown(cfg);
+    throw e;
+  }
+  gateway.status.then(() => resolve('gateway-exited'));
+  console.log('\nLocal Vibe CRM stack is up:\n');
+  printEnv(stackEnv(cfg, state));
+  console.log('\nRunning in the foreground. Press Ctrl-C to stop everything.');
   const watchdog = setInterval(async () => {
     if (!(await clusterRunning(cfg))) resolve('postgres-exited');
   }, 5000);
   const why = await stopped;
   clearInterval(watchdog);
-  console.log(why === 'postgres-exited' ? '\n✗ PostgreSQL exited; stopping the stack' : '\nStopping…');
+  const failure = { 'postgres-exited': 'PostgreSQL exited', 'gateway-exited': 'the API gateway exited' }[why];
+  console.log(failure ? `\n✗ ${failure}; stopping the stack` : '\nStopping…');
+  try {
+    gateway.kill('SIGTERM');
+  } catch {
+    // already gone
+  }
+  await gateway.status;
   await bringDown(cfg);
-  if (why === 'postgres-exited') Deno.exit(1);
+  if (failure) Deno.exit(1);
 }
 
 async function status(): Promise<void> {
@@ -40,6 +62,7 @@ async function status(): Promise<void> {
   }
   printEnv(env);
   if (!(await clusterRunning(cfg))) console.error('# note: the stack is not running (npm run up)');
+  else if (!(await runningGateway(cfg, false))) console.error('# note: the API gateway is not running (npm run up)');
 }
 
 async function reset(): Promise<void> {

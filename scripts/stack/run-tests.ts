@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { dbUrl, pgBin, repoRoot, stackConfig } from './config.ts';
 import { removeCluster } from './cluster.ts';
 import { lint, psql } from './database.ts';
-import { bringUp, stackEnv } from './stack.ts';
+import { bringUp, bringUpGateway, stackEnv } from './stack.ts';
+import { stopGateway } from './gateway.ts';
 
 interface SuiteResult {
   name: string;
@@ -28,6 +29,7 @@ async function tee(cmd: string, args: string[], env: Record<string, string>): Pr
   return { code: (await child.status).code, out };
 }
 
+// deno-lint-ignore no-control-regex -- the escape character is what ANSI colours start with
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
 /** A runner that failed without reporting a failed test still counts as one failure. */
@@ -84,6 +86,7 @@ export async function runTests(): Promise<number> {
   try {
     console.log(`Starting the isolated test stack (db 127.0.0.1:${cfg.dbPort}, api 127.0.0.1:${cfg.apiPort})`);
     const state = await bringUp(cfg, { fresh: true });
+    await bringUpGateway(cfg, state);
     const env: Record<string, string> = {
       ...Deno.env.toObject(),
       ...stackEnv(cfg, state),
@@ -102,6 +105,7 @@ export async function runTests(): Promise<number> {
     console.error(`\n✗ ${(err as Error).message}`);
     results.push({ name: 'test stack', passed: 0, failed: 1 });
   } finally {
+    await stopGateway(cfg).catch((e) => console.error(`✗ could not stop the test gateway: ${e.message}`));
     await removeCluster(cfg).catch((e) => console.error(`✗ could not remove the test cluster: ${e.message}`));
   }
   console.log('\n── summary ──');

@@ -3,6 +3,7 @@
 import { apiUrl, dbUrl, type StackConfig } from './config.ts';
 import { clusterExists, createCluster, removeCluster, startCluster, stopCluster } from './cluster.ts';
 import { applyMigrations, applySeed, ensureBaseline } from './database.ts';
+import { gatewayLogFile, startGatewayBackground, stopGateway } from './gateway.ts';
 import { ensureState, readState, type StackState } from './state.ts';
 
 export const step = (msg: string) => console.log(`• ${msg}`);
@@ -40,7 +41,16 @@ export async function bringUp(cfg: StackConfig, opts: UpOptions = {}): Promise<S
   return state;
 }
 
+/** The API gateway in the background (up, npm test); returns once /health answers. */
+export async function bringUpGateway(cfg: StackConfig, state: StackState): Promise<void> {
+  const how = await startGatewayBackground(cfg, stackEnv(cfg, state));
+  step(how === 'running'
+    ? `API gateway already running on ${apiUrl(cfg)}`
+    : `API gateway started on ${apiUrl(cfg)} (log: ${gatewayLogFile(cfg)})`);
+}
+
 export async function bringDown(cfg: StackConfig): Promise<void> {
+  step((await stopGateway(cfg)) ? 'API gateway stopped' : 'API gateway was not running');
   step((await stopCluster(cfg)) ? 'PostgreSQL stopped' : 'PostgreSQL was not running');
 }
 

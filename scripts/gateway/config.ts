@@ -1,0 +1,86 @@
+// Gateway settings, read from the environment the stack (scripts/stack/gateway.ts)
+// sets: the same names `supabase status -o env` prints, plus a few GATEWAY_* knobs.
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface FunctionRoot {
+  dir: string;
+  configToml: string;
+}
+
+export interface GatewayConfig {
+  port: number;
+  hostname: string;
+  /** Public base URL, as clients and functions see it (SUPABASE_URL). */
+  apiUrl: string;
+  /** Superuser URL: GoTrue/Realtime internals and SUPABASE_DB_URL for functions. */
+  dbUrl: string;
+  /** The `authenticator` URL: every API request switches role from here, like PostgREST. */
+  apiDbUrl: string;
+  jwtSecret: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  /** Lifetime of access tokens issued by /auth/v1, seconds. */
+  jwtExpiry: number;
+  /**
+   * Folders holding one folder per Edge Function, each with the config.toml that
+   * carries its `verify_jwt`; the first folder holding NAME/index.ts serves NAME.
+   * The test stack adds the conformance fixtures (GATEWAY_EXTRA_FUNCTIONS_DIR), so
+   * test-only functions never sit in supabase/functions where a deploy would pick them up.
+   */
+  functionRoots: FunctionRoot[];
+  /** Log one line per request. */
+  logRequests: boolean;
+  maxBodyBytes: number;
+}
+
+export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+function need(name: string): string {
+  const v = Deno.env.get(name);
+  if (!v) throw new Error(`${name} is not set (the stack sets it; see scripts/stack/gateway.ts)`);
+  return v;
+}
+
+function intEnv(name: string, fallback: number): number {
+  const raw = Deno.env.get(name);
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${raw} is not a positive integer`);
+  return n;
+}
+
+/** The same server and database, logging in as `authenticator` (password set by the stack). */
+export function authenticatorUrl(dbUrl: string): string {
+  const u = new URL(dbUrl);
+  u.username = 'authenticator';
+  u.password = Deno.env.get('GATEWAY_AUTHENTICATOR_PASSWORD') ?? 'postgres';
+  return u.toString();
+}
+
+export function gatewayConfigFromEnv(): GatewayConfig {
+  const apiUrl = need('API_URL');
+  const url = new URL(apiUrl);
+  const dbUrl = need('DB_URL');
+  const extra = Deno.env.get('GATEWAY_EXTRA_FUNCTIONS_DIR');
+  return {
+    port: Number(url.port || 80),
+    hostname: Deno.env.get('GATEWAY_HOSTNAME') ?? '127.0.0.1',
+    apiUrl: apiUrl.replace(/\/$/, ''),
+    dbUrl,
+    apiDbUrl: authenticatorUrl(dbUrl),
+    jwtSecret: need('JWT_SECRET'),
+    anonKey: need('ANON_KEY'),
+    serviceRoleKey: need('SERVICE_ROLE_KEY'),
+    jwtExpiry: intEnv('GATEWAY_JWT_EXPIRY', 3600),
+    functionRoots: [
+      {
+        dir: join(repoRoot, 'supabase', 'functions'),
+        configToml: join(repoRoot, 'supabase', 'config.toml'),
+      },
+      ...(extra ? [{ dir: extra, configToml: join(extra, 'config.toml') }] : []),
+    ],
+    logRequests: Deno.env.get('GATEWAY_LOG_REQUESTS') !== '0',
+    maxBodyBytes: intEnv('GATEWAY_MAX_BODY_BYTES', 1024 * 1024),
+  };
+}

@@ -1,0 +1,152 @@
+// Database access. Two pools, like the real services: `api` logs in as
+// `authenticator` and switches role per transaction (PostgREST, Realtime's RLS
+// checks); `admin` is the superuser GoTrue and Realtime's replication use.
+// porsager/postgres reconnects by itself, so a Postgres restart only fails the
+// requests made while it is down.
+import postgres from 'postgres';
+import type { Claims } from './jwt.ts';
+
+export type Sql = postgres.Sql;
+export type Tx = postgres.TransactionSql;
+
+export interface Db {
+  api: Sql;
+  admin: Sql;
+  close(): Promise<void>;
+}
+
+export function openDb(apiUrl: string, adminUrl: string): Db {
+  const common = {
+    prepare: false,
+    onnotice: () => {},
+    connect_timeout: 5,
+    idle_timeout: 60,
+    // Keep JSON as text where we ask for text; dates as strings.
+    types: {},
+    connection: { application_name: 'vibe-gateway' },
+  };
+  const api = postgres(apiUrl, { ...common, max: 10 });
+  const admin = postgres(adminUrl, { ...common, max: 4 });
+  return {
+    api,
+    admin,
+    close: async () => {
+      await Promise.allSettled([api.end({ timeout: 2 }), admin.end({ timeout: 2 })]);
+    },
+  };
+}
+
+/** Errors that mean "the database is not reachable right now", not "the query is wrong". */
+export function isConnectionError(e: unknown): boolean {
+  const err = e as { code?: string; errno?: string };
+  const code = err?.code ?? '';
+  return [
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'EPIPE',
+    'ETIMEDOUT',
+    'CONNECT_TIMEOUT',
+    'CONNECTION_CLOSED',
+    'CONNECTION_ENDED',
+    'CONNECTION_DESTROYED',
+    '57P01',
+    '57P02',
+    '57P03',
+    '08006',
+    '08001',
+    '08003',
+    '08004',
+  ].includes(code) || /connect|ECONNREFUSED/i.test(String(err?.errno ?? ''));
+}
+
+export interface RequestContext {
+  role: string;
+  claims: Claims;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * The statement that applies the role and the request settings transaction-locally,
+ * as PostgREST does; `extra` select items may follow (parameters from $7 on).
+ * `set_config('role', …)` fails for a role `authenticator` may not become.
+ */
+export function contextQuery(
+  ctx: RequestContext,
+  timeout: string | null | undefined,
+  extra = '',
+  extraParams: (string | null)[] = [],
+): [string, (string | null)[]] {
+  const sql = `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true),
+            set_config('request.method', $3, true), set_config('request.path', $4, true),
+            set_config('request.headers', $5, true),
+            set_config('search_path', 'public, extensions', true),
+            set_config('statement_timeout', coalesce($6, current_setting('statement_timeout')), true)` +
+    (extra ? `, ${extra}` : '');
+  return [sql, [
+    ctx.role,
+    JSON.stringify(ctx.claims),
+    ctx.method,
+    ctx.path,
+    JSON.stringify(ctx.headers),
+    timeout ?? null,
+    ...extraParams,
+  ]];
+}
+
+export async function applyContext(
+  tx: Tx,
+  ctx: RequestContext,
+  timeout?: string | null,
+): Promise<void> {
+  const [sql, params] = contextQuery(ctx, timeout);
+  await tx.unsafe(sql, params);
+}
+
+/** Thrown inside a transaction to roll it back on purpose (authorisation probes). */
+export class Rollback<T> extends Error {
+  constructor(readonly value: T) {
+    super('rollback');
+  }
+}
+
+export async function inRolledBackTx<T>(sql: Sql, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  try {
+    await sql.begin(async (tx) => {
+      throw new Rollback(await fn(tx));
+    });
+  } catch (e) {
+    if (e instanceof Rollback) return e.value as T;
+    throw e;
+  }
+  throw new Error('unreachable');
+}
+
+/**
+ * Role-level settings (`alter role anon set statement_timeout = '3s'`) apply only at
+ * login, not on SET ROLE, so PostgREST re-applies them per request. We do the same
+ * for statement_timeout, refreshed every minute.
+ */
+export class RoleTimeouts {
+  #map = new Map<string, string>();
+  #loadedAt = 0;
+  constructor(private admin: Sql) {}
+
+  async get(role: string): Promise<string | undefined> {
+    if (Date.now() - this.#loadedAt > 60_000) {
+      this.#loadedAt = Date.now();
+      try {
+        const rows = await this.admin.unsafe<{ role: string; value: string }[]>(
+          `select r.rolname as role, split_part(c, '=', 2) as value
+             from pg_db_role_setting s join pg_roles r on r.oid = s.setrole, unnest(s.setconfig) c
+            where s.setdatabase = 0 and c like 'statement_timeout=%'`,
+        );
+        this.#map = new Map(rows.map((r) => [r.role, r.value]));
+      } catch {
+        this.#loadedAt = 0; // database down: try again next time
+      }
+    }
+    return this.#map.get(role);
+  }
+}

@@ -1,0 +1,157 @@
+// /rest/v1: PostgREST's RPC endpoint for functions in `public` (spec §3). Table
+// endpoints are not served locally; they answer like PostgREST does for an unknown table.
+import type { GatewayConfig } from './config.ts';
+import {
+  contextQuery,
+  type Db,
+  isConnectionError,
+  type RequestContext,
+  RoleTimeouts,
+} from './db.ts';
+import { BadJson, bearer, BodyTooLarge, json, readJson } from './http.ts';
+import type { Claims, Jwt } from './jwt.ts';
+import {
+  contentRange,
+  type FunctionInfo,
+  LOOKUP_SQL,
+  planCall,
+  RpcError,
+  statusForSqlState,
+} from './rpc.ts';
+
+/** Query parameters PostgREST reads itself rather than passing as arguments. */
+const RESERVED_QUERY = new Set(['select', 'order', 'limit', 'offset', 'columns', 'on_conflict']);
+
+function errorResponse(e: RpcError, extra: Record<string, string> = {}): Response {
+  return json(e.status, e.body(), extra);
+}
+
+function jwtError(kind: 'expired' | 'malformed' | 'invalid', message: string): Response {
+  const code = kind === 'expired' ? 'PGRST303' : 'PGRST301';
+  const msg = kind === 'expired' ? 'JWT expired' : message;
+  return json(401, { code, details: null, hint: null, message: msg }, {
+    'WWW-Authenticate': `Bearer error="invalid_token", error_description="${
+      msg.replaceAll('"', "'")
+    }"`,
+  });
+}
+
+/** Role and claims from the Authorization header; no token → anon. */
+export async function requestClaims(
+  req: Request,
+  jwt: Jwt,
+): Promise<{ claims: Claims; role: string } | Response> {
+  const token = bearer(req);
+  if (token === null) return { claims: { role: 'anon' }, role: 'anon' };
+  const check = await jwt.verify(token);
+  if (!check.ok) return jwtError(check.kind, check.message);
+  return {
+    claims: check.claims,
+    role: typeof check.claims.role === 'string' ? check.claims.role : 'anon',
+  };
+}
+
+function lowerHeaders(req: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  req.headers.forEach((v, k) => (out[k.toLowerCase()] = v));
+  return out;
+}
+
+export class Rest {
+  #timeouts: RoleTimeouts;
+  constructor(private cfg: GatewayConfig, private db: Db, private jwt: Jwt) {
+    this.#timeouts = new RoleTimeouts(db.admin);
+  }
+
+  async handle(req: Request, path: string): Promise<Response> {
+    const m = path.match(/^\/rest\/v1\/rpc\/([^/]+)\/?$/);
+    if (!m) {
+      const table = path.replace(/^\/rest\/v1\/?/, '').split('/')[0] || '';
+      return errorResponse(
+        new RpcError(
+          404,
+          'PGRST205',
+          `Could not find the table 'public.${table}' in the schema cache`,
+          'Only RPC (/rest/v1/rpc/NAME) is served by the local gateway; tables are not exposed.',
+        ),
+      );
+    }
+    const name = decodeURIComponent(m[1]!);
+    const method = req.method.toUpperCase();
+    if (!['GET', 'HEAD', 'POST'].includes(method)) {
+      return errorResponse(new RpcError(405, 'PGRST101', `Cannot use the ${method} method on RPC`));
+    }
+    const profile = req.headers.get(method === 'POST' ? 'content-profile' : 'accept-profile');
+    if (profile && profile !== 'public') {
+      return errorResponse(
+        new RpcError(406, 'PGRST106', 'The schema must be one of the following: public'),
+      );
+    }
+    const who = await requestClaims(req, this.jwt);
+    if (who instanceof Response) return who;
+
+    let args: unknown;
+    const fromQuery = method !== 'POST';
+    if (fromQuery) {
+      const q: Record<string, string> = {};
+      for (const [k, v] of new URL(req.url).searchParams) if (!RESERVED_QUERY.has(k)) q[k] = v;
+      args = q;
+    } else {
+      try {
+        args = await readJson(req, this.cfg.maxBodyBytes);
+      } catch (e) {
+        if (e instanceof BodyTooLarge) {
+          return json(413, { code: 'PGRST413', details: null, hint: null, message: e.message });
+        }
+        if (e instanceof BadJson) {
+          return errorResponse(new RpcError(400, 'PGRST102', 'Empty or invalid json', e.message));
+        }
+        throw e;
+      }
+    }
+    const exact = /count=(exact|planned|estimated)/.test(req.headers.get('prefer') ?? '');
+    const ctx: RequestContext = {
+      role: who.role,
+      claims: who.claims,
+      method,
+      path: `/rpc/${name}`,
+      headers: lowerHeaders(req),
+    };
+    try {
+      const timeout = await this.#timeouts.get(who.role);
+      const [ctxSql, ctxParams] = contextQuery(ctx, timeout, `${LOOKUP_SQL} as fns`, [name]);
+      const result = await this.db.api.begin(fromQuery ? 'read only' : 'read write', async (tx) => {
+        const [row] = await tx.unsafe<{ fns: string }[]>(ctxSql, ctxParams);
+        const plan = planCall(name, JSON.parse(row!.fns) as FunctionInfo[], args, fromQuery);
+        const rows = await tx.unsafe<{ body: string | null; n: number }[]>(plan.sql, plan.params);
+        return { shape: plan.shape, body: rows[0]?.body ?? 'null', n: rows[0]?.n ?? 0 };
+      });
+      const headers: Record<string, string> = {
+        'Content-Range': contentRange(result.shape, result.n, exact),
+        'Content-Type': 'application/json; charset=utf-8',
+      };
+      if (result.shape === 'void') return new Response(null, { status: 204, headers });
+      return new Response(method === 'HEAD' ? null : result.body, { status: 200, headers });
+    } catch (e) {
+      if (e instanceof RpcError) return errorResponse(e);
+      if (isConnectionError(e)) {
+        return json(503, {
+          code: 'PGRST001',
+          details: String((e as Error).message),
+          hint: null,
+          message: 'Database client error. Retrying the connection.',
+        });
+      }
+      const pg = e as { code?: string; message?: string; detail?: string; hint?: string };
+      if (typeof pg.code === 'string' && /^[0-9A-Z]{5}$/.test(pg.code)) {
+        return json(statusForSqlState(pg.code, who.role), {
+          code: pg.code,
+          details: pg.detail ?? null,
+          hint: pg.hint ?? null,
+          message: pg.message ?? 'error',
+        });
+      }
+      throw e;
+    }
+  }
+}
