@@ -25,7 +25,9 @@ function AreaChart({ projectId }: { projectId: string }) {
     dataLabels: { enabled: false },
     stroke: { curve: 'smooth', width: 2 },
     fill: { type: 'gradient', gradient: { opacityFrom: 0.45, opacityTo: 0.05 } },
-    xaxis: { categories: state.data.map((d) => formatDay(d.day, locale)), tickAmount: 6, labels: { rotate: 0 } },
+    xaxis: { categories: state.data.map((d) => formatDay(d.day, locale)), tickAmount: 6, labels: { rotate: 0, hideOverlappingLabels: true } },
+    // Fewer date labels on a phone so they do not overlap.
+    responsive: [{ breakpoint: 600, options: { xaxis: { tickAmount: 3 } } }],
     yaxis: { min: 0, forceNiceScale: true, labels: { formatter: (v: number) => String(Math.round(v)) } },
     grid: { borderColor: 'var(--border)' },
     legend: { show: false },

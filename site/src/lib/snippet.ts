@@ -7,12 +7,13 @@ export function integrationSnippet(ingestUrl: string, publicKey: string): string
 export const TRACK_EXAMPLE = `window.vibeTrack('signup', {plan: 'pro'})
 window.vibeIdentify({email: 'jan@example.com', name: 'Jan', segment: 'premium', metadata: {plan: 'pro'}})`;
 
-export const SIGNING_EXAMPLE = `// Node.js, on your server: never ship the secret to the browser
+export const SIGNING_EXAMPLE = `// Node.js, on your server: the secret never goes to the browser.
 import { createHmac } from 'node:crypto';
-const subject = user.externalId ?? user.email.trim().toLowerCase();
+// subject: external_id when you send one, else lower(trim(email))
+const subject = externalId ?? email.trim().toLowerCase();
 const signature = createHmac('sha256', process.env.VIBE_IDENTITY_SECRET).update(subject).digest('hex');
-// in the page:
-window.vibeIdentify({email: user.email, name: user.name, signature})`;
+// in the page, with the same values:
+window.vibeIdentify({external_id: externalId, email, name, signature})`;
 
 export function csvFileName(kind: 'users' | 'metrics', projectName: string, now: Date): string {
   const slug = projectName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'project';
