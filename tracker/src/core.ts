@@ -60,18 +60,19 @@ export function start(get: Settings): Calls {
 
   let busy = 0, timer: ReturnType<typeof setTimeout> | 0 = 0, delay = 0, wait = 0;
 
-  /** The oldest queued event's visitor and session, with as many of theirs as fit one request. */
-  const batch = (): [string, Ev[]] | undefined => {
+  /** The body of one request: the oldest queued event's visitor and session, with as many of theirs as fit. */
+  const batch = (): string | undefined => {
     const q = queue(), b = q[0], evs: Ev[] = [];
     let size = 0;
     if (!b) return;
-    // ≤ 100 events, and ≤ ~60 KB so that keepalive/sendBeacon (64 KB) never refuse it.
+    // ≤ 8,000 characters of events (≤ 24 KB): keepalive fetches and beacons share 64 KB in flight.
+    // The smallest event is 88 characters, so this also keeps a batch under 100 events.
     for (const x of q) {
-      if (x.v == b.v && x.s == b.s && evs.length < 100 && ((size += str(x.e).length) < 2e4 || !evs[0])) {
+      if (x.v == b.v && x.s == b.s && ((size += str(x.e).length) < 8e3 || !evs[0])) {
         evs.push(x.e);
       }
     }
-    return [str({ project, sent_at: now(), visitor_id: b.v, session_id: b.s, events: evs }), evs];
+    return str({ project, sent_at: now(), visitor_id: b.v, session_id: b.s, events: evs });
   };
 
   // A timer left pending by a direct call only finds the queue empty or a request in flight.
@@ -80,12 +81,12 @@ export function start(get: Settings): Calls {
     const b = !busy && batch();
     if (!b) return;
     busy = 1;
-    fetch(api, { method: 'POST', body: b[0], keepalive: true })
-      .then((r) => {
+    fetch(api, { method: 'POST', body: b, keepalive: true })
+      .then(({ status: s }) => {
         // Retry on 429 and 5xx; anything else is an answer: acknowledged, or dropped (other 4xx).
-        const s = r.status, ids = b[1].map((e) => e.id);
         if (s == 429 || s > 499) throw 0;
-        save(ls, qk, queue().filter((x) => !ids.includes(x.e.id)));
+        // The sent events are those whose (unique) id is in the body.
+        save(ls, qk, queue().filter((x) => !b.includes(x.e.id)));
         busy = delay = 0;
         send();
       })
@@ -127,6 +128,10 @@ export function start(get: Settings): Calls {
     ref = '';
   };
 
+  // A router sets the new title after the URL: read both a moment later. A redirect
+  // within that moment makes one page view, of where it ends.
+  const route = () => setTimeout(pageview, 300);
+
   // Silent: the calls exist, and do nothing.
   if (off) return [noop, noop, noop];
 
@@ -136,17 +141,17 @@ export function start(get: Settings): Calls {
   pageview();
   for (const m of ['pushState', 'replaceState'] as const) {
     const f = history[m];
-    history[m] = (...a: Parameters<History['pushState']>) => (f.apply(history, a), pageview());
+    history[m] = (...a: Parameters<History['pushState']>) => (f.apply(history, a), route());
   }
-  addEventListener('popstate', pageview);
-  addEventListener('hashchange', pageview);
+  addEventListener('popstate', route);
+  addEventListener('hashchange', route);
   // Back from the bfcache (pageshow after pagehide), the page is seen again; the first pageshow is deduped.
   addEventListener('pageshow', pageview);
   addEventListener('pagehide', () => {
     push('leave');
     last = '';
     // No answer comes back: the events stay queued until a later request is acknowledged.
-    nav.sendBeacon(api, batch()![0]);
+    nav.sendBeacon(api, batch()!);
   });
   // Heartbeats only while visible, and none while events wait (offline): those refresh the session too.
   setInterval(() => !d.hidden && !queue()[0] && push('heartbeat'), 3e4);

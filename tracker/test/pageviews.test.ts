@@ -41,22 +41,31 @@ describe('page views', () => {
     expect(Object.keys(batch).sort()).toEqual(['events', 'project', 'sent_at', 'session_id', 'visitor_id']);
   });
 
-  it('counts SPA navigation (pushState, replaceState, popstate) once per new path, flushed within a second', async () => {
+  it('counts SPA navigation (pushState, replaceState, popstate) once per new path, with the title the router sets', async () => {
     page = await openPage({ url: 'https://shop.example/' });
     await page.clock.tick(0);
-    page.run(`history.pushState({}, '', '/a'); history.replaceState({}, '', '/a'); history.pushState({}, '', '/b?x=1')`);
+    page.run(`history.pushState({}, '', '/a'); document.title = 'A'`); // routers set the title after the URL
+    await page.clock.tick(300);
+    page.run(`history.replaceState({}, '', '/a')`); // same path: no new view
+    await page.clock.tick(300);
+    page.run(`history.pushState({}, '', '/login'); history.replaceState({}, '', '/account?x=1'); document.title = 'Account'`);
+    await page.clock.tick(300); // a redirect: one view, of where it ends
     page.win.happyDOM.setURL('https://shop.example/a');
     page.win.dispatchEvent(new page.win.PopStateEvent('popstate'));
-    await page.clock.tick(999);
+    page.run(`document.title = 'A'`);
+    await page.clock.tick(300);
+    // Flushed within a second of the first of these views (made at 300 ms).
+    await page.clock.tick(99);
     expect(page.requests).toHaveLength(1);
     await page.clock.tick(1);
     expect(page.requests).toHaveLength(2);
     const evs = page.requests[1]!.batch.events;
-    expect(evs.map((e) => [e.type, e.path])).toEqual([
-      ['pageview', '/a'],
-      ['pageview', '/b?x=1'],
-      ['pageview', '/a'],
+    expect(evs.map((e) => [e.type, e.path, e.title])).toEqual([
+      ['pageview', '/a', 'A'],
+      ['pageview', '/account?x=1', 'Account'],
+      ['pageview', '/a', 'A'],
     ]);
+    expect(evs.map((e) => e.ts - page!.requests[0]!.batch.sent_at)).toEqual([300, 900, 1200]);
     // The referrer belongs to the first page view of a session only.
     expect(evs.every((e) => !('referrer' in e))).toBe(true);
     expect(evs.every((e) => !('utm' in e))).toBe(true); // no utm_ parameters: no utm object
