@@ -41,7 +41,7 @@ export async function bundleScript(): Promise<string> {
     format: 'iife',
     // Sloppy mode changes nothing here and saves the "use strict" prologue.
     tsconfigRaw: { compilerOptions: { alwaysStrict: false } },
-    target: 'es2020',
+    target: 'es2021',
     legalComments: 'none',
     write: false,
   });
@@ -54,7 +54,7 @@ async function bundleModule(): Promise<string> {
     bundle: true,
     minify: true,
     format: 'esm',
-    target: 'es2020',
+    target: 'es2021',
     legalComments: 'none',
     write: false,
   });

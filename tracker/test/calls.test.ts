@@ -24,6 +24,14 @@ describe('vibeTrack, vibeIdentify and the queue stub', () => {
     expect(page.requests[1]!.batch.events.map((e) => e.name)).toEqual(['later']);
   });
 
+  it('a second copy of the script (tag manager and page) does nothing', async () => {
+    page = await openPage({ before: `${STUB}; vibeTrack('early')` });
+    await page.addTracker();
+    page.run(`vibeTrack('once')`);
+    await page.clock.tick(2000);
+    expect(page.sent().map((e) => e.name ?? e.type)).toEqual(['pageview', 'early', 'once']);
+  });
+
   it('sends custom events with their props', async () => {
     page = await openPage();
     page.run(`vibeTrack('checkout', {total: 42.5, items: [{sku: 'a'}]}); vibeTrack('plain')`);

@@ -103,6 +103,8 @@ export interface Page {
   setVisible(visible: boolean): void;
   /** Runs code in the page (as a site's own script would). */
   run(code: string): void;
+  /** Adds the tracker's script tag (once more). */
+  addTracker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -140,6 +142,12 @@ export async function openPage(o: PageOptions = {}): Promise<Page> {
       win.document.body.appendChild(s);
     },
     // A closed page's timers stop, as the browser's do.
+    addTracker: async () => {
+      const s = win.document.createElement('script');
+      for (const [k, v] of Object.entries({ project: PROJECT, api: API, ...o.attrs })) if (v !== null) s.setAttribute('data-' + k, v);
+      s.textContent = await script();
+      win.document.head.appendChild(s);
+    },
     close: () => {
       for (const id of timers) clock.clear(id);
       return win.happyDOM.close();
@@ -172,10 +180,7 @@ export async function openPage(o: PageOptions = {}): Promise<Page> {
   for (const [k, v] of Object.entries(o.session ?? {})) win.sessionStorage.setItem(k, v);
 
   if (o.before) page.run(o.before);
-  const s = win.document.createElement('script');
-  for (const [k, v] of Object.entries({ project: PROJECT, api: API, ...o.attrs })) if (v !== null) s.setAttribute('data-' + k, v);
-  s.textContent = await script();
-  win.document.head.appendChild(s);
+  await page.addTracker();
   return page;
 }
 
