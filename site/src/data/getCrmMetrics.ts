@@ -2,6 +2,8 @@
 import { asRows, callRpc, type RpcClient } from './rpc';
 import { num, text } from './fields';
 import { useRpcQuery } from './query';
+import { useCrmChannel, useReloadOnEvents } from './realtime';
+import { EVENTS } from './realtimeEvents';
 
 export const METRIC_KEYS = ['total_users', 'online_now', 'new_this_week', 'churn_rate'] as const;
 export type MetricKey = (typeof METRIC_KEYS)[number];
@@ -16,6 +18,9 @@ export interface Metric {
 export type CrmMetrics = Record<MetricKey, Metric>;
 
 export const METRICS_REFRESH_MS = 30_000;
+/** Online Now follows sessions starting and ending, at most one reload per this many ms. */
+export const METRICS_LIVE_DEBOUNCE_MS = 2_000;
+const LIVE_EVENTS = [EVENTS.sessionStarted, EVENTS.sessionEnded];
 
 /**
  * Two shapes are accepted: one row per metric {metric, value, last_week, change_pct}
@@ -43,9 +48,12 @@ export async function fetchCrmMetrics(rpc: RpcClient, projectId: string): Promis
 }
 
 export function useCrmMetrics(projectId: string | null) {
-  return useRpcQuery((rpc) => fetchCrmMetrics(rpc, projectId as string), ['get_crm_metrics', projectId], {
+  const query = useRpcQuery((rpc) => fetchCrmMetrics(rpc, projectId as string), ['get_crm_metrics', projectId], {
     enabled: !!projectId,
     refreshMs: METRICS_REFRESH_MS,
     refreshOnReconnect: true,
   });
+  useCrmChannel(projectId);
+  useReloadOnEvents(LIVE_EVENTS, query.reload, METRICS_LIVE_DEBOUNCE_MS);
+  return query;
 }

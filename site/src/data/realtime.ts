@@ -1,5 +1,5 @@
 // One private channel `crm:<project>` per page, shared by all islands (reference counted).
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import { getBackend } from './client';
 import { connectionStore, markUpdated, nextConnection, type ChannelStatus } from './connection';
@@ -78,4 +78,28 @@ export function useCrmChannel(projectId: string | null): void {
 export function useCrmMessages(listener: Listener, deps: unknown[]): void {
   // eslint-disable-next-line react-hooks/exhaustive-deps
   useEffect(() => onCrmMessage(listener), deps);
+}
+
+/**
+ * Calls `reload` (at most once per `debounceMs`) after any of `events` arrives: for views
+ * whose numbers the server recomputes when sessions come and go (Online Now).
+ */
+export function useReloadOnEvents(events: readonly string[], reload: () => void, debounceMs: number): void {
+  const reloadRef = useRef(reload);
+  reloadRef.current = reload;
+  const key = events.join(',');
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const off = onCrmMessage((msg) => {
+      if (!key.split(',').includes(msg.event) || timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        reloadRef.current();
+      }, debounceMs);
+    });
+    return () => {
+      off();
+      if (timer) clearTimeout(timer);
+    };
+  }, [key, debounceMs]);
 }
