@@ -135,7 +135,8 @@ export function start(get: Settings): Calls {
   // Silent: the calls exist, and do nothing.
   if (off) return [noop, noop, noop];
 
-  // The referrer only on the first page view of a session (cookieless: the server decides).
+  // The referrer only with the first page view of a session; cookieless, with each page's
+  // first view (only the server knows whether it starts a session).
   if (!cookieless) session();
   if (fresh) ref = d.referrer.slice(0, 2048);
   pageview();
