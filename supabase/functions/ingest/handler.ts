@@ -112,7 +112,9 @@ async function ingest(req: Request, info: Info | undefined, deps: HandlerDeps, c
     });
   } catch (err) {
     console.error('ingest: database call failed:', (err as Error).message);
-    throw new HttpError(503, 'unavailable', 'the database is unavailable; retry later', { 'Retry-After': '5' });
+    // Nothing was committed either way; only an outage is worth a retry.
+    if (isOutage(err)) throw new HttpError(503, 'unavailable', 'the database is unavailable; retry later', { 'Retry-After': '5' });
+    throw err;
   }
 
   if (result.status !== 202) {
@@ -124,6 +126,12 @@ async function ingest(req: Request, info: Info | undefined, deps: HandlerDeps, c
   }
   const sqlRejected = (result.rejected ?? []).map((r) => ({ ...r, index: origin[r.index] ?? r.index }));
   return json(202, { ...result, rejected: [...rejected, ...sqlRejected].sort((a, b) => a.index - b.index) }, cors);
+}
+
+/** Connection failures and server shutdowns (SQLSTATE 08xxx, 57P0x), not SQL errors. */
+function isOutage(err: unknown): boolean {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  return !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code.startsWith('57P');
 }
 
 export function createHandler(deps: HandlerDeps): (req: Request, info?: Info) => Promise<Response> {

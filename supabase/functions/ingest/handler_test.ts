@@ -94,6 +94,15 @@ Deno.test('a database outage answers 503 with Retry-After so the tracker keeps i
   assert.equal(res.headers.get('retry-after'), '5');
 });
 
+Deno.test('a SQL error (not an outage) is a 500, not a retryable 503', async () => {
+  const { handler } = setup(() => {
+    throw Object.assign(new Error('division by zero'), { code: '22012' });
+  });
+  const res = await handler(post(JSON.stringify(batch([pv(1)]))));
+  assert.equal(res.status, 500);
+  assert.equal((await res.json()).error, 'internal');
+});
+
 Deno.test('bots are answered but not stored', async () => {
   const { handler, calls } = setup();
   const res = await handler(post(JSON.stringify(batch([pv(1)])), { 'user-agent': 'curl/8.0' }));

@@ -14,7 +14,7 @@ export function sqlIngest(sql: Sql, opts = { windowMs: 3, maxItems: 64 }): Inges
   const call = coalesce(async (items: Item[]): Promise<IngestResult[]> => {
     const rows = await sql`
       select crm.ingest(x.item -> 'batch', x.item -> 'context') as result
-      from jsonb_array_elements(${JSON.stringify(items)}::jsonb) with ordinality as x(item, n)
+      from jsonb_array_elements(${sql.json(items as never)}) with ordinality as x(item, n)
       order by x.n`;
     return rows.map((r) => r.result as IngestResult);
   }, opts);
