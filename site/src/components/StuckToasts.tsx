@@ -4,6 +4,7 @@ import { useT } from '../i18n/i18n';
 import { useCrmMessages } from '../data/realtime';
 import { EVENTS } from '../data/realtimeEvents';
 import { text } from '../data/fields';
+import { shownSession } from '../data/getOnlineUsers';
 import { openUserDetail } from '../lib/selection';
 
 interface Toast {
@@ -22,7 +23,14 @@ export default function StuckToasts() {
   useCrmMessages((msg) => {
     if (msg.event !== EVENTS.sessionStuck) return;
     const p = msg.payload;
-    const toast = { id: nextId++, name: text(p, 'display_name', 'name', 'email') ?? t('anonymous'), page: text(p, 'current_page', 'path') ?? '–', userId: text(p, 'user_id') };
+    // session_stuck carries the session id and page; the name comes from the live table.
+    const known = shownSession(text(p, 'session_id') ?? '');
+    const toast = {
+      id: nextId++,
+      name: text(p, 'display_name', 'name', 'email') ?? known?.displayName ?? known?.email ?? t('anonymous'),
+      page: text(p, 'current_page', 'path') ?? known?.currentPage ?? '–',
+      userId: text(p, 'user_id') ?? known?.userId ?? null,
+    };
     setToasts((ts) => [...ts.slice(-3), toast]);
   }, [t]);
   useEffect(() => {

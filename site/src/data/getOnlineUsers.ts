@@ -11,6 +11,10 @@ import type { CrmMessage } from './realtimeEvents';
 
 export const ONLINE_REFRESH_MS = 10_000;
 
+// The sessions last shown, by id, for messages that carry only a session id (the stuck toast).
+const shown = new Map<string, OnlineSession>();
+export const shownSession = (sessionId: string): OnlineSession | undefined => shown.get(sessionId);
+
 export async function fetchOnlineUsers(rpc: RpcClient, projectId: string, filter: SegmentFilter, now = Date.now): Promise<OnlineSession[]> {
   const data = await callRpc(rpc, 'get_online_users', { p_project_id: projectId, p_segment: segmentParam(filter) ?? undefined });
   const at = now();
@@ -50,6 +54,10 @@ export function useOnlineUsers(projectId: string | null, filter: SegmentFilter):
   useEffect(() => {
     if (state.needsRefresh) reload();
   }, [state.needsRefresh, reload]);
+  useEffect(() => {
+    shown.clear();
+    for (const x of state.sessions) shown.set(x.sessionId, x);
+  }, [state.sessions]);
   const s = query.state;
   return {
     status: s.status,

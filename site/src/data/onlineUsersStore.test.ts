@@ -92,9 +92,36 @@ describe('applyMessage', () => {
 
   it('refreshes a filtered list when a segment changes', () => {
     const s = start([row('a')], 'trial');
-    const next = applyMessage(s, { event: EVENTS.segmentChanged, payload: { user_id: 'u-a', segment: 'premium' } }, NOW);
-    expect(next.sessions[0]?.segment).toBe('premium');
-    expect(next.needsRefresh).toBe(true);
+    for (const event of [EVENTS.segmentChanged, EVENTS.userIdentified]) {
+      const next = applyMessage(s, { event, payload: { user_id: 'u-a', segment: 'premium' } }, NOW);
+      expect(next.sessions[0]?.segment).toBe('premium');
+      expect(next.needsRefresh).toBe(true);
+    }
+    expect(applyMessage(start([row('a')]), { event: EVENTS.userIdentified, payload: { user_id: 'u-a', segment: 'premium' } }, NOW).needsRefresh).toBe(false);
+  });
+
+  it('moves a session to the user it was merged into (session_identified)', () => {
+    const s = start([row('a'), row('b')]);
+    const next = applyMessage(s, { event: EVENTS.sessionIdentified, payload: { session_id: 'b', user_id: 'u-x', display_name: 'Els', email: 'els@example.com', segment: 'trial' } }, NOW);
+    expect(next.sessions.map((x) => [x.sessionId, x.userId, x.displayName, x.segment])).toEqual([
+      ['a', 'u-a', 'User a', 'visitor'],
+      ['b', 'u-x', 'Els', 'trial'],
+    ]);
+    expect(next.needsRefresh).toBe(false);
+    expect(applyMessage(start([row('b')], 'trial'), { event: EVENTS.sessionIdentified, payload: { session_id: 'b', user_id: 'u-x' } }, NOW).needsRefresh).toBe(true);
+  });
+
+  it('follows idle and active, refreshing an Actief/Inactief list', () => {
+    const idle = applyMessage(start([row('a')]), { event: EVENTS.sessionIdle, payload: { session_id: 'a' } }, NOW);
+    expect([idle.sessions[0]?.isIdle, idle.needsRefresh]).toEqual([true, false]);
+    const active = applyMessage(idle, { event: EVENTS.sessionActive, payload: { session_id: 'a' } }, NOW);
+    expect(active.sessions[0]?.isIdle).toBe(false);
+    expect(applyMessage(start([row('a')], 'active'), { event: EVENTS.sessionIdle, payload: { session_id: 'a' } }, NOW).needsRefresh).toBe(true);
+  });
+
+  it('keeps the idle flag when a page change does not mention it', () => {
+    const s = start([row('a', { is_idle: true })]);
+    expect(applyMessage(s, { event: EVENTS.pageChanged, payload: { session_id: 'a', current_page: '/x', is_stuck: false } }, NOW).sessions[0]?.isIdle).toBe(true);
   });
 
   it('ignores unknown events and payloads without ids', () => {

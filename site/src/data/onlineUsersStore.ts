@@ -43,13 +43,32 @@ export function applyMessage(state: OnlineUsersState, msg: CrmMessage, now: numb
     }
     case EVENTS.pageChanged:
       if (!sessionId) return state;
+      // The message is sent as the page changes: its arrival starts the page clock (no clock skew).
       return updateSession(state, sessionId, (s) => ({
         ...s,
         currentPage: text(p, 'current_page', 'path') ?? s.currentPage,
         pageSinceMs: now - (num(p, 'time_on_page_seconds') ?? 0) * 1000,
         isStuck: bool(p, 'is_stuck'),
-        isIdle: bool(p, 'is_idle'),
+        isIdle: field(p, 'is_idle') === undefined ? s.isIdle : bool(p, 'is_idle'),
       }));
+    case EVENTS.sessionIdle:
+    case EVENTS.sessionActive: {
+      if (!sessionId) return state;
+      const next = updateSession(state, sessionId, (s) => ({ ...s, isIdle: msg.event === EVENTS.sessionIdle }));
+      // Actief/Inactief lists are defined by idleness: the server decides the new membership.
+      return state.segment === 'active' || state.segment === 'inactive' ? refresh(next) : next;
+    }
+    case EVENTS.sessionIdentified: {
+      if (!sessionId) return state;
+      const next = updateSession(state, sessionId, (s) => ({
+        ...s,
+        userId: text(p, 'user_id') ?? s.userId,
+        displayName: text(p, 'display_name', 'name') ?? s.displayName,
+        email: text(p, 'email') ?? s.email,
+        segment: text(p, 'segment') ?? s.segment,
+      }));
+      return state.segment !== null ? refresh(next) : next;
+    }
     case EVENTS.sessionStuck:
       if (!sessionId) return state;
       return updateSession(state, sessionId, (s) => ({ ...s, isStuck: field(p, 'is_stuck') === undefined ? true : bool(p, 'is_stuck') }));
@@ -77,8 +96,8 @@ export function applyMessage(state: OnlineUsersState, msg: CrmMessage, now: numb
             : s,
         ),
       };
-      // In a segment-filtered list a changed segment may move the row out: ask the server.
-      return state.segment !== null && msg.event === EVENTS.segmentChanged ? refresh(next) : next;
+      // In a filtered list a changed segment may move the row out: ask the server.
+      return state.segment !== null && field(p, 'segment') !== undefined ? refresh(next) : next;
     }
     default:
       return state;
