@@ -24,7 +24,7 @@ export function start(get: Settings): Calls {
   const has = (k: Setting) => get(k) != null;
   const project = get('project'), api = get('api')!, hash = has('hash');
   const cookieless = get('mode') == 'cookieless';
-  const off = !project
+  const off = !project || !api
     // DNT/GPC only when the project asks: the tracker cannot see the project setting before sending.
     || has('respect-dnt') && (nav.doNotTrack == '1' || (nav as { globalPrivacyControl?: boolean }).globalPrivacyControl)
     || !has('allow-localhost') && (nav.webdriver || /^(localhost|127\.[\d.]+|\[::1\]|)$/.test(loc.hostname));
@@ -51,7 +51,7 @@ export function start(get: Settings): Calls {
   let fresh: unknown = cookieless;
   const session = (): string => {
     let s = load<[string, number]>(ss, 'vibe_s'), t = now();
-    if (!s || t - s[1] > 18e5) (s = [uuid()] as unknown as [string, number]), (fresh = 1);
+    if (!s || t - s[1] > 18e5) fresh = s = [uuid()] as unknown as [string, number];
     s[1] = t;
     return save(ss, 'vibe_s', s)[0];
   };
@@ -109,7 +109,7 @@ export function start(get: Settings): Calls {
     wait = 1e3;
   };
 
-  let last: string | undefined, ref = '';
+  let last: unknown, ref = ''; // the last page view's path (0: none since pagehide)
   const pageview = () => {
     const p = path(), u = new URLSearchParams(loc.search);
     let utm: Store | undefined;
@@ -150,7 +150,7 @@ export function start(get: Settings): Calls {
   addEventListener('pageshow', pageview);
   addEventListener('pagehide', () => {
     push('leave');
-    last = '';
+    last = 0;
     // No answer comes back: the events stay queued until a later request is acknowledged.
     nav.sendBeacon(api, batch()!);
   });

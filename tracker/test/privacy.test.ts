@@ -25,6 +25,7 @@ describe('when the tracker stays silent', () => {
     ['127.0.0.1', { url: 'http://127.0.0.1:8080/' }],
     ['[::1]', { url: 'http://[::1]:8080/' }],
     ['no data-project', { attrs: { project: null } }],
+    ['no data-api', { attrs: { api: null } }],
   ])('%s: sends and stores nothing, and the calls still exist', async (_, o) => {
     expect(await visit(o)).toEqual({ sent: 0, stored: 0 });
   });

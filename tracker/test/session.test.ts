@@ -51,6 +51,22 @@ describe('visitor and session ids', () => {
     expect(last.visitor_id).toBe(page.requests[0]!.batch.visitor_id);
   });
 
+  it('a session renewed later in the page does not reuse the page load referrer', async () => {
+    const page = await open({ referrer: 'https://news.example/' });
+    await page.clock.tick(0);
+    page.setVisible(false);
+    await page.clock.tick(31 * 60_000);
+    page.setVisible(true);
+    page.run(`history.pushState({}, '', '/later')`);
+    await page.clock.tick(1300);
+    const [a, b] = page.requests.map((r) => r.batch);
+    expect(a!.events[0]!.referrer).toBe('https://news.example/');
+    expect(b!.session_id).not.toBe(a!.session_id);
+    expect(b!.events).toHaveLength(1);
+    expect(b!.events[0]).toMatchObject({ type: 'pageview', path: '/later' });
+    expect(b!.events[0]).not.toHaveProperty('referrer');
+  });
+
   it('vibeReset gives a new anonymous id and a new session', async () => {
     const page = await open();
     await page.clock.tick(0);
