@@ -141,13 +141,13 @@ export async function openPage(o: PageOptions = {}): Promise<Page> {
       s.textContent = code;
       win.document.body.appendChild(s);
     },
-    // A closed page's timers stop, as the browser's do.
     addTracker: async () => {
       const s = win.document.createElement('script');
       for (const [k, v] of Object.entries({ project: PROJECT, api: API, ...o.attrs })) if (v !== null) s.setAttribute('data-' + k, v);
       s.textContent = await script();
       win.document.head.appendChild(s);
     },
+    // A closed page's timers stop, as the browser's do.
     close: () => {
       for (const id of timers) clock.clear(id);
       return win.happyDOM.close();
