@@ -1,0 +1,126 @@
+-- Who may call what. Every public function that takes a project id starts with
+-- `perform crm.require_project_role(p_project_id, '<role>')`; trusted callers
+-- (service_role, or the database owner connected directly) pass.
+
+/**
+ * True when the caller is trusted: the API role service_role, or a direct
+ * connection of a superuser / the `postgres` owner with no API role set.
+ * Reads the `role` setting, which a security definer function does not change.
+ */
+create function crm.caller_is_trusted() returns boolean
+language sql stable
+set search_path = ''
+as $$
+  select case coalesce(nullif(current_setting('role', true), ''), 'none')
+    when 'service_role' then true
+    when 'none' then session_user::text = 'postgres'
+      or coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.rolname = session_user), false)
+    else false
+  end
+$$;
+revoke execute on function crm.caller_is_trusted() from public;
+
+/** The signed-in caller's role in a project (owner|admin|viewer), or null. */
+create function crm.caller_project_role(p_project_id uuid) returns text
+language sql stable
+set search_path = ''
+as $$
+  select m.role from crm.project_members m
+  where m.project_id = p_project_id and m.user_id = (select auth.uid())
+$$;
+revoke execute on function crm.caller_project_role(uuid) from public;
+
+/**
+ * Raises 42501 unless the caller is trusted or has at least p_min_role
+ * (viewer < admin < owner) in the project. An unknown project is refused the same way.
+ */
+create function crm.require_project_role(p_project_id uuid, p_min_role text) returns void
+language plpgsql stable
+set search_path = ''
+as $$
+declare
+  v_role text;
+begin
+  if crm.caller_is_trusted() then
+    return;
+  end if;
+  v_role := crm.caller_project_role(p_project_id);
+  if v_role is null
+     or array_position(array['viewer', 'admin', 'owner'], v_role) < array_position(array['viewer', 'admin', 'owner'], p_min_role) then
+    raise exception 'not allowed: % role required in this project', p_min_role
+      using errcode = '42501';
+  end if;
+end;
+$$;
+revoke execute on function crm.require_project_role(uuid, text) from public;
+
+-- service_role reaches crm.ingest (granted there); no table or other function.
+grant usage on schema crm to service_role;
+
+/**
+ * Projects the caller is a member of, with the caller's role; service_role sees all
+ * projects (role null).
+ */
+create function public.list_crm_projects()
+returns table (id uuid, name text, public_key text, role text, created_at timestamptz)
+language sql stable security definer
+set search_path = ''
+as $$
+  select p.id, p.name, p.public_key, m.role, p.created_at
+  from crm.projects p
+  join crm.project_members m on m.project_id = p.id and m.user_id = (select auth.uid())
+  union all
+  select p.id, p.name, p.public_key, null, p.created_at
+  from crm.projects p
+  where crm.caller_is_trusted()
+  order by 2, 1
+$$;
+grant execute on function public.list_crm_projects() to authenticated, service_role;
+
+/**
+ * Creates a project owned by the signed-in caller, with default settings and the
+ * default funnel. Returns {id, name, public_key, allowed_origins, settings, role, created_at}.
+ */
+create function public.create_crm_project(p_name text, p_allowed_origins text[] default '{}')
+returns jsonb
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+declare
+  v_user uuid := (select auth.uid());
+  v_project crm.projects;
+begin
+  if v_user is null or not exists (select from auth.users u where u.id = v_user) then
+    raise exception 'not allowed: sign in to create a project' using errcode = '42501';
+  end if;
+  if p_name is null or length(trim(p_name)) not between 1 and 200 then
+    raise exception 'project name must be 1 to 200 characters' using errcode = '22023';
+  end if;
+  insert into crm.projects (name, allowed_origins)
+  values (trim(p_name), coalesce(p_allowed_origins, '{}'))
+  returning * into v_project;
+  insert into crm.project_members (project_id, user_id, role) values (v_project.id, v_user, 'owner');
+  return jsonb_build_object(
+    'id', v_project.id, 'name', v_project.name, 'public_key', v_project.public_key,
+    'allowed_origins', to_jsonb(v_project.allowed_origins), 'settings', v_project.settings,
+    'role', 'owner', 'created_at', v_project.created_at);
+end;
+$$;
+grant execute on function public.create_crm_project(text, text[]) to authenticated;
+
+/**
+ * Realtime read predicate: may the signed-in caller read topic `crm:<project_id>`?
+ * Used by the policy on realtime.messages (which runs as `authenticated`).
+ */
+create function public.crm_can_read_topic(p_topic text) returns boolean
+language sql stable security definer
+set search_path = ''
+as $$
+  select case
+    when p_topic ~ '^crm:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then exists (
+      select from crm.project_members m
+      where m.project_id = substr(p_topic, 5)::uuid and m.user_id = (select auth.uid()))
+    else false
+  end
+$$;
+grant execute on function public.crm_can_read_topic(text) to authenticated;

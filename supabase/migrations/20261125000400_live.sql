@@ -1,0 +1,60 @@
+-- Live view: who is on the site right now.
+
+/** A site user's name for the dashboard: name, else email, else "Visitor" + a short anonymous id. */
+create function crm.display_name(p_name text, p_email text, p_user_id uuid) returns text
+language sql immutable
+as $$
+  select coalesce(nullif(p_name, ''), nullif(p_email, ''), 'Visitor ' || left(p_user_id::text, 8))
+$$;
+revoke execute on function crm.display_name(text, text, uuid) from public;
+
+/**
+ * Sessions active within the project's online window, newest first. p_segment filters:
+ * null or 'all'; 'active' (activity in the last 60 s); 'inactive' (online, idle longer,
+ * e.g. a hidden tab); or a user segment (visitor|user|premium|trial|churned).
+ * is_idle = no activity for 60 s; is_stuck = active but on the same page longer than
+ * settings.stuck_after_minutes. Viewer.
+ */
+create function public.get_online_users(p_project_id uuid, p_segment text default null)
+returns table (
+  session_id uuid, user_id uuid, display_name text, email text, current_page text,
+  time_on_site_seconds integer, time_on_page_seconds integer, device_type text, browser text, os text,
+  country text, segment text, is_stuck boolean, is_idle boolean,
+  started_at timestamptz, current_page_since timestamptz, last_activity_at timestamptz)
+language plpgsql stable security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_settings jsonb;
+begin
+  perform crm.require_project_role(p_project_id, 'viewer');
+  if p_segment is not null
+     and p_segment not in ('all', 'active', 'inactive', 'visitor', 'user', 'premium', 'trial', 'churned') then
+    raise exception 'unknown filter %: use all, active, inactive or a segment', p_segment using errcode = '22023';
+  end if;
+  select crm.default_project_settings() || p.settings into v_settings from crm.projects p where p.id = p_project_id;
+  return query
+  select s.id, s.user_id, crm.display_name(u.name, u.email, u.id), u.email, s.current_page,
+         greatest(0, extract(epoch from now() - s.started_at))::integer,
+         greatest(0, extract(epoch from now() - coalesce(s.current_page_since, s.started_at)))::integer,
+         s.device_type, s.browser, s.os, s.country, u.segment,
+         s.last_activity_at >= now() - interval '60 seconds'
+           and coalesce(s.current_page_since, s.started_at)
+               < now() - make_interval(mins => (v_settings ->> 'stuck_after_minutes')::integer),
+         s.last_activity_at < now() - interval '60 seconds',
+         s.started_at, s.current_page_since, s.last_activity_at
+  from crm.site_sessions s
+  join crm.site_users u on u.project_id = s.project_id and u.id = s.user_id
+  where s.project_id = p_project_id and s.is_online
+    and s.last_activity_at >= now() - make_interval(mins => (v_settings ->> 'online_window_minutes')::integer)
+    and case coalesce(p_segment, 'all')
+      when 'all' then true
+      when 'active' then s.last_activity_at >= now() - interval '60 seconds'
+      when 'inactive' then s.last_activity_at < now() - interval '60 seconds'
+      else u.segment = p_segment
+    end
+  order by s.started_at desc, s.id;
+end;
+$$;
+grant execute on function public.get_online_users(uuid, text) to authenticated, service_role;

@@ -1,0 +1,191 @@
+-- pg_cron jobs. Each job's body is `select crm.job_…()`, so pgTAP calls the function
+-- directly. Minute schedules only (pg_cron 1.4 locally).
+
+/**
+ * Every minute: sessions without activity for the online window go offline; those
+ * idle past the session timeout end (ended_at = last activity); online sessions
+ * without activity for 60 s are marked idle. Returns {offline, ended, idle}.
+ */
+create function crm.job_close_sessions() returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_offline integer;
+  v_ended integer;
+  v_idle integer;
+begin
+  with p as (
+    select p.id,
+           make_interval(mins => ((crm.default_project_settings() || p.settings) ->> 'online_window_minutes')::integer) as online_window,
+           make_interval(mins => ((crm.default_project_settings() || p.settings) ->> 'session_timeout_minutes')::integer) as timeout
+    from crm.projects p
+  )
+  update crm.site_sessions s
+  set is_online = false, is_stuck = false, is_idle = false,
+      ended_at = case when s.last_activity_at < now() - p.timeout then s.last_activity_at else s.ended_at end
+  from p
+  where s.project_id = p.id and s.is_online and s.last_activity_at < now() - p.online_window;
+  get diagnostics v_offline = row_count;
+
+  with p as (
+    select p.id,
+           make_interval(mins => ((crm.default_project_settings() || p.settings) ->> 'session_timeout_minutes')::integer) as timeout
+    from crm.projects p
+  )
+  update crm.site_sessions s
+  set ended_at = s.last_activity_at
+  from p
+  where s.project_id = p.id and s.ended_at is null and not s.is_online and s.last_activity_at < now() - p.timeout;
+  get diagnostics v_ended = row_count;
+
+  update crm.site_sessions s
+  set is_idle = true
+  where s.is_online and not s.is_idle and s.last_activity_at < now() - interval '60 seconds';
+  get diagnostics v_idle = row_count;
+
+  return jsonb_build_object('offline', v_offline, 'ended', v_ended, 'idle', v_idle);
+end;
+$$;
+revoke execute on function crm.job_close_sessions() from public;
+
+/**
+ * Every minute: marks active sessions (activity in the last 60 s) that have been on
+ * the same page longer than settings.stuck_after_minutes as stuck (broadcast once;
+ * a page change clears it). Returns how many became stuck.
+ */
+create function crm.job_detect_stuck() returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_count integer;
+begin
+  with p as (
+    select p.id,
+           make_interval(mins => ((crm.default_project_settings() || p.settings) ->> 'stuck_after_minutes')::integer) as stuck_after
+    from crm.projects p
+  )
+  update crm.site_sessions s
+  set is_stuck = true
+  from p
+  where s.project_id = p.id and s.is_online and not s.is_stuck
+    and s.last_activity_at >= now() - interval '60 seconds'
+    and coalesce(s.current_page_since, s.started_at) < now() - p.stuck_after;
+  get diagnostics v_count = row_count;
+  return v_count;
+end;
+$$;
+revoke execute on function crm.job_detect_stuck() from public;
+
+/** Nightly: monthly partitions of crm.user_events three months ahead. Returns how many were created. */
+create function crm.job_partition_upkeep() returns integer
+language sql
+set search_path = ''
+as $$
+  select crm.ensure_event_partitions(3)
+$$;
+revoke execute on function crm.job_partition_upkeep() from public;
+
+/**
+ * Nightly: deletes events and ended sessions older than each project's
+ * settings.retention_days, drops monthly partitions older than every project's
+ * retention, and forgets dedupe ids older than 3 days. Returns the counts.
+ */
+create function crm.job_retention_purge() returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_events bigint;
+  v_sessions bigint;
+  v_dedupe bigint;
+  v_dropped integer := 0;
+  v_oldest_kept timestamptz;
+  v_part record;
+begin
+  with p as (
+    select p.id, now() - make_interval(days => ((crm.default_project_settings() || p.settings) ->> 'retention_days')::integer) as cutoff
+    from crm.projects p
+  )
+  delete from crm.user_events e using p where e.project_id = p.id and e.occurred_at < p.cutoff;
+  get diagnostics v_events = row_count;
+
+  with p as (
+    select p.id, now() - make_interval(days => ((crm.default_project_settings() || p.settings) ->> 'retention_days')::integer) as cutoff
+    from crm.projects p
+  )
+  delete from crm.site_sessions s using p where s.project_id = p.id and s.ended_at < p.cutoff;
+  get diagnostics v_sessions = row_count;
+
+  delete from crm.event_dedupe d where d.received_at < now() - interval '3 days';
+  get diagnostics v_dedupe = row_count;
+
+  select min(now() - make_interval(days => ((crm.default_project_settings() || p.settings) ->> 'retention_days')::integer))
+    into v_oldest_kept from crm.projects p;
+  for v_part in
+    select c.relname, to_date(substr(c.relname, 13), 'YYYY_MM') as month
+    from pg_catalog.pg_inherits i
+    join pg_catalog.pg_class c on c.oid = i.inhrelid
+    where i.inhparent = 'crm.user_events'::regclass and c.relname ~ '^user_events_\d{4}_\d{2}$'
+  loop
+    if v_oldest_kept is not null and v_part.month + interval '1 month' < v_oldest_kept then
+      execute format('drop table crm.%I', v_part.relname);
+      v_dropped := v_dropped + 1;
+    end if;
+  end loop;
+
+  return jsonb_build_object('events', v_events, 'sessions', v_sessions, 'dedupe_ids', v_dedupe,
+    'partitions_dropped', v_dropped);
+end;
+$$;
+revoke execute on function crm.job_retention_purge() from public;
+
+/**
+ * Nightly: deletes broadcast rows older than a day from realtime.messages (hosted
+ * Realtime also drops its own daily partitions), pg_cron run details older than
+ * 7 days and rate-limit windows older than an hour. Returns the counts.
+ */
+create function crm.job_housekeeping() returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_messages bigint := 0;
+  v_runs bigint := 0;
+  v_limits bigint;
+begin
+  begin
+    delete from realtime.messages m where m.inserted_at < now() - interval '1 day';
+    get diagnostics v_messages = row_count;
+  exception when insufficient_privilege then
+    raise notice 'crm.job_housekeeping: no privilege to clean realtime.messages';
+  end;
+  if to_regclass('cron.job_run_details') is not null then
+    execute 'delete from cron.job_run_details where end_time < now() - interval ''7 days''';
+    get diagnostics v_runs = row_count;
+  end if;
+  delete from crm.rate_limits r where r.window_start < now() - interval '1 hour';
+  get diagnostics v_limits = row_count;
+  return jsonb_build_object('realtime_messages', v_messages, 'cron_run_details', v_runs, 'rate_limits', v_limits);
+end;
+$$;
+revoke execute on function crm.job_housekeeping() from public;
+
+-- The schedule. pg_cron lives in one database per cluster (cron.database_name); in
+-- any other database (e.g. the benchmark's) the jobs are not scheduled.
+do $$
+begin
+  if current_database() <> coalesce(current_setting('cron.database_name', true), 'postgres') then
+    raise notice 'pg_cron runs in database %, not here: jobs not scheduled',
+      coalesce(current_setting('cron.database_name', true), 'postgres');
+    return;
+  end if;
+  create extension if not exists pg_cron;
+  perform cron.schedule('crm-close-sessions', '* * * * *', 'select crm.job_close_sessions()');
+  perform cron.schedule('crm-detect-stuck', '* * * * *', 'select crm.job_detect_stuck()');
+  perform cron.schedule('crm-partition-upkeep', '10 3 * * *', 'select crm.job_partition_upkeep()');
+  perform cron.schedule('crm-retention-purge', '20 3 * * *', 'select crm.job_retention_purge()');
+  perform cron.schedule('crm-housekeeping', '30 3 * * *', 'select crm.job_housekeeping()');
+end
+$$;

@@ -1,0 +1,72 @@
+-- The core data model: tables and their comments, keys led by project_id, partitioned
+-- events with a default partition, heartbeat-friendly (HOT) sessions, project defaults.
+begin;
+\ir helpers/auth.psql
+\ir helpers/crm.psql
+select plan(16);
+
+select tables_are('crm', array['projects', 'project_members', 'site_users', 'anonymous_ids', 'site_sessions', 'user_events',
+  'user_events_default', 'event_dedupe', 'daily_user_stats', 'funnel_steps', 'rate_limits']
+  || array(select c.relname::text from pg_class c join pg_inherits i on i.inhrelid = c.oid
+           where i.inhparent = 'crm.user_events'::regclass and c.relname ~ '^user_events_\d{4}_\d{2}$')
+  || array(select c.relname::text from pg_class c where c.relnamespace = 'crm'::regnamespace and c.relkind in ('r', 'p')
+           and c.relname not like 'user_events%' and c.relname not in ('projects', 'project_members', 'site_users', 'anonymous_ids',
+             'site_sessions', 'event_dedupe', 'daily_user_stats', 'funnel_steps', 'rate_limits')),
+  'the core tables exist in crm (other concerns may add theirs)');
+select is(
+  array(select c.oid::regclass::text from pg_class c where c.relnamespace = 'crm'::regnamespace and c.relkind in ('r', 'p')
+        and obj_description(c.oid, 'pg_class') is null order by 1),
+  '{}'::text[], 'every crm table has a comment');
+select is(
+  array(select c.conrelid::regclass::text from pg_constraint c
+        where c.contype = 'p' and c.connamespace = 'crm'::regnamespace
+          and c.conrelid::regclass::text in ('crm.project_members', 'crm.site_users', 'crm.anonymous_ids', 'crm.site_sessions',
+            'crm.user_events', 'crm.event_dedupe', 'crm.daily_user_stats', 'crm.funnel_steps', 'crm.rate_limits')
+          and (select a.attname from pg_attribute a where a.attrelid = c.conrelid and a.attnum = c.conkey[1]) <> 'project_id'
+        order by 1),
+  '{}'::text[], 'project_id leads every key of the project data');
+
+-- Events: partitioned by time, months made ahead, a default partition.
+select is((select partstrat::text from pg_partitioned_table where partrelid = 'crm.user_events'::regclass), 'r',
+  'user_events is range-partitioned');
+select is((select a.attname::text from pg_partitioned_table p join pg_attribute a on a.attrelid = p.partrelid and a.attnum = p.partattrs[0]
+           where p.partrelid = 'crm.user_events'::regclass), 'occurred_at', 'on occurred_at');
+select ok((select count(*) from pg_inherits where inhparent = 'crm.user_events'::regclass and inhrelid::regclass::text ~ '_\d{4}_\d{2}$') >= 5,
+  'monthly partitions exist from last month to three months ahead');
+select is((select pg_get_expr(c.relpartbound, c.oid) from pg_class c where c.oid = 'crm.user_events_default'::regclass), 'DEFAULT',
+  'a default partition catches events outside the monthly partitions');
+select col_is_pk('crm', 'user_events', array['project_id', 'occurred_at', 'id'], 'the event key includes the partition key');
+select col_is_pk('crm', 'event_dedupe', array['project_id', 'event_id'],
+  'dedupe of re-sent events is keyed on (project_id, event_id), independent of the skew-corrected time');
+
+-- Heartbeats stay HOT: no index on a column a heartbeat or page view changes.
+select is(
+  array(select distinct i.indexrelid::regclass::text from pg_index i
+        join pg_attribute a on a.attrelid = i.indrelid
+          and (a.attnum = any (i.indkey::int2[]) or pg_get_expr(i.indpred, i.indrelid) ~ ('\m' || a.attname || '\M')
+               or pg_get_expr(i.indexprs, i.indrelid) ~ ('\m' || a.attname || '\M'))
+        where i.indrelid = 'crm.site_sessions'::regclass
+          and a.attname in ('last_activity_at', 'current_page', 'current_page_since', 'page_views', 'is_idle', 'is_stuck')
+        order by 1),
+  '{}'::text[], 'no index of site_sessions touches last_activity_at or any other column a heartbeat or page view updates');
+select ok(exists (select from pg_index i where i.indrelid = 'crm.site_sessions'::regclass
+                  and pg_get_expr(i.indpred, i.indrelid) = 'is_online'), 'online sessions are found through a partial index on is_online');
+select ok((select 'fillfactor=70' = any (reloptions) from pg_class where oid = 'crm.site_sessions'::regclass),
+  'site_sessions has a fillfactor so updated rows stay on their page');
+
+-- Project defaults.
+select tests.create_project('Defaults') as p \gset
+select is((select settings from crm.projects where id = :'p'),
+  '{"session_timeout_minutes": 30, "online_window_minutes": 5, "stuck_after_minutes": 5, "retention_days": 395,
+    "rate_limit_project_per_minute": 60000, "rate_limit_ip_per_minute": 600, "privacy_mode": "standard",
+    "respect_dnt": true, "require_signed_identify": false}'::jsonb, 'a project starts with the default settings');
+select ok((select public_key ~ '^pk_[0-9a-f]{32}$' and length(identity_secret) = 64 from crm.projects where id = :'p'),
+  'a project gets a random public key pk_… and identity secret');
+select results_eq(format('select step_order, name, event_name from crm.funnel_steps where project_id = %L order by step_order', :'p'),
+  $$ values (1, 'Bezoekers', 'pageview'), (2, 'Signup', 'signup'), (3, 'Actief', 'activated'), (4, 'Betaald', 'payment_success') $$,
+  'every new project gets the default funnel');
+select throws_ok($$ insert into crm.projects (name, settings) values ('bad', '{"privacy_mode": "loose"}') $$, '23514', null,
+  'privacy mode is standard or cookieless');
+
+select * from finish();
+rollback;
