@@ -1,12 +1,11 @@
 // `npm run bench:gateway`: measures the local gateway against the running dev stack
 // (`npm run up` first). A benchmark, not a test: it prints figures, asserts nothing.
 //  1. Broadcast latency: N subscribers (supabase-js, private channel) while SQL
-//     issues realtime.send at a fixed rate; latency = callback time − the time the
-//     INSERT was issued (so it includes the commit: an upper bound of commit → callback).
+//     issues realtime.send at a fixed rate; latency = callback time − clock_timestamp()
+//     taken by the inserting statement (same machine clock), i.e. commit → callback.
 //  2. RPC overhead: the same function through /rest/v1/rpc and called directly in SQL.
 // Bounded: fixed counts, loopback only. Knobs: BENCH_SUBSCRIBERS, BENCH_RATE,
 // BENCH_SECONDS, BENCH_RPC_CALLS.
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
 import { apiUrl, dbUrl, stackConfig } from '../stack/config.ts';
 import { readState } from '../stack/state.ts';
@@ -36,70 +35,91 @@ try {
   await h.body?.cancel();
   if (!h.ok) throw new Error(`health ${h.status}`);
 } catch (e) {
-  console.error(`✗ the dev stack's gateway is not answering on ${url} (${(e as Error).message}): run \`npm run up\` first`);
+  console.error(
+    `✗ the dev stack's gateway is not answering on ${url} (${
+      (e as Error).message
+    }): run \`npm run up\` first`,
+  );
   Deno.exit(1);
 }
 const sql = postgres(dbUrl(cfg), { prepare: false, max: 4, onnotice: () => {} });
 
+/** Talks to the subscriber worker: one request, one answer of the given type. */
+function ask<T>(worker: Worker, msg: unknown, type: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (e) => {
+      const data = e.data as { type: string; message?: string };
+      if (data.type === 'error') reject(new Error(data.message));
+      else if (data.type === type) resolve(data as T);
+    };
+    worker.postMessage(msg);
+  });
+}
+
 async function broadcastLatency(): Promise<void> {
-  console.log(`\n── broadcast: ${SUBSCRIBERS} subscribers, ${RATE} messages/s for ${SECONDS} s (private channel ${TOPIC}) ──`);
-  const clients: SupabaseClient[] = [];
-  const latencies: number[] = [];
-  let delivered = 0;
+  console.log(
+    `\n── broadcast: ${SUBSCRIBERS} subscribers, ${RATE} messages/s for ${SECONDS} s (private channel ${TOPIC}) ──`,
+  );
+  const worker = new Worker(new URL('./bench-subscribers.ts', import.meta.url), { type: 'module' });
   try {
-    // Join in small groups so the authorisation probes do not all queue at once.
-    for (let i = 0; i < SUBSCRIBERS; i += 10) {
-      await Promise.all(Array.from({ length: Math.min(10, SUBSCRIBERS - i) }, async () => {
-        const c = createClient(url, state!.serviceRoleKey, { auth: { persistSession: false, autoRefreshToken: false } });
-        clients.push(c);
-        await new Promise<void>((resolve, reject) => {
-          c.channel(TOPIC, { config: { private: true } })
-            .on('broadcast', { event: 'bench' }, (m) => {
-              latencies.push(now() - (m.payload as { t: number }).t);
-              delivered++;
-            })
-            .subscribe((status, err) => {
-              if (status === 'SUBSCRIBED') resolve();
-              else if (status !== 'CLOSED') reject(new Error(`${status}: ${err?.message ?? ''}`));
-            });
-        });
-      }));
-    }
-    console.log(`• ${clients.length} subscribed`);
+    const { subscribed } = await ask<{ subscribed: number }>(worker, {
+      type: 'start',
+      start: { url, key: state!.serviceRoleKey, topic: TOPIC, subscribers: SUBSCRIBERS },
+    }, 'ready');
+    console.log(`• ${subscribed} subscribed (supabase-js clients on a worker thread)`);
     const total = RATE * SECONDS;
     const start = now();
     const inflight = new Set<Promise<unknown>>();
     for (let i = 0; i < total; i++) {
       const wait = start + (i * 1000) / RATE - now();
       if (wait > 1) await sleep(wait);
-      const p: Promise<unknown> = sql`select realtime.send(jsonb_build_object('t', ${now()}::float8), 'bench', ${TOPIC}, true)`
+      // The timestamp is taken inside the inserting statement, on the same clock: commit → callback.
+      const p: Promise<unknown> = sql`select realtime.send(
+          jsonb_build_object('t', extract(epoch from clock_timestamp()) * 1000), 'bench', ${TOPIC}, true)`
         .then((): unknown => inflight.delete(p));
       inflight.add(p);
       if (inflight.size > 64) await Promise.race(inflight);
     }
     await Promise.all(inflight);
     const sentIn = (now() - start) / 1000;
-    const expected = total * clients.length;
+    const expected = total * subscribed;
     const deadline = now() + 10_000;
-    while (delivered < expected && now() < deadline) await sleep(50);
-    latencies.sort((a, b) => a - b);
-    console.log(`• sent ${total} in ${sentIn.toFixed(1)} s (${(total / sentIn).toFixed(0)}/s); delivered ${delivered}/${expected}`);
-    console.log(`  latency p50 ${fmt(pct(latencies, 50))}  p95 ${fmt(pct(latencies, 95))}  p99 ${fmt(pct(latencies, 99))}  max ${fmt(latencies.at(-1) ?? NaN)}`);
-    console.log(`  goal p95 ≤ 100 ms: ${pct(latencies, 95) <= 100 && delivered === expected ? 'met' : 'NOT met'}`);
-  } finally {
-    for (const c of clients) {
-      await c.removeAllChannels();
-      c.realtime.disconnect();
+    let delivered = 0;
+    while (now() < deadline) {
+      delivered = (await ask<{ delivered: number }>(worker, { type: 'count' }, 'count')).delivered;
+      if (delivered >= expected) break;
+      await sleep(100);
     }
+    const { latencies } = await ask<{ latencies: number[] }>(worker, { type: 'stop' }, 'done');
+    latencies.sort((a, b) => a - b);
+    console.log(
+      `• sent ${total} in ${sentIn.toFixed(1)} s (${
+        (total / sentIn).toFixed(0)
+      }/s); delivered ${latencies.length}/${expected}`,
+    );
+    console.log(
+      `  latency p50 ${fmt(pct(latencies, 50))}  p95 ${fmt(pct(latencies, 95))}  p99 ${
+        fmt(pct(latencies, 99))
+      }  max ${fmt(latencies.at(-1) ?? NaN)}`,
+    );
+    console.log(
+      `  goal p95 ≤ 100 ms: ${
+        pct(latencies, 95) <= 100 && latencies.length === expected ? 'met' : 'NOT met'
+      }`,
+    );
+  } finally {
+    worker.terminate();
     await sql`delete from realtime.messages where topic = ${TOPIC}`;
   }
 }
 
 async function rpcOverhead(): Promise<void> {
   console.log(`\n── RPC overhead: ${RPC_CALLS} sequential calls of public.gwbench_echo(n) ──`);
-  await sql.unsafe(`create or replace function public.gwbench_echo(n int) returns int language sql stable as 'select n';
+  await sql.unsafe(
+    `create or replace function public.gwbench_echo(n int) returns int language sql stable as 'select n';
     revoke execute on function public.gwbench_echo(int) from public;
-    grant execute on function public.gwbench_echo(int) to anon`);
+    grant execute on function public.gwbench_echo(int) to anon`,
+  );
   try {
     const time = async (label: string, call: (i: number) => Promise<unknown>) => {
       for (let i = 0; i < 100; i++) await call(i); // warm-up
@@ -115,12 +135,23 @@ async function rpcOverhead(): Promise<void> {
     };
     const headers = { apikey: state!.anonKey, 'content-type': 'application/json' };
     const via = await time('through the gateway (HTTP + tx)', async (i) => {
-      const r = await fetch(`${url}/rest/v1/rpc/gwbench_echo`, { method: 'POST', headers, body: `{"n":${i}}` });
-      if ((await r.text()) !== String(i)) throw new Error(`unexpected answer from the gateway (${r.status})`);
+      const r = await fetch(`${url}/rest/v1/rpc/gwbench_echo`, {
+        method: 'POST',
+        headers,
+        body: `{"n":${i}}`,
+      });
+      if ((await r.text()) !== String(i)) {
+        throw new Error(`unexpected answer from the gateway (${r.status})`);
+      }
     });
-    const direct = await time('direct SQL (select gwbench_echo)', (i) => sql`select public.gwbench_echo(${i})`);
+    const direct = await time(
+      'direct SQL (select gwbench_echo)',
+      (i) => sql`select public.gwbench_echo(${i})`,
+    );
     console.log(
-      `  overhead of the gateway: p50 ${fmt(pct(via, 50) - pct(direct, 50))}  p95 ${fmt(pct(via, 95) - pct(direct, 95))}`,
+      `  overhead of the gateway: p50 ${fmt(pct(via, 50) - pct(direct, 50))}  p95 ${
+        fmt(pct(via, 95) - pct(direct, 95))
+      }`,
     );
   } finally {
     await sql.unsafe('drop function if exists public.gwbench_echo(int)');

@@ -12,6 +12,8 @@ export type Tx = postgres.TransactionSql;
 export interface Db {
   api: Sql;
   admin: Sql;
+  /** A fresh single-connection client for LISTEN (Realtime replaces it when it goes deaf). */
+  listener: () => Sql;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export function openDb(apiUrl: string, adminUrl: string): Db {
   return {
     api,
     admin,
+    listener: () => postgres(adminUrl, { ...common, max: 1, idle_timeout: 0 }),
     close: async () => {
       await Promise.allSettled([api.end({ timeout: 2 }), admin.end({ timeout: 2 })]);
     },

@@ -21,7 +21,13 @@ async function up(): Promise<void> {
 }
 
 async function foreground(): Promise<void> {
-  const state = await bringUp(cfg);
+  let state;
+  try {
+    state = await bringUp(cfg);
+  } catch (e) {
+    await bringDown(cfg); // `start` leaves nothing running behind, even when it fails
+    throw e;
+  }
   const { promise: stopped, resolve } = Promise.withResolvers<string>();
   // Listen before the gateway starts: a Ctrl-C during startup still stops everything.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) Deno.addSignalListener(sig, () => resolve(sig));

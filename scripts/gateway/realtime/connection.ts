@@ -21,6 +21,8 @@ export const LIMITS = {
   /** A client this far behind is too slow to keep: close it rather than buffer without bound. */
   bufferedBytes: 16 * 1024 * 1024,
   badFrames: 50,
+  /** Clients heartbeat every 25 s; silence this long means the client vanished. */
+  silenceMs: 60_000,
 };
 
 /** setTimeout's delay is a signed 32-bit number of milliseconds. */
@@ -77,6 +79,7 @@ export class Connection {
   #badFrames = 0;
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
+  #lastSeen = Date.now();
 
   constructor(
     private ws: WebSocket,
@@ -145,7 +148,16 @@ export class Connection {
     if (this.#channels.get(ch.topic) === ch) this.#channels.delete(ch.topic);
   }
 
+  /** Closes a socket whose client went silent without closing it (lost network, sleeping laptop). */
+  closeIfSilent(now = Date.now()): boolean {
+    if (now - this.#lastSeen <= LIMITS.silenceMs) return false;
+    this.deps.log('realtime: closing a socket silent for more than 60 s (no heartbeat)');
+    this.#close(1000, 'heartbeat timeout');
+    return true;
+  }
+
   #onMessage(data: unknown): void {
+    this.#lastSeen = Date.now();
     let frame: Frame & { message?: BroadcastMessage };
     try {
       const size = typeof data === 'string' ? data.length : (data as ArrayBuffer).byteLength;

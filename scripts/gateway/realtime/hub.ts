@@ -16,6 +16,8 @@ export interface Subscriber {
 
 const key = (topic: string, isPrivate: boolean) => `${isPrivate ? 'p' : 'o'}:${topic}`;
 const RECENT_IDS = 20_000;
+const WATCHDOG_MS = 5_000;
+const PING_TIMEOUT_MS = 3_000;
 
 export class Hub {
   #subs = new Map<string, Set<Subscriber>>();
@@ -23,11 +25,14 @@ export class Hub {
   #flushing = false;
   #recent = new Set<string>();
   #listening = false;
-  #unlisten: (() => Promise<void>) | null = null;
+  #listener: Sql | null = null;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #checking = false;
+  #ping: { token: string; resolve: (heard: boolean) => void } | null = null;
   #log: (msg: string) => void;
   readonly #startedAt = new Date().toISOString().replace('Z', '');
 
-  constructor(private admin: Sql, log: (msg: string) => void) {
+  constructor(private admin: Sql, private listenerFactory: () => Sql, log: (msg: string) => void) {
     this.#log = log;
   }
 
@@ -72,24 +77,71 @@ export class Hub {
     return n;
   }
 
-  /** LISTENs; the driver re-LISTENs after a reconnect and we then catch up on missed rows. */
+  /**
+   * LISTENs on a connection of its own, and proves every few seconds that it still
+   * hears: a ping NOTIFY must come back. If it does not while the database answers,
+   * the listener is replaced and rows inserted meanwhile are caught up — so a
+   * Postgres restart or a dropped connection never silences Realtime for good.
+   */
   async start(): Promise<void> {
-    let first = true;
-    const { unlisten } = await this.admin.listen(
-      'realtime_messages',
-      (id) => this.#notified(id),
-      () => {
-        this.#listening = true;
+    await this.#connectListener(false);
+    this.#watchdog ??= setInterval(() => this.#checkListener(), WATCHDOG_MS);
+  }
+
+  async #connectListener(catchUp: boolean): Promise<void> {
+    const old = this.#listener;
+    this.#listener = null;
+    if (old) await old.end({ timeout: 0 }).catch(() => {});
+    const sql = this.listenerFactory();
+    try {
+      let first = true;
+      await sql.listen('realtime_messages', (id) => this.#notified(id), () => {
+        // The driver re-LISTENs by itself after a reconnect: catch up on what it missed.
         if (!first) {
-          this.#log('realtime: LISTEN re-established after a database reconnect');
           this.#catchUp().catch((e) =>
             this.#log(`realtime: catch-up failed: ${(e as Error).message}`)
           );
         }
         first = false;
-      },
-    );
-    this.#unlisten = unlisten;
+      });
+    } catch (e) {
+      await sql.end({ timeout: 0 }).catch(() => {});
+      throw e;
+    }
+    this.#listener = sql;
+    this.#listening = true;
+    if (catchUp) {
+      this.#log('realtime: LISTEN re-established');
+      await this.#catchUp().catch((e) =>
+        this.#log(`realtime: catch-up failed: ${(e as Error).message}`)
+      );
+    }
+  }
+
+  async #checkListener(): Promise<void> {
+    if (this.#checking) return;
+    this.#checking = true;
+    try {
+      const token = `ping:${crypto.randomUUID()}`;
+      const heard = new Promise<boolean>((resolve) => {
+        this.#ping = { token, resolve };
+        setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+      });
+      try {
+        await this.admin.unsafe(`select pg_notify('realtime_messages', $1)`, [token]);
+      } catch {
+        this.#listening = false; // the database is down: nothing to hear yet
+        this.#ping?.resolve(false);
+      }
+      if (await heard) return;
+      this.#listening = false;
+      await this.#connectListener(true).catch((e) => {
+        this.#log(`realtime: LISTEN not possible yet (${(e as Error).message})`);
+      });
+    } finally {
+      this.#ping = null;
+      this.#checking = false;
+    }
   }
 
   get listening(): boolean {
@@ -97,7 +149,9 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
-    await this.#unlisten?.().catch(() => {});
+    clearInterval(this.#watchdog);
+    this.#ping?.resolve(true);
+    await this.#listener?.end({ timeout: 0 }).catch(() => {});
   }
 
   #remember(id: string): boolean {
@@ -112,6 +166,10 @@ export class Hub {
   }
 
   #notified(id: string): void {
+    if (id.startsWith('ping:')) {
+      if (this.#ping?.token === id) this.#ping.resolve(true);
+      return;
+    }
     if (!this.#remember(id)) return;
     if (this.#subs.size === 0) return; // nobody listens: no need to read the row
     this.#pending.push(id);

@@ -12,14 +12,20 @@ export class Realtime {
   #connections = new Set<Connection>();
 
   constructor(private db: Db, private jwt: Jwt, private log: (msg: string) => void) {
-    this.hub = new Hub(db.admin, log);
+    this.hub = new Hub(db.admin, db.listener, log);
   }
 
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+
   start(): Promise<void> {
+    this.#sweeper ??= setInterval(() => {
+      for (const c of this.#connections) if (c.closeIfSilent()) this.#connections.delete(c);
+    }, 15_000);
     return this.hub.start();
   }
 
   stop(): Promise<void> {
+    clearInterval(this.#sweeper);
     return this.hub.stop();
   }
 

@@ -36,6 +36,11 @@ Deno.test({
     const down = await client(env).rpc('gwtest_add', { a: 1 });
     assert.equal(down.status, 503, 'requests while Postgres is down get 503');
     assert.equal(down.error?.code, 'PGRST001');
+    const health = await fetch(`${env.apiUrl}/health`);
+    assert.equal(health.status, 503);
+    assert.equal((await health.json()).database, 'unreachable');
+    // Longer than the LISTEN watchdog's period, so a dead listener is noticed and replaced.
+    await sleep(7000);
     await startCluster(cfg);
     let r = await client(env).rpc('gwtest_add', { a: 1 });
     for (let i = 0; i < 50 && r.error; i++) {
