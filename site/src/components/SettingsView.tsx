@@ -18,6 +18,8 @@ import { ProjectGate } from './ProjectGate';
 import { CopyButton } from './ui/CopyButton';
 import { ErrorState, Loading } from './ui/States';
 
+const ROLES = ['viewer', 'admin', 'owner'] as const;
+
 /** Runs an action, showing its error or a short "saved". */
 function useAction() {
   const [busy, setBusy] = useState(false);
@@ -191,7 +193,26 @@ function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
           {s.members.map((m) => (
             <li key={m.userId} className="row" data-testid="settings-member">
               <span>{m.email ?? m.userId}</span>
-              <span className="badge">{m.role}</span>
+              {/* add_crm_member upserts: choosing another role changes it (the SQL keeps one owner). */}
+              <select
+                aria-label={`${t('role')} ${m.email ?? m.userId}`}
+                value={m.role}
+                disabled={action.busy || !m.email}
+                onChange={(e) => {
+                  const next = e.target.value;
+                  void action.run(async () => {
+                    await withRpc((rpc) => addCrmMember(rpc, s.id, m.email ?? '', next));
+                    reload();
+                  });
+                }}
+                data-testid="settings-member-role-select"
+              >
+                {ROLES.map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
+              </select>
               <button
                 type="button"
                 disabled={action.busy}
@@ -222,9 +243,11 @@ function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
       >
         <input type="email" required aria-label={t('email')} placeholder={t('email')} value={email} onChange={(e) => setEmail(e.target.value)} data-testid="settings-member-email" />
         <select aria-label={t('role')} value={role} onChange={(e) => setRole(e.target.value)} data-testid="settings-member-role">
-          <option value="viewer">viewer</option>
-          <option value="admin">admin</option>
-          <option value="owner">owner</option>
+          {ROLES.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
         </select>
         <button type="submit" disabled={action.busy} data-testid="settings-member-add">
           {t('addMember')}
