@@ -64,19 +64,31 @@ async function denoSuite(env: Record<string, string>): Promise<SuiteResult> {
   return result('deno test', Number(m?.[1] ?? 0), Number(m?.[2] ?? 0), code);
 }
 
-async function vitestSuite(env: Record<string, string>, stateDir: string): Promise<SuiteResult> {
-  console.log('\n── vitest run (tracker, site) ──');
-  const report = join(stateDir, 'vitest.json');
+async function vitestSuite(
+  name: string,
+  config: string,
+  env: Record<string, string>,
+  stateDir: string,
+): Promise<SuiteResult> {
+  console.log(`\n── ${name} (vitest run -c ${config}) ──`);
+  const report = join(stateDir, `${name}.json`);
   await Deno.remove(report).catch(() => {});
   const { code } = await tee(join(repoRoot, 'node_modules', '.bin', 'vitest'), [
-    'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`,
+    'run', '-c', config, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`,
   ], env);
   try {
     const json = JSON.parse(await Deno.readTextFile(report));
-    return result('vitest', json.numPassedTests, json.numFailedTests, code);
+    return result(name, json.numPassedTests, json.numFailedTests, code);
   } catch {
-    return result('vitest', 0, 0, code || 1);
+    return result(name, 0, 0, code || 1);
   }
+}
+
+/** Real Chromium against this stack; the ingest function serves the built tracker. */
+async function browserSuite(env: Record<string, string>, stateDir: string): Promise<SuiteResult> {
+  const build = await tee(join(repoRoot, 'node_modules', '.bin', 'node'), ['tracker/build.ts'], env);
+  if (build.code !== 0) return { name: 'browser', passed: 0, failed: 1 };
+  return await vitestSuite('browser', 'vitest.browser.config.ts', env, stateDir);
 }
 
 export async function runTests(): Promise<number> {
@@ -100,7 +112,8 @@ export async function runTests(): Promise<number> {
     results.push(await lintSuite(url));
     results.push(await pgTapSuite(url, env));
     results.push(await denoSuite(env));
-    results.push(await vitestSuite(env, cfg.stateDir));
+    results.push(await vitestSuite('vitest', 'vitest.config.ts', env, cfg.stateDir));
+    results.push(await browserSuite(env, cfg.stateDir));
   } catch (err) {
     console.error(`\n✗ ${(err as Error).message}`);
     results.push({ name: 'test stack', passed: 0, failed: 1 });
