@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { BUDGET, buildTracker, bundleScript, dist, sizes } from '../build';
@@ -12,6 +12,15 @@ it(`dist/vibe.js stays within ${BUDGET} B gzip`, async () => {
   expect(file).toBe(await bundleScript()); // the bundle the other tests load is the shipped one
   expect(s.gzip).toBeLessThanOrEqual(BUDGET);
   expect(lines.join('\n')).toMatch(/\d+ B raw, \d+ B gzip, \d+ B brotli \(goal 1500 B gzip, budget 2048 B\)/);
+}, 60_000);
+
+it('the build fails above its budget, and writes nothing then', async () => {
+  await buildTracker(() => {});
+  const written = () => ['vibe.js', 'index.js', 'index.d.ts'].map((f) => statSync(join(dist, f)).mtimeMs);
+  const before = written();
+  await new Promise((r) => setTimeout(r, 20));
+  await expect(buildTracker(() => {}, 1000)).rejects.toThrow(/vibe\.js is \d+ B gzip, over the 1000 B budget/);
+  expect(written()).toEqual(before);
 }, 60_000);
 
 it('the ESM build exports init, track, identify and reset, with declarations', () => {
