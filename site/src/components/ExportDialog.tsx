@@ -1,9 +1,8 @@
 // Users CSV and metrics CSV, produced by the SQL exports and saved as files.
 import { useState } from 'react';
 import { useT } from '../i18n/i18n';
-import { withRpc } from '../data/query';
-import { exportSiteUsersCsv } from '../data/exportSiteUsersCsv';
-import { exportCrmMetricsCsv } from '../data/exportCrmMetricsCsv';
+import { useExportSiteUsersCsv } from '../data/exportSiteUsersCsv';
+import { useExportCrmMetricsCsv } from '../data/exportCrmMetricsCsv';
 import type { CrmProject } from '../data/listCrmProjects';
 import { SEGMENT_FILTERS, segmentParam, type SegmentFilter } from '../data/onlineSession';
 import { csvFileName } from '../lib/snippet';
@@ -16,25 +15,16 @@ export function ExportDialog({ project, onClose }: { project: CrmProject; onClos
   const t = useT();
   const [segment, setSegment] = useState<SegmentFilter>('all');
   const [onlineOnly, setOnlineOnly] = useState(true); // the SQL default
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const [done, setDone] = useState(false);
+  const users = useExportSiteUsersCsv();
+  const metrics = useExportCrmMetricsCsv();
+  const [last, setLast] = useState<'users' | 'metrics' | null>(null);
+  const busy = users.busy || metrics.busy;
+  const current = last === 'users' ? users : last === 'metrics' ? metrics : null;
 
   async function run(kind: 'users' | 'metrics') {
-    setBusy(true);
-    setError(null);
-    setDone(false);
-    try {
-      const csv = await withRpc((rpc) =>
-        kind === 'users' ? exportSiteUsersCsv(rpc, project.id, segmentParam(segment), onlineOnly) : exportCrmMetricsCsv(rpc, project.id),
-      );
-      downloadText(csv, csvFileName(kind, project.name, new Date()));
-      setDone(true);
-    } catch (e) {
-      setError(e instanceof Error ? e : new Error(String(e)));
-    } finally {
-      setBusy(false);
-    }
+    setLast(kind);
+    const csv = kind === 'users' ? await users.run(project.id, segmentParam(segment), onlineOnly) : await metrics.run(project.id);
+    if (csv !== undefined) downloadText(csv, csvFileName(kind, project.name, new Date()));
   }
 
   return (
@@ -60,12 +50,12 @@ export function ExportDialog({ project, onClose }: { project: CrmProject; onClos
         <button type="button" disabled={busy} onClick={() => run('metrics')} data-testid="export-metrics">
           {t('exportMetrics')}
         </button>
-        {done && (
+        {current?.done && (
           <p role="status" data-testid="export-done">
             {t('exportDone')}
           </p>
         )}
-        {error && <ErrorState error={error} testId="export" />}
+        {current?.error && <ErrorState error={current.error} testId="export" />}
       </div>
     </Dialog>
   );

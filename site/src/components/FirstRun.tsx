@@ -1,8 +1,7 @@
 // Shown when the signed-in user has no project yet: creates one with create_crm_project.
 import { useState, type FormEvent } from 'react';
 import { useT } from '../i18n/i18n';
-import { withRpc } from '../data/query';
-import { createCrmProject } from '../data/createCrmProject';
+import { useCreateCrmProject } from '../data/createCrmProject';
 import type { CrmProject } from '../data/listCrmProjects';
 import { ErrorState } from './ui/States';
 
@@ -10,21 +9,13 @@ export function FirstRun({ onCreated }: { onCreated: (p: CrmProject) => void }) 
   const t = useT();
   const [name, setName] = useState('');
   const [origins, setOrigins] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
+  const create = useCreateCrmProject();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const list = origins.split('\n').map((o) => o.trim()).filter(Boolean);
-      onCreated(await withRpc((rpc) => createCrmProject(rpc, name, list)));
-    } catch (err) {
-      setError(err instanceof Error ? err : new Error(String(err)));
-    } finally {
-      setBusy(false);
-    }
+    const list = origins.split('\n').map((o) => o.trim()).filter(Boolean);
+    const project = await create.run(name, list);
+    if (project) onCreated(project);
   }
 
   return (
@@ -39,8 +30,8 @@ export function FirstRun({ onCreated }: { onCreated: (p: CrmProject) => void }) 
         {t('allowedOriginsHint')}
         <textarea rows={3} value={origins} onChange={(e) => setOrigins(e.target.value)} placeholder="https://www.example.com" data-testid="first-run-origins" />
       </label>
-      {error && <ErrorState error={error} testId="first-run" />}
-      <button type="submit" className="primary" disabled={busy} data-testid="first-run-submit">
+      {create.error && <ErrorState error={create.error} testId="first-run" />}
+      <button type="submit" className="primary" disabled={create.busy} data-testid="first-run-submit">
         {t('createProject')}
       </button>
     </form>

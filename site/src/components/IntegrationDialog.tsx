@@ -1,7 +1,6 @@
 // Integratie Code: the ready snippet for this project, a copy button, vibeTrack/vibeIdentify examples.
-import { useEffect, useState } from 'react';
 import { useT } from '../i18n/i18n';
-import { getBackend } from '../data/client';
+import { useRuntimeConfig } from '../data/client';
 import type { CrmProject } from '../data/listCrmProjects';
 import { integrationSnippet, TRACK_EXAMPLE } from '../lib/snippet';
 import { Dialog } from './ui/Dialog';
@@ -9,11 +8,8 @@ import { CopyButton } from './ui/CopyButton';
 
 export function IntegrationDialog({ project, onClose }: { project: CrmProject; onClose: () => void }) {
   const t = useT();
-  const [ingestUrl, setIngestUrl] = useState<string | null>(null);
-  useEffect(() => {
-    void getBackend().then((b) => setIngestUrl(b.config.ingestUrl), () => setIngestUrl(''));
-  }, []);
-  const snippet = ingestUrl === null ? '' : integrationSnippet(ingestUrl, project.publicKey);
+  const config = useRuntimeConfig();
+  const snippet = config ? integrationSnippet(config.ingestUrl, project.publicKey) : '';
   return (
     <Dialog title={t('integration')} onClose={onClose} testId="integration-dialog" wide>
       <p>{t('integrationText')}</p>

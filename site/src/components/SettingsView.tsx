@@ -6,13 +6,12 @@ import { useT } from '../i18n/i18n';
 import { canConfigure, type CrmProject } from '../data/listCrmProjects';
 import { projectsStore } from '../data/activeProject';
 import { useCrmProject, type FunnelStepDef, type ProjectSettings } from '../data/getCrmProject';
-import { withRpc } from '../data/query';
-import { updateCrmProjectSettings } from '../data/updateCrmProjectSettings';
-import { setCrmFunnelSteps } from '../data/setCrmFunnelSteps';
-import { rotateCrmIdentitySecret } from '../data/rotateCrmIdentitySecret';
-import { rotateCrmPublicKey } from '../data/rotateCrmPublicKey';
-import { addCrmMember } from '../data/addCrmMember';
-import { removeCrmMember } from '../data/removeCrmMember';
+import { useUpdateCrmProjectSettings } from '../data/updateCrmProjectSettings';
+import { useSetCrmFunnelSteps } from '../data/setCrmFunnelSteps';
+import { useRotateCrmIdentitySecret } from '../data/rotateCrmIdentitySecret';
+import { useRotateCrmPublicKey } from '../data/rotateCrmPublicKey';
+import { useAddCrmMember } from '../data/addCrmMember';
+import { useRemoveCrmMember } from '../data/removeCrmMember';
 import { SIGNING_EXAMPLE } from '../lib/snippet';
 import { ProjectGate } from './ProjectGate';
 import { CopyButton } from './ui/CopyButton';
@@ -20,28 +19,8 @@ import { ErrorState, Loading } from './ui/States';
 
 const ROLES = ['viewer', 'admin', 'owner'] as const;
 
-/** Runs an action, showing its error or a short "saved". */
-function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const [done, setDone] = useState(false);
-  async function run(fn: () => Promise<void>) {
-    setBusy(true);
-    setError(null);
-    setDone(false);
-    try {
-      await fn();
-      setDone(true);
-    } catch (e) {
-      setError(e instanceof Error ? e : new Error(String(e)));
-    } finally {
-      setBusy(false);
-    }
-  }
-  return { busy, error, done, run };
-}
-
-function Feedback({ action, testId }: { action: ReturnType<typeof useAction>; testId: string }) {
+/** An action's error, or a short "saved" after it succeeded. */
+function Feedback({ action, testId }: { action: { error: Error | null; done: boolean }; testId: string }) {
   const t = useT();
   if (action.error) return <ErrorState error={action.error} testId={testId} />;
   return action.done ? (
@@ -66,14 +45,12 @@ function Access({ s, reload }: { s: ProjectSettings; reload: () => void }) {
   const [privacy, setPrivacy] = useState(s.privacyMode);
   const [dnt, setDnt] = useState(s.respectDnt);
   const [signed, setSigned] = useState(s.requireSignedIdentify);
-  const action = useAction();
-  const submit = (e: FormEvent) => {
+  const action = useUpdateCrmProjectSettings();
+  const submit = async (e: FormEvent) => {
     e.preventDefault();
-    void action.run(async () => {
-      const allowedOrigins = origins.split('\n').map((o) => o.trim()).filter(Boolean);
-      await withRpc((rpc) => updateCrmProjectSettings(rpc, s.id, { allowedOrigins, privacyMode: privacy, respectDnt: dnt, requireSignedIdentify: signed }));
-      reload();
-    });
+    const allowedOrigins = origins.split('\n').map((o) => o.trim()).filter(Boolean);
+    await action.run(s.id, { allowedOrigins, privacyMode: privacy, respectDnt: dnt, requireSignedIdentify: signed });
+    reload();
   };
   return (
     <Panel title={t('settings')} testId="settings-access">
@@ -112,7 +89,7 @@ function Access({ s, reload }: { s: ProjectSettings; reload: () => void }) {
 function IdentitySecret({ projectId }: { projectId: string }) {
   const t = useT();
   const [secret, setSecret] = useState<string | null>(null);
-  const action = useAction();
+  const action = useRotateCrmIdentitySecret();
   return (
     <Panel title={t('identitySecret')} testId="settings-secret">
       {secret && (
@@ -125,7 +102,7 @@ function IdentitySecret({ projectId }: { projectId: string }) {
         </>
       )}
       <div className="row">
-        <button type="button" disabled={action.busy} onClick={() => void action.run(async () => setSecret(await withRpc((rpc) => rotateCrmIdentitySecret(rpc, projectId))))} data-testid="settings-secret-rotate">
+        <button type="button" disabled={action.busy} onClick={async () => setSecret((await action.run(projectId)) ?? null)} data-testid="settings-secret-rotate">
           {t('rotateSecret')}
         </button>
         {action.error && <ErrorState error={action.error} testId="settings-secret" />}
@@ -140,7 +117,7 @@ function Funnel({ s, reload }: { s: ProjectSettings; reload: () => void }) {
   const t = useT();
   const [steps, setSteps] = useState<FunnelStepDef[]>(s.funnelSteps);
   useEffect(() => setSteps(s.funnelSteps), [s.funnelSteps]);
-  const action = useAction();
+  const action = useSetCrmFunnelSteps();
   const edit = (i: number, patch: Partial<FunnelStepDef>) => setSteps((xs) => xs.map((x, j) => (j === i ? { ...x, ...patch } : x)));
   return (
     <Panel title={t('funnelSteps')} testId="settings-funnel">
@@ -163,12 +140,10 @@ function Funnel({ s, reload }: { s: ProjectSettings; reload: () => void }) {
           type="button"
           className="primary"
           disabled={action.busy}
-          onClick={() =>
-            void action.run(async () => {
-              await withRpc((rpc) => setCrmFunnelSteps(rpc, s.id, steps));
-              reload();
-            })
-          }
+          onClick={async () => {
+            await action.run(s.id, steps);
+            reload();
+          }}
           data-testid="settings-funnel-save"
         >
           {t('save')}
@@ -183,7 +158,9 @@ function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
   const t = useT();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState('viewer');
-  const action = useAction();
+  const add = useAddCrmMember();
+  const remove = useRemoveCrmMember();
+  const busy = add.busy || remove.busy;
   return (
     <Panel title={t('members')} testId="settings-members">
       {s.members.length === 0 ? (
@@ -197,13 +174,10 @@ function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
               <select
                 aria-label={`${t('role')} ${m.email ?? m.userId}`}
                 value={m.role}
-                disabled={action.busy || !m.email}
-                onChange={(e) => {
-                  const next = e.target.value;
-                  void action.run(async () => {
-                    await withRpc((rpc) => addCrmMember(rpc, s.id, m.email ?? '', next));
-                    reload();
-                  });
+                disabled={busy || !m.email}
+                onChange={async (e) => {
+                  await add.run(s.id, m.email ?? '', e.target.value);
+                  reload();
                 }}
                 data-testid="settings-member-role-select"
               >
@@ -215,13 +189,11 @@ function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
               </select>
               <button
                 type="button"
-                disabled={action.busy}
-                onClick={() =>
-                  void action.run(async () => {
-                    await withRpc((rpc) => removeCrmMember(rpc, s.id, m.userId));
-                    reload();
-                  })
-                }
+                disabled={busy}
+                onClick={async () => {
+                  await remove.run(s.id, m.userId);
+                  reload();
+                }}
                 aria-label={`${t('remove')} ${m.email ?? m.userId}`}
               >
                 {t('remove')}
@@ -232,13 +204,11 @@ function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
       )}
       <form
         className="row"
-        onSubmit={(e) => {
+        onSubmit={async (e) => {
           e.preventDefault();
-          void action.run(async () => {
-            await withRpc((rpc) => addCrmMember(rpc, s.id, email, role));
-            setEmail('');
-            reload();
-          });
+          if ((await add.run(s.id, email, role)) === undefined) return;
+          setEmail('');
+          reload();
         }}
       >
         <input type="email" required aria-label={t('email')} placeholder={t('email')} value={email} onChange={(e) => setEmail(e.target.value)} data-testid="settings-member-email" />
@@ -249,26 +219,27 @@ function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
             </option>
           ))}
         </select>
-        <button type="submit" disabled={action.busy} data-testid="settings-member-add">
+        <button type="submit" disabled={busy} data-testid="settings-member-add">
           {t('addMember')}
         </button>
       </form>
-      <Feedback action={action} testId="settings-members" />
+      <Feedback action={add} testId="settings-members" />
+      {remove.error && <ErrorState error={remove.error} testId="settings-members-remove" />}
     </Panel>
   );
 }
 
 function PublicKey({ s, project, reload }: { s: ProjectSettings; project: CrmProject; reload: () => void }) {
   const t = useT();
-  const action = useAction();
-  const rotate = () =>
-    void action.run(async () => {
-      if (!window.confirm(t('rotateKeyConfirm'))) return;
-      const key = await withRpc((rpc) => rotateCrmPublicKey(rpc, s.id));
-      // The header's Integratie Code reads the active project: give it the new key.
-      projectsStore.set((st) => ({ ...st, active: { ...project, publicKey: key }, projects: st.projects.map((p) => (p.id === project.id ? { ...p, publicKey: key } : p)) }));
-      reload();
-    });
+  const action = useRotateCrmPublicKey();
+  const rotate = async () => {
+    if (!window.confirm(t('rotateKeyConfirm'))) return;
+    const key = await action.run(s.id);
+    if (key === undefined) return;
+    // The header's Integratie Code reads the active project: give it the new key.
+    projectsStore.set((st) => ({ ...st, active: { ...project, publicKey: key }, projects: st.projects.map((p) => (p.id === project.id ? { ...p, publicKey: key } : p)) }));
+    reload();
+  };
   return (
     <Panel title={t('publicKey')} testId="settings-key">
       <code data-testid="settings-key-value">{s.publicKey}</code>

@@ -1,4 +1,5 @@
 // The single supabase-js client of a page, created once config.json is known.
+import { useEffect, useState } from 'react';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { loadConfig, type RuntimeConfig } from './config';
 import type { RpcClient } from './rpc';
@@ -41,4 +42,20 @@ export function getBackend(): Promise<Backend> {
 /** Tests install a fake backend. */
 export function setBackendForTests(backend: Backend | null): void {
   pending = backend ? Promise.resolve(backend) : null;
+}
+
+/** The page's runtime config (e.g. the ingest URL for the snippet); undefined while loading, null if missing. */
+export function useRuntimeConfig(): RuntimeConfig | null | undefined {
+  const [config, setConfig] = useState<RuntimeConfig | null | undefined>(undefined);
+  useEffect(() => {
+    let live = true;
+    getBackend().then(
+      (b) => live && setConfig(b.config),
+      () => live && setConfig(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return config;
 }

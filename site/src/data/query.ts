@@ -76,8 +76,38 @@ export function useRpcQuery<T>(
   return { state, reload };
 }
 
-/** For actions (exports, settings): run an RPC with the page's client. */
-export async function withRpc<T>(fn: (rpc: RpcClient) => Promise<T>): Promise<T> {
-  const { rpc } = await getBackend();
-  return fn(rpc);
+export interface RpcAction<A extends unknown[], R> {
+  busy: boolean;
+  error: Error | null;
+  /** The last run succeeded (for a short "saved"). */
+  done: boolean;
+  /** Resolves to the result, or undefined when the call failed (the error is in `error`). */
+  run: (...args: A) => Promise<R | undefined>;
+}
+
+/** The hook behind every action RPC (create, settings, exports): one call at a time, with its state. */
+export function useRpcAction<A extends unknown[], R>(fn: (rpc: RpcClient, ...args: A) => Promise<R>): RpcAction<A, R> {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+  const [done, setDone] = useState(false);
+  const run = useCallback(
+    async (...args: A) => {
+      setBusy(true);
+      setError(null);
+      setDone(false);
+      try {
+        const { rpc } = await getBackend();
+        const result = await fn(rpc, ...args);
+        setDone(true);
+        return result;
+      } catch (e) {
+        setError(e instanceof Error ? e : new Error(String(e)));
+        return undefined;
+      } finally {
+        setBusy(false);
+      }
+    },
+    [fn],
+  );
+  return { busy, error, done, run };
 }

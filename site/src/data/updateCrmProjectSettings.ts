@@ -1,6 +1,7 @@
 // update_crm_project_settings(p_project_id, p_name, p_allowed_origins, p_settings jsonb):
 // origins go in their own argument, the rest as settings keys; null arguments change nothing.
 import { callRpc, type RpcClient } from './rpc';
+import { useRpcAction } from './query';
 
 export interface SettingsPatch {
   allowedOrigins?: string[];
@@ -26,3 +27,5 @@ export async function updateCrmProjectSettings(rpc: RpcClient, projectId: string
     p_settings: Object.keys(settings).length > 0 ? settings : undefined,
   });
 }
+
+export const useUpdateCrmProjectSettings = () => useRpcAction(updateCrmProjectSettings);
