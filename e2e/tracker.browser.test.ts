@@ -40,7 +40,7 @@ afterAll(async () => {
 async function trackerIds(page: Page): Promise<{ visitor: string; session: string }> {
   const ids = await waitFor('tracker ids in storage', () =>
     page.evaluate(() => ({ v: localStorage.getItem('vibe_v'), s: sessionStorage.getItem('vibe_s') }))
-      .then((x) => (x.v && x.s ? x : null))
+      .then(({ v, s }) => (v && s ? { v, s } : null))
   );
   const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
   return { visitor: ids.v.match(uuid)![0], session: ids.s.match(uuid)![0] };
