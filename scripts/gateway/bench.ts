@@ -43,6 +43,9 @@ try {
   Deno.exit(1);
 }
 const sql = postgres(dbUrl(cfg), { prepare: false, max: 4, onnotice: () => {} });
+// The figures depend on what else the machine runs: print it with them.
+const load = () => Deno.loadavg().map((x) => x.toFixed(2)).join(' ');
+console.log(`gateway ${url}; ${navigator.hardwareConcurrency} CPUs, load average ${load()}`);
 
 /** Talks to the subscriber worker: one request, one answer of the given type. */
 function ask<T>(worker: Worker, msg: unknown, type: string): Promise<T> {

@@ -5,6 +5,7 @@
 // requests made while it is down.
 import postgres from 'postgres';
 import type { Claims } from './jwt.ts';
+import { sqlLiteral } from './sql-literal.ts';
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
@@ -72,39 +73,28 @@ export interface RequestContext {
 
 /**
  * The statement that applies the role and the request settings transaction-locally,
- * as PostgREST does; `extra` select items may follow (parameters from $7 on).
- * `set_config('role', …)` fails for a role `authenticator` may not become.
+ * as PostgREST does, written with literals so that it can share one simple-protocol
+ * message with the call: the statements of one message form one implicit
+ * transaction, so the settings reach the call, vanish after it, and an error rolls
+ * everything back. `set_config('role', …)` fails for a role `authenticator` may not become.
  */
-export function contextQuery(
+export function contextStatement(
   ctx: RequestContext,
   timeout: string | null | undefined,
-  extra = '',
-  extraParams: (string | null)[] = [],
-): [string, (string | null)[]] {
-  const sql = `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true),
-            set_config('request.method', $3, true), set_config('request.path', $4, true),
-            set_config('request.headers', $5, true),
-            set_config('search_path', 'public, extensions', true),
-            set_config('statement_timeout', coalesce($6, current_setting('statement_timeout')), true)` +
-    (extra ? `, ${extra}` : '');
-  return [sql, [
-    ctx.role,
-    JSON.stringify(ctx.claims),
-    ctx.method,
-    ctx.path,
-    JSON.stringify(ctx.headers),
-    timeout ?? null,
-    ...extraParams,
-  ]];
-}
-
-export async function applyContext(
-  tx: Tx,
-  ctx: RequestContext,
-  timeout?: string | null,
-): Promise<void> {
-  const [sql, params] = contextQuery(ctx, timeout);
-  await tx.unsafe(sql, params);
+  readOnly: boolean,
+): string {
+  const set = (name: string, value: string) =>
+    `set_config(${sqlLiteral(name)}, ${sqlLiteral(value)}, true)`;
+  return 'select ' + [
+    set('role', ctx.role),
+    set('request.jwt.claims', JSON.stringify(ctx.claims)),
+    set('request.method', ctx.method),
+    set('request.path', ctx.path),
+    set('request.headers', JSON.stringify(ctx.headers)),
+    set('search_path', 'public, extensions'),
+    ...(timeout ? [set('statement_timeout', timeout)] : []),
+    ...(readOnly ? [set('transaction_read_only', 'on')] : []),
+  ].join(', ');
 }
 
 /** Thrown inside a transaction to roll it back on purpose (authorisation probes). */

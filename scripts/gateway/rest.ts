@@ -2,7 +2,7 @@
 // endpoints are not served locally; they answer like PostgREST does for an unknown table.
 import type { GatewayConfig } from './config.ts';
 import {
-  contextQuery,
+  contextStatement,
   type Db,
   isConnectionError,
   type RequestContext,
@@ -10,9 +10,11 @@ import {
 } from './db.ts';
 import { BadJson, bearer, BodyTooLarge, json, readJson } from './http.ts';
 import type { Claims, Jwt } from './jwt.ts';
+import { NulInText } from './sql-literal.ts';
 import {
   contentRange,
   type FunctionInfo,
+  inline,
   LOOKUP_SQL,
   planCall,
   RpcError,
@@ -119,13 +121,20 @@ export class Rest {
     };
     try {
       const timeout = await this.#timeouts.get(who.role);
-      const [ctxSql, ctxParams] = contextQuery(ctx, timeout, `${LOOKUP_SQL} as fns`, [name]);
-      const result = await this.db.api.begin(fromQuery ? 'read only' : 'read write', async (tx) => {
-        const [row] = await tx.unsafe<{ fns: string }[]>(ctxSql, ctxParams);
-        const plan = planCall(name, JSON.parse(row!.fns) as FunctionInfo[], args, fromQuery);
-        const rows = await tx.unsafe<{ body: string | null; n: number }[]>(plan.sql, plan.params);
-        return { shape: plan.shape, body: rows[0]?.body ?? 'null', n: rows[0]?.n ?? 0 };
-      });
+      // Two round trips: the lookup, then one message with the settings and the call.
+      const [found] = await this.db.api.unsafe<{ fns: string }[]>(LOOKUP_SQL, [name]);
+      const plan = planCall(
+        name,
+        JSON.parse(found!.fns) as FunctionInfo[],
+        args,
+        fromQuery,
+        inline(),
+      );
+      const results = await this.db.api.unsafe<{ body: string | null; n: number }[][]>(
+        `${contextStatement(ctx, timeout, fromQuery)};\n${plan.sql}`,
+      );
+      const row = results[1]?.[0];
+      const result = { shape: plan.shape, body: row?.body ?? 'null', n: row?.n ?? 0 };
       const headers: Record<string, string> = {
         'Content-Range': contentRange(result.shape, result.n, exact),
         'Content-Type': 'application/json; charset=utf-8',
@@ -134,6 +143,11 @@ export class Rest {
       return new Response(method === 'HEAD' ? null : result.body, { status: 200, headers });
     } catch (e) {
       if (e instanceof RpcError) return errorResponse(e);
+      if (e instanceof NulInText) {
+        return errorResponse(
+          new RpcError(400, '22P05', 'unsupported Unicode escape sequence', e.message),
+        );
+      }
       if (isConnectionError(e)) {
         return json(503, {
           code: 'PGRST001',

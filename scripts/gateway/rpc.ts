@@ -1,8 +1,10 @@
 // The PostgREST RPC subset as pure functions: how a function is looked up, how a
 // call with named arguments is built, and how Postgres errors map to HTTP.
 
-/** One row per candidate function, read from pg_proc inside the request's transaction. */
-export const LOOKUP_SQL = `(select coalesce(json_agg(f), '[]')::text from (
+import { sqlLiteral } from './sql-literal.ts';
+
+/** The candidate functions of one name (`$1`) in `public`, as a JSON array. */
+export const LOOKUP_SQL = `select (select coalesce(json_agg(f), '[]')::text from (
   select p.proname as name, p.proretset as "returnsSet", t.typname as "returnType",
          t.typtype = 'c' or (p.prorettype = 'record'::regtype and not p.proretset
                              and 'o' = any(coalesce(p.proargmodes::text[], '{}'))) as "returnsComposite",
@@ -14,7 +16,7 @@ export const LOOKUP_SQL = `(select coalesce(json_agg(f), '[]')::text from (
     from pg_proc p
     join pg_namespace n on n.oid = p.pronamespace
     join pg_type t on t.oid = p.prorettype
-   where n.nspname = 'public' and p.proname = $7 and p.prokind = 'f') f)`;
+   where n.nspname = 'public' and p.proname = $1::name and p.prokind = 'f') f) as fns`;
 
 export interface FunctionInfo {
   name: string;
@@ -37,6 +39,21 @@ export interface Param {
 }
 
 export type ResultShape = 'void' | 'set' | 'composite' | 'scalar';
+
+/** How argument values enter the call: `$n` parameters, or inline literals. */
+export interface Binder {
+  bind(value: string | null): string;
+  params: (string | null)[];
+}
+
+export function positional(): Binder {
+  const params: (string | null)[] = [];
+  return { params, bind: (v) => (params.push(v), `$${params.length}`) };
+}
+
+export function inline(): Binder {
+  return { params: [], bind: sqlLiteral };
+}
 
 export interface CallPlan {
   sql: string;
@@ -126,6 +143,7 @@ export function planCall(
   candidates: FunctionInfo[],
   args: unknown,
   fromQuery: boolean,
+  binder: Binder = positional(),
 ): CallPlan {
   if (candidates.length > 1) {
     throw new RpcError(
@@ -145,13 +163,11 @@ export function planCall(
   const params = inputParams(fn);
   const fq = `public.${quoteIdent(fn.name)}`;
   let call: string;
-  let values: (string | null)[];
 
   const single = params.length === 1 && params[0]!.name === '' &&
     ['json', 'jsonb'].includes(params[0]!.type);
   if (single && !fromQuery) {
-    call = `${fq}($1::text::${params[0]!.type})`;
-    values = [JSON.stringify(args ?? {})];
+    call = `${fq}(${binder.bind(JSON.stringify(args ?? {}))}::text::${params[0]!.type})`;
   } else {
     if (args !== undefined && !isObject) {
       throw new RpcError(
@@ -165,12 +181,9 @@ export function planCall(
     const unknown = keys.some((k) => !byName.has(k));
     const missing = params.some((p) => !p.hasDefault && !keys.includes(p.name));
     if (unknown || missing) throw notFound(name, keys);
-    values = [];
     const parts = params.filter((p) => keys.includes(p.name)).map((p) => {
-      values.push(argText((args as Record<string, unknown>)[p.name], p));
-      return `${p.variadic ? 'variadic ' : ''}${
-        quoteIdent(p.name)
-      } => $${values.length}::text::${p.type}`;
+      const value = binder.bind(argText((args as Record<string, unknown>)[p.name], p));
+      return `${p.variadic ? 'variadic ' : ''}${quoteIdent(p.name)} => ${value}::text::${p.type}`;
     });
     call = `${fq}(${parts.join(', ')})`;
   }
@@ -188,7 +201,7 @@ export function planCall(
     composite: `select row_to_json(_r)::text as body, 1 as n from ${call} _r`,
     scalar: `select to_json(${call})::text as body, 1 as n`,
   }[shape];
-  return { sql, params: values, shape };
+  return { sql, params: binder.params, shape };
 }
 
 /** PostgREST's SQLSTATE → HTTP status table. */

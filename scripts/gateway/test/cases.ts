@@ -91,6 +91,12 @@ export const cases: Case[] = [
       assert.deepEqual((await c.rpc('gwtest_echo_json', { any: ['shape', 1, null] })).data, {
         any: ['shape', 1, null],
       });
+      const tricky = `it's $$ $v0a$ \\ "q"; drop table gwtest.log; -- é 🎉`;
+      assert.equal((await c.rpc('gwtest_echo_text', { t: tricky })).data, tricky);
+      assert.equal((await c.rpc('gwtest_echo_text', { t: tricky }, { get: true })).data, tricky);
+      const nul = await c.rpc('gwtest_echo_text', { t: 'a\u0000b' });
+      assert.equal(nul.status, 400);
+      assert.equal(nul.error?.code, '22P05');
       const v = await c.rpc('gwtest_nothing');
       assert.equal(v.status, 204);
       assert.equal(v.data, null);

@@ -45,6 +45,8 @@ create or replace function public.gwtest_point(out x int, out y int)
   language sql immutable as 'select 1, 2';
 create or replace function public.gwtest_tags(tags text[]) returns int
   language sql immutable as 'select cardinality(tags)';
+create or replace function public.gwtest_echo_text(t text) returns text
+  language sql immutable as 'select t';
 create or replace function public.gwtest_nothing() returns void
   language sql as 'select';
 create or replace function public.gwtest_fail(state text) returns int language plpgsql as $$
