@@ -1,0 +1,255 @@
+// `npm run bench:analytics`: warm p50/p95 of the dashboard's read RPCs at two sizes,
+// in a database of its own on the running dev stack (`vibe_bench_analytics`, created
+// from the baseline and the migrations, dropped at the end unless --keep):
+//   small: 100k events / 10k users / 20k sessions      (one project)
+//   large: 10M events / 1M users / 2M sessions          (another project)
+// Data is generated in SQL (set-based, deterministic), spread over 90 days, with the
+// default funnel's events, ~300 users online; then daily stats, the funnel and metrics
+// rollups are computed as the jobs would. Progress is printed while loading. Each
+// user's second session falls between their first and now, so recent days are busier
+// than average (today has ~3× the sessions of an average day): a harder case for the
+// live "today" figures.
+//   --small-only   skip the 10M load      --runs N   timed calls per RPC (default 40)
+//   --keep         keep the database      --measure-only  measure a kept database again
+// DB_URL (set by scripts/bench/with-stack.sh from `npm run status`) points at any
+// database of the target cluster.
+import postgres from 'postgres';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    'small-only': { type: 'boolean', default: false },
+    runs: { type: 'string', default: '40' },
+    keep: { type: 'boolean', default: false },
+    'measure-only': { type: 'boolean', default: false },
+  },
+});
+const RUNS = Number(values.runs);
+const ADMIN_URL = Deno.env.get('DB_URL') ?? 'postgresql://postgres:postgres@127.0.0.1:54322/postgres';
+const BENCH_DB = 'vibe_bench_analytics';
+const benchUrl = (() => {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${BENCH_DB}`;
+  return u.toString();
+})();
+const root = new URL('../../', import.meta.url).pathname;
+const DAYS = 90;
+
+interface Scale {
+  label: string;
+  project: string;
+  users: number;
+}
+const SMALL: Scale = { label: '100k events', project: '00000000-0000-4000-8000-00000000b001', users: 10_000 };
+const LARGE: Scale = { label: '10M events', project: '00000000-0000-4000-8000-00000000b002', users: 1_000_000 };
+
+const log = (msg: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${msg}`);
+
+async function createDatabase() {
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
+  await admin.unsafe(`create database ${BENCH_DB}`);
+  await admin.end();
+  const db = postgres(benchUrl, { max: 1, onnotice: () => {} });
+  await db.unsafe(await Deno.readTextFile(`${root}scripts/supabase-baseline.sql`));
+  const dir = `${root}supabase/migrations`;
+  const files = [...Deno.readDirSync(dir)].map((f) => f.name).filter((n) => n.endsWith('.sql')).sort();
+  for (const f of files) await db.unsafe(await Deno.readTextFile(`${dir}/${f}`));
+  // monthly partitions back to the start of the generated history
+  await db.unsafe(`
+    do $$
+    declare m date;
+    begin
+      for m in select generate_series(date_trunc('month', now() - interval '${DAYS + 1} days'), date_trunc('month', now()), interval '1 month')::date loop
+        if to_regclass('crm.user_events_' || to_char(m, 'YYYY_MM')) is null then
+          execute format('create table crm.%I partition of crm.user_events for values from (%L) to (%L)',
+            'user_events_' || to_char(m, 'YYYY_MM'), m, (m + interval '1 month')::date);
+        end if;
+      end loop;
+    end $$`);
+  await db.end();
+}
+
+async function dropDatabase() {
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
+  await admin.end();
+}
+
+// A deterministic number in [0, 1) from a bigint expression (multiplicative hash).
+const h = (expr: string, salt: number) => `((((${expr})::bigint * 2654435761 + ${salt * 40503}) % 4294967296) / 4294967296.0)`;
+
+/**
+ * Users u = 1..U, each with two sessions (2u-1, 2u) of five events: session 1 = 3 page
+ * views, signup (every 4th user) or a page view, a page view; session 2 = 3 page views,
+ * activated (every 8th) or a page view, payment_success (every 24th) or a page view.
+ * Session 1 starts on a day in the last 90, session 2 between it and now; users 1..300
+ * are online right now.
+ */
+async function load(db: postgres.Sql, s: Scale) {
+  const p = `'${s.project}'::uuid`;
+  const t0 = performance.now();
+  await db.unsafe(`insert into crm.projects (id, name, created_at) values (${p}, 'Bench ${s.label}', now() - interval '${DAYS + 1} days')`);
+  await db.unsafe(`
+    create unlogged table if not exists public.bench_plan (u bigint primary key, s1 timestamptz, s2 timestamptz, online boolean);
+    truncate public.bench_plan;
+    insert into public.bench_plan
+    select u, s1, case when u <= 300 then now() - make_interval(secs => u) else s1 + (now() - interval '1 hour' - s1) * ${h('u', 3)} end, u <= 300
+    from (select u, now() - make_interval(secs => (${DAYS} * 86400 - 7200) * ${h('u', 1)} + 3600) as s1
+          from generate_series(1, ${s.users}) u) x;`);
+  log(`  ${s.label}: planned ${s.users} users`);
+  const uid = (u: string) => `('00000000-0000-4000-8000-' || lpad(to_hex(${u}), 12, '0'))::uuid`;
+  const sid = (u: string, n: number) => `('0000000${n}-0000-4000-8000-' || lpad(to_hex(${u}), 12, '0'))::uuid`;
+  await db.unsafe(`
+    insert into crm.site_users (project_id, id, email, name, segment, verified, first_seen_at, last_seen_at,
+                                sessions_count, pageviews_count, events_count, created_at)
+    select ${p}, ${uid('u')},
+           case when u % 4 = 0 then 'user' || u || '@bench.example' end,
+           case when u % 4 = 0 then 'Bench User ' || u end,
+           case when u % 24 = 0 then 'premium' when u % 8 = 0 then 'trial' when u % 4 = 0 then 'user' else 'visitor' end,
+           u % 4 = 0, s1, s2 + interval '150 seconds', 2, 10 - (u % 4 = 0)::int - (u % 8 = 0)::int - (u % 24 = 0)::int,
+           (u % 4 = 0)::int + (u % 8 = 0)::int + (u % 24 = 0)::int, s1
+    from public.bench_plan`);
+  await db.unsafe(`insert into crm.anonymous_ids (project_id, anonymous_id, user_id, created_at)
+                   select ${p}, ${uid('u')}, ${uid('u')}, s1 from public.bench_plan`);
+  log(`  ${s.label}: ${s.users} users inserted (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  await db.unsafe(`
+    insert into crm.site_sessions (project_id, id, user_id, started_at, last_activity_at, ended_at, is_online,
+                                   current_page, current_page_since, entry_page, page_views, device_type, browser, os, country)
+    select ${p}, case n when 1 then ${sid('u', 1)} else ${sid('u', 2)} end, ${uid('u')}, st,
+           st + interval '150 seconds', case when online and n = 2 then null else st + interval '150 seconds' end,
+           online and n = 2, '/page/' || (u % 50), st + interval '120 seconds', '/', 5 - (n = 1 and u % 4 = 0)::int,
+           case when ${h('u', 5)} < 0.55 then 'mobile' when ${h('u', 5)} < 0.93 then 'desktop' else 'tablet' end,
+           case when ${h('u', 6)} < 0.6 then 'Chrome' else 'Safari' end, 'Linux', 'NL'
+    from public.bench_plan, lateral (values (1, s1), (2, s2)) v(n, st)`);
+  log(`  ${s.label}: ${s.users * 2} sessions inserted (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  const chunk = Math.max(10_000, Math.ceil(s.users / 20));
+  for (let lo = 1; lo <= s.users; lo += chunk) {
+    const hi = Math.min(s.users, lo + chunk - 1);
+    await db.unsafe(`
+      insert into crm.user_events (project_id, occurred_at, id, received_at, session_id, user_id, type, name, page)
+      select ${p}, st + make_interval(secs => 30 * (k - 1)),
+             ('0000000' || n || '-0000-4000-800' || k || '-' || lpad(to_hex(u), 12, '0'))::uuid,
+             st + make_interval(secs => 30 * (k - 1)),
+             case n when 1 then ${sid('u', 1)} else ${sid('u', 2)} end, ${uid('u')},
+             case when e.name is null then 'pageview' else 'event' end, e.name,
+             case when e.name is null then '/page/' || ((u + k) % 50) else '/app' end
+      from public.bench_plan, lateral (values (1, s1), (2, s2)) v(n, st), generate_series(1, 5) k,
+           lateral (select case
+             when n = 1 and k = 4 and u % 4 = 0 then 'signup'
+             when n = 2 and k = 4 and u % 8 = 0 then 'activated'
+             when n = 2 and k = 5 and u % 24 = 0 then 'payment_success' end as name) e
+      where u between ${lo} and ${hi}`);
+    log(`  ${s.label}: events of users ${lo}–${hi} inserted, ${(hi * 10).toLocaleString('en')} events so far (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  // In production rows arrive in time order, so a day's sessions and events sit
+  // together on disk; the generator writes them user by user, so put them in time
+  // order once (CLUSTER), as the tables would be.
+  await db.unsafe(`cluster crm.site_sessions using site_sessions_started_idx`);
+  await db.unsafe(`cluster crm.site_users using site_users_first_seen_idx`);
+  await db.unsafe(`
+    do $$
+    declare r record;
+    begin
+      for r in select c.oid::regclass as rel, (select x.relname from pg_index i join pg_class x on x.oid = i.indexrelid where i.indrelid = c.oid and i.indisprimary) as pk
+               from pg_inherits h join pg_class c on c.oid = h.inhrelid where h.inhparent = 'crm.user_events'::regclass loop
+        execute format('cluster %s using %I', r.rel, r.pk);
+      end loop;
+    end $$`);
+  await db.unsafe(`vacuum analyze crm.site_users`);
+  await db.unsafe(`vacuum analyze crm.site_sessions`);
+  await db.unsafe(`vacuum analyze crm.anonymous_ids`);
+  await db.unsafe(`vacuum analyze crm.user_events`);
+  log(`  ${s.label}: clustered in time order, vacuum analyze done (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  let t = performance.now();
+  await db.unsafe(`select crm.store_daily_stats(${p}, d::date)
+                   from generate_series(crm.utc_today() - ${DAYS + 1}, crm.utc_today() - 1, interval '1 day') d`);
+  const daily = performance.now() - t;
+  t = performance.now();
+  await db.unsafe(`select crm.store_daily_stats(${p}, crm.utc_today()), crm.refresh_funnel_rollup(${p}), crm.refresh_metrics_rollup(${p})`);
+  const refresh = performance.now() - t;
+  log(`  ${s.label}: ${DAYS + 1} days of daily stats in ${(daily / 1000).toFixed(1)} s; one 5-minute refresh (today + funnel 7/30/90 d + metrics) in ${(refresh / 1000).toFixed(1)} s`);
+  return { loadSeconds: (performance.now() - t0) / 1000, refreshSeconds: refresh / 1000 };
+}
+
+type Calls = Record<string, (i: number) => string>;
+function calls(s: Scale, hasOnline: boolean): Calls {
+  const p = `'${s.project}'`;
+  const user = (i: number) => `'00000000-0000-4000-8000-${(1 + ((i * 7919) % s.users)).toString(16).padStart(12, '0')}'`;
+  const c: Calls = {
+    get_crm_metrics: () => `select * from public.get_crm_metrics(${p})`,
+    get_daily_active_users: () => `select * from public.get_daily_active_users(${p}, 30)`,
+    calculate_funnel_conversion: () => `select * from public.calculate_funnel_conversion(${p}, 30)`,
+    get_site_user_detail: (i) => `select public.get_site_user_detail(${p}, ${user(i)})`,
+    'list_site_users (first page)': () => `select * from public.list_site_users(${p})`,
+  };
+  if (hasOnline) return { get_online_users: () => `select * from public.get_online_users(p_project_id => ${p})`, ...c };
+  return c;
+}
+
+async function measure(db: postgres.Sql, s: Scale, hasOnline: boolean) {
+  const out: Record<string, { p50: number; p95: number }> = {};
+  for (const [name, sql] of Object.entries(calls(s, hasOnline))) {
+    for (let i = 0; i < 5; i++) await db.unsafe(sql(i + 1000));
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t = performance.now();
+      await db.unsafe(sql(i));
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    const q = (f: number) => times[Math.min(times.length - 1, Math.ceil(f * times.length) - 1)];
+    out[name] = { p50: q(0.5), p95: q(0.95) };
+    log(`  ${s.label}: ${name} p50 ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms`);
+  }
+  return out;
+}
+
+const ms = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(1));
+
+async function refreshOnly(db: postgres.Sql, s: Scale) {
+  const p = `'${s.project}'::uuid`;
+  await db.unsafe(`select crm.store_daily_stats(${p}, d::date)
+                   from generate_series(crm.utc_today() - ${DAYS + 1}, crm.utc_today() - 1, interval '1 day') d`);
+  const t = performance.now();
+  await db.unsafe(`select crm.store_daily_stats(${p}, crm.utc_today()), crm.refresh_funnel_rollup(${p}), crm.refresh_metrics_rollup(${p})`);
+  return { loadSeconds: 0, refreshSeconds: (performance.now() - t) / 1000 };
+}
+
+async function main() {
+  const measureOnly = values['measure-only'];
+  if (!measureOnly) {
+    log(`creating ${BENCH_DB} (baseline + migrations)`);
+    await createDatabase();
+  }
+  const db = postgres(benchUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [{ exists: hasOnline }] = await db`select to_regproc('public.get_online_users') is not null as exists`;
+    if (!hasOnline) log('public.get_online_users does not exist yet: not measured');
+    log(measureOnly ? `refreshing ${SMALL.label}` : `loading ${SMALL.label}`);
+    const smallLoad = measureOnly ? await refreshOnly(db, SMALL) : await load(db, SMALL);
+    const small = await measure(db, SMALL, hasOnline);
+    let large: Record<string, { p50: number; p95: number }> | undefined;
+    let largeLoad: { loadSeconds: number; refreshSeconds: number } | undefined;
+    if (!values['small-only']) {
+      log(measureOnly ? `refreshing ${LARGE.label}` : `loading ${LARGE.label} (several minutes)`);
+      largeLoad = measureOnly ? await refreshOnly(db, LARGE) : await load(db, LARGE);
+      large = await measure(db, LARGE, hasOnline);
+    }
+    console.log(`\nWarm latency, ${RUNS} calls each, one connection (ms); goal: p95 ≤ 50 ms at 10M events\n`);
+    console.log('| RPC | 100k p50 | 100k p95 | 10M p50 | 10M p95 |');
+    console.log('|---|---:|---:|---:|---:|');
+    for (const name of Object.keys(small)) {
+      console.log(`| \`${name}\` | ${ms(small[name].p50)} | ${ms(small[name].p95)} | ${ms(large?.[name]?.p50)} | ${ms(large?.[name]?.p95)} |`);
+    }
+    console.log(`\nload: 100k ${smallLoad.loadSeconds.toFixed(0)} s${largeLoad ? `, 10M ${largeLoad.loadSeconds.toFixed(0)} s` : ''} (0 = kept database); ` +
+      `one 5-minute analytics refresh of the project: 100k ${smallLoad.refreshSeconds.toFixed(1)} s` +
+      `${largeLoad ? `, 10M ${largeLoad.refreshSeconds.toFixed(1)} s` : ''}`);
+  } finally {
+    await db.end();
+    if (!values.keep && !measureOnly) await dropDatabase();
+  }
+}
+
+await main();

@@ -1,0 +1,271 @@
+-- Project administration: the settings page getter, settings, funnel steps, key and
+-- secret rotation, members. viewer reads; admin configures; owner manages keys and
+-- members. A project never loses its last owner. (create_crm_project and
+-- list_crm_projects live in the security migration.)
+
+/** Settings keys a caller may set, with their check. Unknown keys are refused. */
+create function crm.validate_project_settings(p_settings jsonb) returns void
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_key text;
+  v_value jsonb;
+begin
+  if jsonb_typeof(p_settings) is distinct from 'object' then
+    raise exception 'settings must be a JSON object' using errcode = '22023';
+  end if;
+  for v_key, v_value in select * from jsonb_each(p_settings) loop
+    if v_key in ('session_timeout_minutes', 'online_window_minutes', 'stuck_after_minutes') then
+      if jsonb_typeof(v_value) <> 'number' or v_value::text::numeric not between 1 and 1440
+         or v_value::text::numeric <> trunc(v_value::text::numeric) then
+        raise exception 'setting % must be an integer from 1 to 1440', v_key using errcode = '22023';
+      end if;
+    elsif v_key in ('retention_days', 'churn_after_days') then
+      if jsonb_typeof(v_value) <> 'number' or v_value::text::numeric not between 7 and 3650
+         or v_value::text::numeric <> trunc(v_value::text::numeric) then
+        raise exception 'setting % must be an integer from 7 to 3650', v_key using errcode = '22023';
+      end if;
+    elsif v_key in ('rate_limit_project_per_minute', 'rate_limit_ip_per_minute') then
+      if jsonb_typeof(v_value) <> 'number' or v_value::text::numeric not between 1 and 10000000
+         or v_value::text::numeric <> trunc(v_value::text::numeric) then
+        raise exception 'setting % must be an integer from 1 to 10000000', v_key using errcode = '22023';
+      end if;
+    elsif v_key = 'privacy_mode' then
+      if v_value not in ('"standard"'::jsonb, '"cookieless"'::jsonb) then
+        raise exception 'privacy_mode must be standard or cookieless' using errcode = '22023';
+      end if;
+    elsif v_key in ('respect_dnt', 'require_signed_identify') then
+      if jsonb_typeof(v_value) <> 'boolean' then
+        raise exception 'setting % must be true or false', v_key using errcode = '22023';
+      end if;
+    else
+      raise exception 'unknown setting %', v_key using errcode = '22023';
+    end if;
+  end loop;
+end;
+$$;
+revoke execute on function crm.validate_project_settings(jsonb) from public;
+
+/** The settings page's view of a project (never the identity secret). */
+create function crm.project_json(p_project_id uuid) returns jsonb
+language sql stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'id', p.id, 'name', p.name, 'public_key', p.public_key, 'allowed_origins', to_jsonb(p.allowed_origins),
+    'settings', crm.default_project_settings() || jsonb_build_object('churn_after_days', 14) || p.settings,
+    'created_at', p.created_at,
+    'role', case when crm.caller_is_trusted() then null else crm.caller_project_role(p.id) end,
+    'funnel_steps', coalesce((
+      select jsonb_agg(jsonb_build_object('step_order', f.step_order, 'name', f.name, 'event_name', f.event_name)
+                       order by f.step_order)
+      from crm.funnel_steps f where f.project_id = p.id), '[]'::jsonb),
+    'members', coalesce((
+      select jsonb_agg(jsonb_build_object('user_id', m.user_id, 'email', u.email, 'role', m.role, 'created_at', m.created_at)
+                       order by array_position(array['owner', 'admin', 'viewer'], m.role), u.email)
+      from crm.project_members m join auth.users u on u.id = m.user_id
+      where m.project_id = p.id), '[]'::jsonb))
+  from crm.projects p where p.id = p_project_id
+$$;
+revoke execute on function crm.project_json(uuid) from public;
+
+/**
+ * A project for its settings page: {id, name, public_key, allowed_origins, settings
+ * (defaults merged), created_at, role (the caller's), funnel_steps[], members[]}.
+ * Never the identity secret. Viewer.
+ */
+create function public.get_crm_project(p_project_id uuid)
+returns jsonb
+language plpgsql stable security definer
+set search_path = ''
+as $$
+begin
+  perform crm.require_project_role(p_project_id, 'viewer');
+  return crm.project_json(p_project_id);
+end;
+$$;
+grant execute on function public.get_crm_project(uuid) to authenticated, service_role;
+
+/**
+ * Updates a project's name, allowed origins and/or settings (merged key by key into
+ * the stored ones; a null value removes a key, falling back to the default). Null
+ * arguments leave things unchanged. Returns the project as get_crm_project. Admin.
+ */
+create function public.update_crm_project_settings(p_project_id uuid, p_name text default null,
+                                                   p_allowed_origins text[] default null, p_settings jsonb default null)
+returns jsonb
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+begin
+  perform crm.require_project_role(p_project_id, 'admin');
+  if p_name is not null and length(trim(p_name)) not between 1 and 200 then
+    raise exception 'project name must be 1 to 200 characters' using errcode = '22023';
+  end if;
+  if p_allowed_origins is not null and (cardinality(p_allowed_origins) > 100 or exists (
+       select from unnest(p_allowed_origins) o
+       where o is null or (o <> '*' and o !~ '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$'))) then
+    raise exception 'allowed origins must be scheme://host[:port] (or *), at most 100' using errcode = '22023';
+  end if;
+  if p_settings is not null then
+    perform crm.validate_project_settings(jsonb_strip_nulls(p_settings));
+  end if;
+  update crm.projects p set
+    name = coalesce(trim(p_name), p.name),
+    allowed_origins = coalesce(p_allowed_origins, p.allowed_origins),
+    settings = case when p_settings is null then p.settings
+                    else (p.settings || jsonb_strip_nulls(p_settings))
+                         - array(select k from jsonb_each(p_settings) as e(k, v) where v = 'null'::jsonb) end
+  where p.id = p_project_id;
+  if not found then
+    raise exception 'unknown project' using errcode = 'P0002';
+  end if;
+  return crm.project_json(p_project_id);
+end;
+$$;
+grant execute on function public.update_crm_project_settings(uuid, text, text[], jsonb) to authenticated, service_role;
+
+/**
+ * Replaces a project's funnel with p_steps, a JSON array (1–10) of {name, event_name}
+ * in order (event_name 'pageview' means any page view). Clears the funnel rollup.
+ * Returns the new steps [{step_order, name, event_name}]. Admin.
+ */
+create function public.set_crm_funnel_steps(p_project_id uuid, p_steps jsonb)
+returns jsonb
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+begin
+  perform crm.require_project_role(p_project_id, 'admin');
+  if jsonb_typeof(p_steps) is distinct from 'array' or jsonb_array_length(p_steps) not between 1 and 10
+     or exists (select from jsonb_array_elements(p_steps) s
+                where jsonb_typeof(s) <> 'object' or jsonb_typeof(s -> 'name') is distinct from 'string'
+                   or jsonb_typeof(s -> 'event_name') is distinct from 'string'
+                   or length(trim(s ->> 'name')) not between 1 and 128
+                   or length(trim(s ->> 'event_name')) not between 1 and 128) then
+    raise exception 'p_steps must be an array of 1 to 10 {name, event_name} strings of 1 to 128 characters'
+      using errcode = '22023';
+  end if;
+  if not exists (select from crm.projects p where p.id = p_project_id) then
+    raise exception 'unknown project' using errcode = 'P0002';
+  end if;
+  delete from crm.funnel_steps f where f.project_id = p_project_id;
+  insert into crm.funnel_steps (project_id, step_order, name, event_name)
+  select p_project_id, s.n, trim(s.step ->> 'name'), trim(s.step ->> 'event_name')
+  from jsonb_array_elements(p_steps) with ordinality as s(step, n);
+  delete from crm.funnel_rollup r where r.project_id = p_project_id;
+  return crm.project_json(p_project_id) -> 'funnel_steps';
+end;
+$$;
+grant execute on function public.set_crm_funnel_steps(uuid, jsonb) to authenticated, service_role;
+
+/** Gives the project a new random public key (the old one stops working at once); returns it. Owner. */
+create function public.rotate_crm_public_key(p_project_id uuid)
+returns text
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+declare
+  v_key text;
+begin
+  perform crm.require_project_role(p_project_id, 'owner');
+  update crm.projects p set public_key = 'pk_' || encode(extensions.gen_random_bytes(16), 'hex')
+  where p.id = p_project_id
+  returning p.public_key into v_key;
+  if v_key is null then
+    raise exception 'unknown project' using errcode = 'P0002';
+  end if;
+  return v_key;
+end;
+$$;
+grant execute on function public.rotate_crm_public_key(uuid) to authenticated, service_role;
+
+/**
+ * Gives the project a new random identity secret (HMAC key of signed identify calls)
+ * and returns it: the only time it is ever shown. Owner.
+ */
+create function public.rotate_crm_identity_secret(p_project_id uuid)
+returns text
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+declare
+  v_secret text;
+begin
+  perform crm.require_project_role(p_project_id, 'owner');
+  update crm.projects p set identity_secret = encode(extensions.gen_random_bytes(32), 'hex')
+  where p.id = p_project_id
+  returning p.identity_secret into v_secret;
+  if v_secret is null then
+    raise exception 'unknown project' using errcode = 'P0002';
+  end if;
+  return v_secret;
+end;
+$$;
+grant execute on function public.rotate_crm_identity_secret(uuid) to authenticated, service_role;
+
+/**
+ * Adds the signed-up user with this email to the project, or changes their role
+ * (owner | admin | viewer). Demoting the last owner is refused (55000). Returns
+ * {user_id, email, role}. Owner. Unknown email: P0002.
+ */
+create function public.add_crm_member(p_project_id uuid, p_email text, p_role text default 'viewer')
+returns jsonb
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+declare
+  v_user uuid;
+  v_email text;
+begin
+  perform crm.require_project_role(p_project_id, 'owner');
+  if p_role is null or p_role not in ('owner', 'admin', 'viewer') then
+    raise exception 'role must be owner, admin or viewer' using errcode = '22023';
+  end if;
+  select u.id, u.email into v_user, v_email from auth.users u
+  where lower(u.email) = lower(trim(p_email)) order by u.created_at limit 1;
+  if v_user is null then
+    raise exception 'no signed-up user has this email' using errcode = 'P0002';
+  end if;
+  -- lock the project's members so two concurrent demotions cannot both pass the check
+  perform from crm.project_members m where m.project_id = p_project_id for update;
+  if p_role <> 'owner' and exists (
+       select from crm.project_members m where m.project_id = p_project_id and m.user_id = v_user and m.role = 'owner')
+     and not exists (
+       select from crm.project_members m where m.project_id = p_project_id and m.role = 'owner' and m.user_id <> v_user) then
+    raise exception 'a project keeps at least one owner' using errcode = '55000';
+  end if;
+  insert into crm.project_members (project_id, user_id, role) values (p_project_id, v_user, p_role)
+  on conflict (project_id, user_id) do update set role = excluded.role;
+  return jsonb_build_object('user_id', v_user, 'email', v_email, 'role', p_role);
+end;
+$$;
+grant execute on function public.add_crm_member(uuid, text, text) to authenticated, service_role;
+
+/**
+ * Removes a member from the project: owners remove anyone, any member may remove
+ * themselves. Removing the last owner is refused (55000). Returns true when a member
+ * was removed, false when the user was not a member.
+ */
+create function public.remove_crm_member(p_project_id uuid, p_user_id uuid)
+returns boolean
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+begin
+  perform crm.require_project_role(p_project_id, 'viewer');
+  if p_user_id is distinct from (select auth.uid()) then
+    perform crm.require_project_role(p_project_id, 'owner');
+  end if;
+  perform from crm.project_members m where m.project_id = p_project_id for update;
+  if exists (select from crm.project_members m where m.project_id = p_project_id and m.user_id = p_user_id and m.role = 'owner')
+     and not exists (
+       select from crm.project_members m where m.project_id = p_project_id and m.role = 'owner' and m.user_id <> p_user_id) then
+    raise exception 'a project keeps at least one owner' using errcode = '55000';
+  end if;
+  delete from crm.project_members m where m.project_id = p_project_id and m.user_id = p_user_id;
+  return found;
+end;
+$$;
+grant execute on function public.remove_crm_member(uuid, uuid) to authenticated, service_role;

@@ -1,0 +1,112 @@
+-- Project administration: get_crm_project, update_crm_project_settings,
+-- set_crm_funnel_steps, key and secret rotation, members (never without an owner).
+begin;
+\ir helpers/auth.psql
+\ir helpers/analytics.psql
+select plan(39);
+
+select tests.an_setup('Admin test');
+
+-- get_crm_project ----------------------------------------------------------------
+select tests.authenticate_as(tests.an_id('viewer'));
+create temp table g as select public.get_crm_project(tests.an_id('project')) as j;
+select tests.clear_authentication();
+select is((select j ->> 'name' from g), 'Admin test', 'get_crm_project: name');
+select ok((select j ->> 'public_key' = (select public_key from crm.projects where id = tests.an_id('project')) from g),
+  'get_crm_project: public key');
+select ok((select not (j ? 'identity_secret') and position((select identity_secret from crm.projects where id = tests.an_id('project')) in j::text) = 0 from g),
+  'get_crm_project never shows the identity secret');
+select is((select j -> 'settings' -> 'churn_after_days' from g), '14'::jsonb, 'settings come with their defaults');
+select is((select j ->> 'role' from g), 'viewer', 'the caller''s role');
+select is((select jsonb_array_length(j -> 'funnel_steps') from g), 4, 'the funnel steps');
+select is((select array_agg(m ->> 'role' order by n) from g, jsonb_array_elements(j -> 'members') with ordinality as x(m, n)),
+  array['owner', 'admin', 'viewer'], 'the members with their roles, owners first');
+select ok((select j -> 'members' -> 0 ->> 'email' = 'an-owner@example.test' from g), 'members carry their email');
+
+-- update_crm_project_settings ------------------------------------------------------
+select tests.authenticate_as(tests.an_id('admin'));
+create temp table u1 as select public.update_crm_project_settings(tests.an_id('project'), ' Renamed ',
+  array['https://shop.example', 'http://localhost:4321'], '{"online_window_minutes": 3, "churn_after_days": 30}') as j;
+select tests.clear_authentication();
+select is((select row(name, allowed_origins, settings ->> 'online_window_minutes', settings ->> 'churn_after_days')::text
+           from crm.projects where id = tests.an_id('project')),
+  row('Renamed', array['https://shop.example', 'http://localhost:4321'], '3', '30')::text,
+  'name (trimmed), origins and settings are stored');
+select is((select j -> 'settings' ->> 'session_timeout_minutes' from u1), '30', 'unchanged settings keep their value');
+select public.update_crm_project_settings(tests.an_id('project'), p_settings => '{"churn_after_days": null}');
+select ok((select not (settings ? 'churn_after_days') and settings ->> 'online_window_minutes' = '3'
+           from crm.projects where id = tests.an_id('project')), 'a null setting removes the key, others stay');
+select public.update_crm_project_settings(tests.an_id('project'));
+select is((select name from crm.projects where id = tests.an_id('project')), 'Renamed', 'null arguments change nothing');
+select throws_ok(format('select public.update_crm_project_settings(%L, p_settings => %L)', tests.an_id('project'), '{"nope": 1}'),
+  '22023', null, 'an unknown setting is refused');
+select throws_ok(format('select public.update_crm_project_settings(%L, p_settings => %L)', tests.an_id('project'), '{"retention_days": 2}'),
+  '22023', null, 'an out-of-range setting is refused');
+select throws_ok(format('select public.update_crm_project_settings(%L, p_settings => %L)', tests.an_id('project'), '{"privacy_mode": "open"}'),
+  '22023', null, 'an unknown privacy mode is refused');
+select throws_ok(format('select public.update_crm_project_settings(%L, p_allowed_origins => %L)', tests.an_id('project'), '{javascript:alert(1)}'),
+  '22023', null, 'an origin that is not scheme://host[:port] is refused');
+select throws_ok(format('select public.update_crm_project_settings(%L, %L)', tests.an_id('project'), ''),
+  '22023', null, 'an empty name is refused');
+
+-- set_crm_funnel_steps ----------------------------------------------------------------
+select is(public.set_crm_funnel_steps(tests.an_id('project'),
+    '[{"name": "Visit", "event_name": "pageview"}, {"name": "Trial", "event_name": "trial_started"}]'),
+  '[{"name": "Visit", "event_name": "pageview", "step_order": 1}, {"name": "Trial", "event_name": "trial_started", "step_order": 2}]'::jsonb,
+  'set_crm_funnel_steps replaces the funnel and returns it');
+select is((select count(*)::integer from crm.funnel_steps where project_id = tests.an_id('project')), 2, 'two steps stored');
+select throws_ok(format('select public.set_crm_funnel_steps(%L, %L)', tests.an_id('project'), '[]'), '22023', null,
+  'an empty funnel is refused');
+select throws_ok(format('select public.set_crm_funnel_steps(%L, %L)', tests.an_id('project'), '[{"name": "x"}]'), '22023', null,
+  'a step without event_name is refused');
+select throws_ok(format('select public.set_crm_funnel_steps(%L, %L)', tests.an_id('project'),
+  (select jsonb_agg(jsonb_build_object('name', 's' || i, 'event_name', 'e' || i)) from generate_series(1, 11) i)), '22023', null,
+  'more than 10 steps are refused');
+
+-- rotation ------------------------------------------------------------------------------
+create temp table old_keys as select public_key, identity_secret from crm.projects where id = tests.an_id('project');
+select tests.authenticate_as(tests.an_id('owner'));
+create temp table k as select public.rotate_crm_public_key(tests.an_id('project')) as key,
+                              public.rotate_crm_identity_secret(tests.an_id('project')) as secret;
+select tests.clear_authentication();
+select ok((select key ~ '^pk_[0-9a-f]{32}$' and key <> (select public_key from old_keys) from k), 'a new public key is returned');
+select is((select public_key from crm.projects where id = tests.an_id('project')), (select key from k), 'and stored');
+select ok((select secret ~ '^[0-9a-f]{64}$' and secret <> (select identity_secret from old_keys) from k),
+  'a new identity secret is returned (once)');
+select is((select identity_secret from crm.projects where id = tests.an_id('project')), (select secret from k), 'and stored');
+select tests.authenticate_as(tests.an_id('admin'));
+select throws_ok(format('select public.rotate_crm_public_key(%L)', tests.an_id('project')), '42501', null,
+  'an admin may not rotate keys');
+select tests.clear_authentication();
+
+-- members -------------------------------------------------------------------------------
+select tests.create_user('an-new@example.test');
+select tests.authenticate_as(tests.an_id('owner'));
+select is(public.add_crm_member(tests.an_id('project'), ' AN-NEW@example.test ', 'admin') ->> 'role', 'admin',
+  'add_crm_member adds a signed-up user by email (case-insensitive)');
+select is(public.add_crm_member(tests.an_id('project'), 'an-new@example.test', 'viewer') ->> 'role', 'viewer',
+  'add_crm_member changes an existing member''s role');
+select throws_ok(format('select public.add_crm_member(%L, %L)', tests.an_id('project'), 'nobody@example.test'), 'P0002', null,
+  'an unknown email: P0002');
+select throws_ok(format('select public.add_crm_member(%L, %L, %L)', tests.an_id('project'), 'an-new@example.test', 'god'), '22023', null,
+  'an unknown role is refused');
+select throws_ok(format('select public.add_crm_member(%L, %L, %L)', tests.an_id('project'), 'an-owner@example.test', 'admin'), '55000', null,
+  'the last owner cannot be demoted');
+select throws_ok(format('select public.remove_crm_member(%L, %L)', tests.an_id('project'), tests.an_id('owner')), '55000', null,
+  'the last owner cannot be removed');
+select is(public.remove_crm_member(tests.an_id('project'), tests.an_id('admin')), true, 'an owner removes a member');
+select is(public.remove_crm_member(tests.an_id('project'), tests.an_id('admin')), false, 'removing a non-member returns false');
+select public.add_crm_member(tests.an_id('project'), 'an-admin@example.test', 'owner');
+select is(public.remove_crm_member(tests.an_id('project'), tests.an_id('owner')), true, 'with a second owner, an owner can leave');
+select tests.clear_authentication();
+
+select tests.authenticate_as(tests.an_id('viewer'));
+select throws_ok(format('select public.remove_crm_member(%L, %L)', tests.an_id('project'), tests.an_id('admin')), '42501', null,
+  'a viewer may not remove someone else');
+select is(public.remove_crm_member(tests.an_id('project'), tests.an_id('viewer')), true, 'a member may remove themselves');
+select tests.clear_authentication();
+select is((select array_agg(role order by role) from crm.project_members where project_id = tests.an_id('project')),
+  array['owner', 'viewer'], 'left: the new owner and the new viewer');
+
+select * from finish();
+rollback;
