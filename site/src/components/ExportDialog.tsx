@@ -24,7 +24,7 @@ export function ExportDialog({ project, onClose }: { project: CrmProject; onClos
   async function run(kind: 'users' | 'metrics') {
     setLast(kind);
     const csv = kind === 'users' ? await users.run(project.id, segmentParam(segment), onlineOnly) : await metrics.run(project.id);
-    if (csv !== undefined) downloadText(csv, csvFileName(kind, project.name, new Date()));
+    if (csv.ok) downloadText(csv.value, csvFileName(kind, project.name, new Date()));
   }
 
   return (

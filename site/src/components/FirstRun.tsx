@@ -14,8 +14,8 @@ export function FirstRun({ onCreated }: { onCreated: (p: CrmProject) => void }) 
   async function submit(e: FormEvent) {
     e.preventDefault();
     const list = origins.split('\n').map((o) => o.trim()).filter(Boolean);
-    const project = await create.run(name, list);
-    if (project) onCreated(project);
+    const created = await create.run(name, list);
+    if (created.ok) onCreated(created.value);
   }
 
   return (

@@ -102,7 +102,10 @@ function IdentitySecret({ projectId }: { projectId: string }) {
         </>
       )}
       <div className="row">
-        <button type="button" disabled={action.busy} onClick={async () => setSecret((await action.run(projectId)) ?? null)} data-testid="settings-secret-rotate">
+        <button type="button" disabled={action.busy} onClick={async () => {
+            const rotated = await action.run(projectId);
+            if (rotated.ok) setSecret(rotated.value);
+          }} data-testid="settings-secret-rotate">
           {t('rotateSecret')}
         </button>
         {action.error && <ErrorState error={action.error} testId="settings-secret" />}
@@ -206,7 +209,7 @@ function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
         className="row"
         onSubmit={async (e) => {
           e.preventDefault();
-          if ((await add.run(s.id, email, role)) === undefined) return;
+          if (!(await add.run(s.id, email, role)).ok) return;
           setEmail('');
           reload();
         }}
@@ -234,8 +237,9 @@ function PublicKey({ s, project, reload }: { s: ProjectSettings; project: CrmPro
   const action = useRotateCrmPublicKey();
   const rotate = async () => {
     if (!window.confirm(t('rotateKeyConfirm'))) return;
-    const key = await action.run(s.id);
-    if (key === undefined) return;
+    const rotated = await action.run(s.id);
+    if (!rotated.ok) return;
+    const key = rotated.value;
     // The header's Integratie Code reads the active project: give it the new key.
     projectsStore.set((st) => ({ ...st, active: { ...project, publicKey: key }, projects: st.projects.map((p) => (p.id === project.id ? { ...p, publicKey: key } : p)) }));
     reload();

@@ -81,8 +81,8 @@ export interface RpcAction<A extends unknown[], R> {
   error: Error | null;
   /** The last run succeeded (for a short "saved"). */
   done: boolean;
-  /** Resolves to the result, or undefined when the call failed (the error is in `error`). */
-  run: (...args: A) => Promise<R | undefined>;
+  /** Never rejects: a failure resolves to {ok: false} and shows in `error`. */
+  run: (...args: A) => Promise<{ ok: true; value: R } | { ok: false }>;
 }
 
 /** The hook behind every action RPC (create, settings, exports): one call at a time, with its state. */
@@ -91,7 +91,7 @@ export function useRpcAction<A extends unknown[], R>(fn: (rpc: RpcClient, ...arg
   const [error, setError] = useState<Error | null>(null);
   const [done, setDone] = useState(false);
   const run = useCallback(
-    async (...args: A) => {
+    async (...args: A): Promise<{ ok: true; value: R } | { ok: false }> => {
       setBusy(true);
       setError(null);
       setDone(false);
@@ -99,10 +99,10 @@ export function useRpcAction<A extends unknown[], R>(fn: (rpc: RpcClient, ...arg
         const { rpc } = await getBackend();
         const result = await fn(rpc, ...args);
         setDone(true);
-        return result;
+        return { ok: true, value: result };
       } catch (e) {
         setError(e instanceof Error ? e : new Error(String(e)));
-        return undefined;
+        return { ok: false };
       } finally {
         setBusy(false);
       }
