@@ -1,22 +1,19 @@
 // The CRM list: search, segment filter and paging; the SQL filters and counts.
 import { useEffect, useState } from 'react';
 import { useT, useLocale } from '../i18n/i18n';
-import { PAGE_SIZE, useSiteUsers } from '../data/listSiteUsers';
+import { CRM_SEGMENTS, crmSegmentParam, PAGE_SIZE, useSiteUsers, type CrmSegmentFilter } from '../data/listSiteUsers';
 import { formatDateTime, formatNumber, segmentLabelKey } from '../lib/format';
 import { openUserDetail } from '../lib/selection';
 import { ProjectGate } from './ProjectGate';
 import { SegmentBadge } from './ui/SegmentBadge';
 import { Empty, ErrorState, Loading } from './ui/States';
 
-// The CRM's own segments (site_users.segment), as list_site_users filters them.
-const SEGMENTS = ['all', 'visitor', 'user', 'premium', 'trial', 'churned'] as const;
-
 function List({ projectId }: { projectId: string }) {
   const t = useT();
   const locale = useLocale();
   const [input, setInput] = useState('');
   const [search, setSearch] = useState('');
-  const [segment, setSegment] = useState<(typeof SEGMENTS)[number]>('all');
+  const [segment, setSegment] = useState<CrmSegmentFilter>('all');
   const [page, setPage] = useState(0);
   // Search as you type, but one RPC per pause rather than per key.
   useEffect(() => {
@@ -26,7 +23,7 @@ function List({ projectId }: { projectId: string }) {
     }, 300);
     return () => clearTimeout(id);
   }, [input]);
-  const { state, reload } = useSiteUsers(projectId, { segment: segment === 'all' ? null : segment, search, page });
+  const { state, reload } = useSiteUsers(projectId, { segment: crmSegmentParam(segment), search, page });
   const total = state.status === 'ready' ? state.data.total : 0;
   return (
     <section className="card" data-testid="all-users">
@@ -39,12 +36,12 @@ function List({ projectId }: { projectId: string }) {
           aria-label={t('filterSegment')}
           value={segment}
           onChange={(e) => {
-            setSegment(e.target.value as (typeof SEGMENTS)[number]);
+            setSegment(e.target.value as CrmSegmentFilter);
             setPage(0);
           }}
           data-testid="all-users-segment"
         >
-          {SEGMENTS.map((s) => (
+          {CRM_SEGMENTS.map((s) => (
             <option key={s} value={s}>
               {t(segmentLabelKey(s) ?? 'segAll')}
             </option>

@@ -4,7 +4,7 @@ import { useT } from '../i18n/i18n';
 import { useExportSiteUsersCsv } from '../data/exportSiteUsersCsv';
 import { useExportCrmMetricsCsv } from '../data/exportCrmMetricsCsv';
 import type { CrmProject } from '../data/listCrmProjects';
-import { SEGMENT_FILTERS, segmentParam, type SegmentFilter } from '../data/onlineSession';
+import { CRM_SEGMENTS, crmSegmentParam, type CrmSegmentFilter } from '../data/listSiteUsers';
 import { csvFileName } from '../lib/snippet';
 import { downloadText } from '../lib/download';
 import { segmentLabelKey } from '../lib/format';
@@ -13,7 +13,7 @@ import { ErrorState } from './ui/States';
 
 export function ExportDialog({ project, onClose }: { project: CrmProject; onClose: () => void }) {
   const t = useT();
-  const [segment, setSegment] = useState<SegmentFilter>('all');
+  const [segment, setSegment] = useState<CrmSegmentFilter>('all');
   const [onlineOnly, setOnlineOnly] = useState(true); // the SQL default
   const users = useExportSiteUsersCsv();
   const metrics = useExportCrmMetricsCsv();
@@ -23,7 +23,7 @@ export function ExportDialog({ project, onClose }: { project: CrmProject; onClos
 
   async function run(kind: 'users' | 'metrics') {
     setLast(kind);
-    const csv = kind === 'users' ? await users.run(project.id, segmentParam(segment), onlineOnly) : await metrics.run(project.id);
+    const csv = kind === 'users' ? await users.run(project.id, crmSegmentParam(segment), onlineOnly) : await metrics.run(project.id);
     if (csv.ok) downloadText(csv.value, csvFileName(kind, project.name, new Date()));
   }
 
@@ -32,8 +32,8 @@ export function ExportDialog({ project, onClose }: { project: CrmProject; onClos
       <div className="stack">
         <label>
           {t('filterSegment')}
-          <select value={segment} onChange={(e) => setSegment(e.target.value as SegmentFilter)} data-testid="export-segment">
-            {SEGMENT_FILTERS.map((s) => (
+          <select value={segment} onChange={(e) => setSegment(e.target.value as CrmSegmentFilter)} data-testid="export-segment">
+            {CRM_SEGMENTS.map((s) => (
               <option key={s} value={s}>
                 {t(segmentLabelKey(s) ?? 'segAll')}
               </option>

@@ -23,6 +23,11 @@ export interface SiteUserPage {
 
 export const PAGE_SIZE = 50;
 
+/** The CRM's own segments (site_users.segment): the filter of list_site_users and export_site_users_csv. */
+export const CRM_SEGMENTS = ['all', 'visitor', 'user', 'premium', 'trial', 'churned'] as const;
+export type CrmSegmentFilter = (typeof CRM_SEGMENTS)[number];
+export const crmSegmentParam = (f: CrmSegmentFilter): string | null => (f === 'all' ? null : f);
+
 export function mapSiteUsers(rows: Record<string, unknown>[]): SiteUserPage {
   return {
     rows: rows.map((r) => ({
