@@ -19,6 +19,8 @@ export interface StackConfig {
   clusterDir: string;
   dbPort: number;
   apiPort: number;
+  /** The dashboard's static server. */
+  sitePort: number;
 }
 
 function envPort(name: string, fallback: number): number {
@@ -50,6 +52,7 @@ export function stackConfig(profile: Profile): StackConfig {
     clusterDir,
     dbPort: envPort(test ? 'VIBE_TEST_DB_PORT' : 'VIBE_DB_PORT', test ? 55322 : 54322),
     apiPort: envPort(test ? 'VIBE_TEST_API_PORT' : 'VIBE_API_PORT', test ? 55321 : 54321),
+    sitePort: envPort(test ? 'VIBE_TEST_SITE_PORT' : 'VIBE_SITE_PORT', test ? 55430 : 4321),
   };
 }
 
@@ -60,4 +63,8 @@ export function dbUrl(cfg: StackConfig): string {
 
 export function apiUrl(cfg: StackConfig): string {
   return `http://127.0.0.1:${cfg.apiPort}`;
+}
+
+export function dashboardUrl(cfg: StackConfig): string {
+  return `http://127.0.0.1:${cfg.sitePort}`;
 }

@@ -5,7 +5,8 @@ import { dbUrl, pgBin, repoRoot, stackConfig } from './config.ts';
 import { removeCluster } from './cluster.ts';
 import { lint, psql } from './database.ts';
 import { bringUp, bringUpGateway, stackEnv } from './stack.ts';
-import { stopGateway } from './gateway.ts';
+import { gatewayService } from './gateway.ts';
+import { stopService } from './service.ts';
 
 interface SuiteResult {
   name: string;
@@ -118,7 +119,7 @@ export async function runTests(): Promise<number> {
     console.error(`\n✗ ${(err as Error).message}`);
     results.push({ name: 'test stack', passed: 0, failed: 1 });
   } finally {
-    await stopGateway(cfg).catch((e) => console.error(`✗ could not stop the test gateway: ${e.message}`));
+    await stopService(cfg, gatewayService(cfg, {})).catch((e) => console.error(`✗ could not stop the test gateway: ${e.message}`));
     await removeCluster(cfg).catch((e) => console.error(`✗ could not remove the test cluster: ${e.message}`));
   }
   console.log('\n── summary ──');

@@ -1,9 +1,12 @@
 // Bringing a whole local stack up and down; shared by the CLI (main.ts) and the
-// test runner (test.ts).
-import { apiUrl, dbUrl, type StackConfig } from './config.ts';
+// test runner (run-tests.ts).
+import { apiUrl, dashboardUrl, dbUrl, type StackConfig } from './config.ts';
 import { clusterExists, createCluster, removeCluster, startCluster, stopCluster } from './cluster.ts';
 import { applyMigrations, applySeed, ensureBaseline } from './database.ts';
-import { gatewayLogFile, startGatewayBackground, stopGateway } from './gateway.ts';
+import { demoService } from './demo.ts';
+import { gatewayService } from './gateway.ts';
+import { logFile, startBackground, stopService } from './service.ts';
+import { buildSiteIfStale, siteService } from './site.ts';
 import { ensureState, readState, type StackState } from './state.ts';
 
 export const step = (msg: string) => console.log(`• ${msg}`);
@@ -43,14 +46,29 @@ export async function bringUp(cfg: StackConfig, opts: UpOptions = {}): Promise<S
 
 /** The API gateway in the background (up, npm test); returns once /health answers. */
 export async function bringUpGateway(cfg: StackConfig, state: StackState): Promise<void> {
-  const how = await startGatewayBackground(cfg, stackEnv(cfg, state));
+  const gateway = gatewayService(cfg, stackEnv(cfg, state));
+  const how = await startBackground(cfg, gateway);
   step(how === 'running'
     ? `API gateway already running on ${apiUrl(cfg)}`
-    : `API gateway started on ${apiUrl(cfg)} (log: ${gatewayLogFile(cfg)})`);
+    : `API gateway started on ${apiUrl(cfg)} (log: ${logFile(cfg, gateway)})`);
+}
+
+/** The dev extras in the background: the dashboard (built if stale) and demo traffic. */
+export async function bringUpExtras(cfg: StackConfig, state: StackState, demo: boolean): Promise<void> {
+  const vars = stackEnv(cfg, state);
+  if ((await buildSiteIfStale()) === 'built') step('built tracker and dashboard (npm run build)');
+  const how = await startBackground(cfg, siteService(cfg, vars));
+  step(`dashboard ${how === 'running' ? 'already running' : 'started'} on ${dashboardUrl(cfg)}`);
+  if (!demo) return;
+  const demoHow = await startBackground(cfg, demoService(cfg, vars));
+  step(`demo traffic ${demoHow === 'running' ? 'already running' : 'started'} (log: ${logFile(cfg, demoService(cfg, vars))}; --no-demo turns it off)`);
 }
 
 export async function bringDown(cfg: StackConfig): Promise<void> {
-  step((await stopGateway(cfg)) ? 'API gateway stopped' : 'API gateway was not running');
+  // Order: what sends traffic first, the database last.
+  for (const service of [demoService(cfg, {}), siteService(cfg, {}), gatewayService(cfg, {})]) {
+    if (await stopService(cfg, service)) step(`${service.label} stopped`);
+  }
   step((await stopCluster(cfg)) ? 'PostgreSQL stopped' : 'PostgreSQL was not running');
 }
 
@@ -59,6 +77,8 @@ export function stackEnv(cfg: StackConfig, state: StackState): Record<string, st
   return {
     API_URL: apiUrl(cfg),
     DB_URL: dbUrl(cfg),
+    INGEST_URL: `${apiUrl(cfg)}/functions/v1/ingest`,
+    DASHBOARD_URL: dashboardUrl(cfg),
     ANON_KEY: state.anonKey,
     SERVICE_ROLE_KEY: state.serviceRoleKey,
     JWT_SECRET: state.jwtSecret,
