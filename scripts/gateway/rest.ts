@@ -140,6 +140,23 @@ export class Rest {
         'Content-Type': 'application/json; charset=utf-8',
       };
       if (result.shape === 'void') return new Response(null, { status: 204, headers });
+      // `.single()` asks for one object: exactly one row, else PGRST116 (406).
+      if (
+        result.shape === 'set' &&
+        (req.headers.get('accept') ?? '').includes('application/vnd.pgrst.object+json')
+      ) {
+        if (result.n !== 1) {
+          return errorResponse(
+            new RpcError(
+              406,
+              'PGRST116',
+              'JSON object requested, multiple (or no) rows returned',
+              `The result contains ${result.n} rows`,
+            ),
+          );
+        }
+        result.body = JSON.stringify((JSON.parse(result.body) as unknown[])[0]);
+      }
       return new Response(method === 'HEAD' ? null : result.body, { status: 200, headers });
     } catch (e) {
       if (e instanceof RpcError) return errorResponse(e);

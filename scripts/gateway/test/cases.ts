@@ -104,12 +104,19 @@ export const cases: Case[] = [
     },
   },
   {
-    name: 'count=exact gives Content-Range; head: true returns only the count',
+    name:
+      'count=exact gives Content-Range; head: true returns only the count; single() and maybeSingle()',
     fn: async ({ env }) => {
       const c = client(env);
       const r = await c.rpc('gwtest_series', { n: 3 }, { count: 'exact' });
       assert.equal(r.count, 3);
       assert.equal(r.data?.length, 3);
+      const one = await c.rpc('gwtest_series', { n: 1 }).single();
+      assert.deepEqual(one.data, { i: 1, label: 'item 1' });
+      const many = await c.rpc('gwtest_series', { n: 2 }).single();
+      assert.equal(many.status, 406);
+      assert.equal(many.error?.code, 'PGRST116');
+      assert.equal((await c.rpc('gwtest_series', { n: 0 }).maybeSingle()).data, null);
       const h = await c.rpc('gwtest_series', { n: 4 }, { head: true, count: 'exact' });
       assert.equal(h.error, null);
       assert.equal(h.count, 4);
