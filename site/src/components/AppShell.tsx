@@ -80,7 +80,7 @@ function Header({ page, project, projects }: { page: PageName; project: CrmProje
           {project.name}
         </span>
       )}
-      <nav aria-label="main">
+      <nav aria-label={t('navMain')}>
         {nav.map(([name, label]) => (
           <a key={name} href={PAGES[name]} aria-current={name === page ? 'page' : undefined} data-testid={`nav-${name}`}>
             {label}

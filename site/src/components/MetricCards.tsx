@@ -57,10 +57,11 @@ function Cards({ projectId }: { projectId: string }) {
 }
 
 export default function MetricCards() {
+  const t = useT();
   return (
     <ProjectGate>
       {(p) => (
-        <section className="metrics" data-testid="metric-cards" aria-label="metrics">
+        <section className="metrics" data-testid="metric-cards" aria-label={t('metrics')}>
           <Cards projectId={p.id} />
         </section>
       )}

@@ -26,6 +26,7 @@ export const nl = {
   allowedOriginsHint: 'Toegestane origins (optioneel, één per regel)',
   createProject: 'Project aanmaken',
   // nav
+  navMain: 'Hoofdmenu',
   navDashboard: 'Dashboard',
   navUsers: 'Alle gebruikers',
   navSettings: 'Instellingen',
@@ -42,6 +43,7 @@ export const nl = {
   notUpdated: 'nog niet bijgewerkt',
   stuckToast: '{name} zit vast op {page}',
   // metrics
+  metrics: 'Kerncijfers',
   totalUsers: 'Totaal gebruikers',
   onlineNow: 'Nu online',
   newThisWeek: 'Nieuw deze week',
@@ -167,6 +169,7 @@ export const en: Dictionary = {
   projectName: 'Project name',
   allowedOriginsHint: 'Allowed origins (optional, one per line)',
   createProject: 'Create project',
+  navMain: 'Main menu',
   navDashboard: 'Dashboard',
   navUsers: 'All users',
   navSettings: 'Settings',
@@ -181,6 +184,7 @@ export const en: Dictionary = {
   updatedAgo: 'updated {n} s ago',
   notUpdated: 'not updated yet',
   stuckToast: '{name} is stuck on {page}',
+  metrics: 'Key figures',
   totalUsers: 'Total users',
   onlineNow: 'Online now',
   newThisWeek: 'New this week',
