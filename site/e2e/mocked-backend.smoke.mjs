@@ -44,10 +44,10 @@ const rpc = {
   get_online_users: online,
   get_daily_active_users: days,
   calculate_funnel_conversion: [
-    { step_order: 1, name: 'Bezoekers', users: 1000, pct_of_first: 100, pct_of_previous: 100, drop_off: 0 },
-    { step_order: 2, name: 'Signup', users: 200, pct_of_first: 20, pct_of_previous: 20, drop_off: 800 },
-    { step_order: 3, name: 'Actief', users: 120, pct_of_first: 12, pct_of_previous: 60, drop_off: 80 },
-    { step_order: 4, name: 'Betaald', users: 30, pct_of_first: 3, pct_of_previous: 25, drop_off: 90 },
+    { step_order: 1, name: 'Bezoekers', users: 1000, pct_of_first: 100, pct_of_previous: 100, drop_off: 0, drop_off_pct: 0 },
+    { step_order: 2, name: 'Signup', users: 200, pct_of_first: 20, pct_of_previous: 20, drop_off: 800, drop_off_pct: 80 },
+    { step_order: 3, name: 'Actief', users: 120, pct_of_first: 12, pct_of_previous: 60, drop_off: 80, drop_off_pct: 40 },
+    { step_order: 4, name: 'Betaald', users: 30, pct_of_first: 3, pct_of_previous: 25, drop_off: 90, drop_off_pct: 75 },
   ],
   get_site_user_detail: { user: { id: 'u1', name: 'Jan', email: 'jan@example.com', segment: 'premium', verified: true, sessions_count: 3, pageviews_count: 12, metadata: { plan: 'pro' } }, sessions: [{ id: 'x1', started_at: '2026-11-25T10:00:00Z', duration_seconds: 310, device_type: 'desktop', browser: 'Chrome', pages: [{ path: '/', entered_at: '2026-11-25T10:00:00Z', seconds: 10 }, { path: '/pricing', entered_at: '2026-11-25T10:00:10Z', seconds: 300 }] }] },
   list_site_users: [{ id: 'u1', name: 'Jan', email: 'jan@example.com', segment: 'premium', first_seen_at: '2026-11-01T00:00:00Z', last_seen_at: '2026-11-25T10:00:00Z', sessions_count: 3, is_online: true, total_count: 120 }],
@@ -92,6 +92,7 @@ await page.getByTestId('active-user-row').first().waitFor();
 await page.getByTestId('dau-chart').waitFor();
 await page.locator('.apexcharts-area-series, .apexcharts-series').first().waitFor({ timeout: 10000 });
 await page.getByTestId('funnel-step').first().waitFor();
+assert.match(await page.getByTestId('funnel-drop').first().textContent(), /80% uitval · −800 gebruikers/);
 await page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.getAttribute('data-status') === 'live', null, { timeout: 10000 });
 const t0 = await page.getByTestId('active-user-time').first().textContent();
 await page.waitForTimeout(1500);
