@@ -258,13 +258,13 @@ create trigger projects_default_funnel
 create table crm.rate_limits (
   project_id uuid not null,
   bucket text not null,
-  shard smallint not null,
+  shard integer not null,
   window_start timestamptz not null,
   hits integer not null,
   primary key (project_id, bucket, shard)
 ) with (fillfactor = 70);
 comment on table crm.rate_limits is
-  'Fixed one-minute windows of accepted-for-processing events per project (bucket ''project'', sharded by backend so concurrent batches do not queue on one row) and per hashed client IP (bucket ''ip:<hash>'').';
+  'Fixed one-minute windows of events per project (bucket ''project'', one row per backend: shard = pg_backend_pid(), so concurrent batches never wait on each other''s row) and per hashed client IP (bucket ''ip:<hash>'', shard 0).';
 
 -- Nothing here is for the API roles; RLS on as a second fence (service_role bypasses
 -- RLS, but gets no table privileges either: everything goes through functions).

@@ -219,7 +219,7 @@ declare
   v_settings jsonb;
   v_n integer;
   v_window timestamptz := date_trunc('minute', now());
-  v_shard smallint := pg_backend_pid() % 8;
+  v_shard integer := pg_backend_pid();
   v_ip_bucket text;
   v_project_hits bigint;
   v_ip_hits bigint;
@@ -262,13 +262,14 @@ begin
       return jsonb_build_object('status', 202, 'accepted', 0, 'duplicates', 0, 'rejected', '[]'::jsonb, 'ignored', 'dnt');
     end if;
 
-    -- Rate limits: one-minute windows; the project counter is sharded by backend so
-    -- concurrent batches do not queue on one row (the other shards are read, not locked).
+    -- Rate limits: one-minute windows. The project counter has one row per backend
+    -- (live backends have distinct pids), so concurrent batches never queue on a row
+    -- lock held until commit; the other backends' rows are read, not locked.
     v_ip_bucket := 'ip:' || left(context ->> 'ip_hash', 128);
     with hit as (
       insert into crm.rate_limits as r (project_id, bucket, shard, window_start, hits)
       select v_project.id, b.bucket, b.shard, v_window, v_n
-      from (values ('project', v_shard), (v_ip_bucket, 0::smallint)) as b (bucket, shard)
+      from (values ('project', v_shard), (v_ip_bucket, 0)) as b (bucket, shard)
       where b.bucket is not null
       on conflict (project_id, bucket, shard) do update
         set hits = case when r.window_start = excluded.window_start then r.hits + excluded.hits else excluded.hits end,
