@@ -1,12 +1,13 @@
 // `npm test`: an isolated test stack (own folder and ports), then every suite —
 // schema lint, pgTAP, deno test, vitest — and one summary line `N passed, N failed`.
 import { join } from 'node:path';
-import { dbUrl, pgBin, repoRoot, stackConfig } from './config.ts';
+import { dbUrl, pgBin, repoRoot, type StackConfig, stackConfig } from './config.ts';
 import { removeCluster } from './cluster.ts';
 import { lint, psql } from './database.ts';
 import { bringUp, bringUpGateway, stackEnv } from './stack.ts';
 import { gatewayService } from './gateway.ts';
-import { stopService } from './service.ts';
+import { startBackground, stopService } from './service.ts';
+import { siteService } from './site.ts';
 
 interface SuiteResult {
   name: string;
@@ -85,11 +86,16 @@ async function vitestSuite(
   }
 }
 
-/** Real Chromium against this stack; the ingest function serves the built tracker. */
-async function browserSuite(env: Record<string, string>, stateDir: string): Promise<SuiteResult> {
-  const build = await tee(join(repoRoot, 'node_modules', '.bin', 'node'), ['tracker/build.ts'], env);
+/**
+ * Real Chromium against this stack: builds tracker and dashboard (the ingest function
+ * serves the built tracker), serves the dashboard on DASHBOARD_URL, runs e2e/.
+ */
+async function browserSuite(cfg: StackConfig, env: Record<string, string>): Promise<SuiteResult> {
+  console.log('\n── build (tracker, dashboard) ──');
+  const build = await tee('npm', ['run', 'build'], env);
   if (build.code !== 0) return { name: 'browser', passed: 0, failed: 1 };
-  return await vitestSuite('browser', 'vitest.browser.config.ts', env, stateDir);
+  await startBackground(cfg, siteService(cfg, env));
+  return await vitestSuite('browser', 'vitest.browser.config.ts', { ...env, VIBE_SCREENSHOTS: join(cfg.stateDir, 'screenshots') }, cfg.stateDir);
 }
 
 export async function runTests(): Promise<number> {
@@ -114,11 +120,12 @@ export async function runTests(): Promise<number> {
     results.push(await pgTapSuite(url, env));
     results.push(await denoSuite(env));
     results.push(await vitestSuite('vitest', 'vitest.config.ts', env, cfg.stateDir));
-    results.push(await browserSuite(env, cfg.stateDir));
+    results.push(await browserSuite(cfg, env));
   } catch (err) {
     console.error(`\n✗ ${(err as Error).message}`);
     results.push({ name: 'test stack', passed: 0, failed: 1 });
   } finally {
+    await stopService(cfg, siteService(cfg, {})).catch((e) => console.error(`✗ could not stop the test dashboard: ${e.message}`));
     await stopService(cfg, gatewayService(cfg, {})).catch((e) => console.error(`✗ could not stop the test gateway: ${e.message}`));
     await removeCluster(cfg).catch((e) => console.error(`✗ could not remove the test cluster: ${e.message}`));
   }
