@@ -46,6 +46,14 @@ async function lintSuite(url: string): Promise<SuiteResult> {
   return { name: 'db lint', passed: res.ok ? 1 : 0, failed: res.ok ? 0 : 1 };
 }
 
+/** Strict TypeScript over tracker, site and e2e (vitest only strips types). */
+async function typecheckSuite(env: Record<string, string>): Promise<SuiteResult> {
+  console.log('\n── tsc --noEmit (tracker, site, e2e) ──');
+  const { code } = await tee(join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json', '--noEmit'], env);
+  if (code === 0) console.log('no type errors');
+  return { name: 'typecheck', passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 };
+}
+
 async function pgTapSuite(url: string, env: Record<string, string>): Promise<SuiteResult> {
   console.log('\n── pgTAP (pg_prove supabase/tests) ──');
   // What `supabase test db` does first; a no-op where the baseline already made it.
@@ -117,6 +125,7 @@ export async function runTests(): Promise<number> {
     };
     const url = dbUrl(cfg);
     results.push(await lintSuite(url));
+    results.push(await typecheckSuite(env));
     results.push(await pgTapSuite(url, env));
     results.push(await denoSuite(env));
     results.push(await vitestSuite('vitest', 'vitest.config.ts', env, cfg.stateDir));
