@@ -201,6 +201,18 @@ $$;
 revoke execute on function crm.apply_identity(uuid, uuid, uuid, text, text, text, text, jsonb, boolean) from public;
 
 /**
+ * Is this anonymous visitor refused by ingest (erased on request)? No erasure list
+ * exists yet here, so false; the privacy concern replaces it (crm.is_erased). Plain
+ * SQL without a SET clause so it inlines into crm.ingest.
+ */
+create function crm.ingest_is_erased(p_project_id uuid, p_anonymous_id uuid) returns boolean
+language sql stable
+as $$
+  select false
+$$;
+revoke execute on function crm.ingest_is_erased(uuid, uuid) from public;
+
+/**
  * Ingests one batch (PROTOCOL.md): resolves the project by public key, checks the
  * origin, DNT and rate limits, corrects clock skew, validates events one by one,
  * dedupes re-sent events, resolves visitor and session (derived in cookieless mode),
@@ -318,6 +330,15 @@ begin
       limit 1;
       v_session := coalesce(v_session, md5(concat_ws(':', v_visitor,
         floor(extract(epoch from v_first) / extract(epoch from v_timeout))))::uuid);
+    end if;
+
+    -- A visitor erased on request may not come back (a replayed offline queue).
+    if crm.ingest_is_erased(v_project.id, v_visitor) then
+      return jsonb_build_object('status', 202, 'accepted', 0, 'duplicates', 0,
+        'rejected', (select coalesce(jsonb_agg(jsonb_build_object('index', o.n - 1, 'id', left(o.e ->> 'id', 64),
+                       'reason', 'erased') order by o.n), '[]')
+                     from jsonb_array_elements(batch -> 'events') with ordinality as o (e, n)),
+        'visitor_id', v_visitor, 'session_id', v_session);
     end if;
 
     if v_user is null then

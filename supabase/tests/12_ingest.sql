@@ -4,7 +4,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/crm.psql
-select plan(58);
+select plan(60);
 
 select tests.create_project('Shop', '{https://shop.example}') as p \gset
 \set v '''00000000-0000-4000-8000-000000000001'''
@@ -209,6 +209,18 @@ select is(tests.ingest(:'p', tests.uid(51), tests.uid(52), jsonb_build_array(tes
   '{"status": 202, "accepted": 0, "duplicates": 0, "rejected": [], "ignored": "dnt"}'::jsonb,
   'with respect_dnt on, a DNT request is answered but ignored');
 select is((select count(*)::int from crm.site_users where project_id = :'p' and id = tests.uid(51)), 0, 'DNT stores nothing');
+
+-- Erased visitors ---------------------------------------------------------------------
+insert into crm.erased_ids (project_id, anonymous_id) values (:'p', tests.uid(61));
+select is(tests.ingest(:'p', tests.uid(61), tests.uid(62), jsonb_build_array(
+    tests.ev('pageview', now(), '{}', tests.uid(601)), tests.ev('heartbeat', now(), '{}', tests.uid(602)))) - 'visitor_id' - 'session_id',
+  jsonb_build_object('status', 202, 'accepted', 0, 'duplicates', 0, 'rejected', jsonb_build_array(
+    jsonb_build_object('index', 0, 'id', tests.uid(601), 'reason', 'erased'),
+    jsonb_build_object('index', 1, 'id', tests.uid(602), 'reason', 'erased'))),
+  'a visitor erased on request is refused: every event rejected with reason erased');
+select is((select count(*)::int from crm.site_users where project_id = :'p' and id = tests.uid(61))
+        + (select count(*)::int from crm.site_sessions where project_id = :'p' and id = tests.uid(62)), 0,
+  'an erased visitor is not recreated');
 
 select * from finish();
 rollback;
