@@ -9,6 +9,7 @@
 import postgres from 'postgres';
 import { apiUrl, dbUrl, stackConfig } from '../stack/config.ts';
 import { readState } from '../stack/state.ts';
+import { join } from 'node:path';
 
 const num = (k: string, d: number) => Number(Deno.env.get(k) ?? d);
 const SUBSCRIBERS = num('BENCH_SUBSCRIBERS', 100);
@@ -45,6 +46,22 @@ try {
 const sql = postgres(dbUrl(cfg), { prepare: false, max: 4, onnotice: () => {} });
 // The figures depend on what else the machine runs: print it with them.
 const load = () => Deno.loadavg().map((x) => x.toFixed(2)).join(' ');
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number | 'self'): number {
+  try {
+    const f = Deno.readTextFileSync(`/proc/${pid}/stat`).split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (100/s)
+  } catch {
+    return NaN;
+  }
+}
+const gatewayPid = (() => {
+  try {
+    return Number(Deno.readTextFileSync(join(cfg.stateDir, 'gateway.pid')).trim());
+  } catch {
+    return NaN;
+  }
+})();
 console.log(`gateway ${url}; ${navigator.hardwareConcurrency} CPUs, load average ${load()}`);
 
 /** Talks to the subscriber worker: one request, one answer of the given type. */
@@ -71,6 +88,7 @@ async function broadcastLatency(): Promise<void> {
     }, 'ready');
     console.log(`• ${subscribed} subscribed (supabase-js clients on a worker thread)`);
     const total = RATE * SECONDS;
+    const cpu0 = { gateway: cpuSeconds(gatewayPid), bench: cpuSeconds('self') };
     const start = now();
     const inflight = new Set<Promise<unknown>>();
     for (let i = 0; i < total; i++) {
@@ -93,6 +111,10 @@ async function broadcastLatency(): Promise<void> {
       if (delivered >= expected) break;
       await sleep(100);
     }
+    const wall = (now() - start) / 1000;
+    const share = (k: 'gateway' | 'bench') =>
+      `${(((cpuSeconds(k === 'gateway' ? gatewayPid : 'self') - cpu0[k]) / wall) * 100).toFixed(0)}%`;
+    const cpu = `gateway ${share('gateway')}, bench process (sender + subscribers) ${share('bench')} of one CPU`;
     const { latencies } = await ask<{ latencies: number[] }>(worker, { type: 'stop' }, 'done');
     latencies.sort((a, b) => a - b);
     console.log(
@@ -105,6 +127,7 @@ async function broadcastLatency(): Promise<void> {
         fmt(pct(latencies, 99))
       }  max ${fmt(latencies.at(-1) ?? NaN)}`,
     );
+    console.log(`  CPU while sending: ${cpu}; load average now ${load()}`);
     console.log(
       `  goal p95 ≤ 100 ms: ${
         pct(latencies, 95) <= 100 && latencies.length === expected ? 'met' : 'NOT met'
