@@ -190,6 +190,9 @@ function calls(s: Scale, hasOnline: boolean): Calls {
 
 async function measure(db: postgres.Sql, s: Scale, hasOnline: boolean) {
   const out: Record<string, { p50: number; p95: number }> = {};
+  // the ~300 online sessions had their last heartbeat a moment ago
+  await db.unsafe(`update crm.site_sessions set last_activity_at = now() - make_interval(secs => (extract(epoch from started_at)::bigint % 60))
+                   where project_id = '${s.project}' and is_online`);
   for (const [name, sql] of Object.entries(calls(s, hasOnline))) {
     for (let i = 0; i < 5; i++) await db.unsafe(sql(i + 1000));
     const times: number[] = [];

@@ -3,7 +3,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(36);
+select plan(38);
 
 select tests.an_setup();
 create temp table m_empty as select * from public.get_crm_metrics(tests.an_id('project'));
@@ -141,10 +141,40 @@ select throws_ok($$ select * from public.calculate_daily_stats(tests.an_id('proj
 select throws_ok($$ select * from public.calculate_daily_stats(tests.an_id('project'), null) $$, '22023', null,
   'calculate_daily_stats refuses a null day');
 
+-- Today from a fresh stored row + sessions started since it was computed
+select public.calculate_daily_stats(tests.an_id('project'), (now() at time zone 'UTC')::date);
+update crm.daily_user_stats set updated_at = greatest(tests.an_today() + (now() - tests.an_today()) / 2, now() - interval '10 minutes')
+where project_id = tests.an_id('project') and day = (now() at time zone 'UTC')::date;
+do $$
+declare
+  p uuid := tests.an_id('project');
+  t timestamptz := (select updated_at + (now() - updated_at) / 2 from crm.daily_user_stats  -- after the stored row
+                    where project_id = tests.an_id('project') and day = (now() at time zone 'UTC')::date);
+  u uuid;
+begin
+  -- a user with an earlier session today: one more session, not one more active user
+  u := (select user_id from crm.site_sessions where project_id = p and started_at = tests.an_today() limit 1);
+  perform tests.an_session(p, u, t, '{/again}', p_tail => interval '0');
+  -- a new visitor
+  u := tests.an_user(p, t, t);
+  perform tests.an_session(p, u, t, '{/new,/new2}', p_tail => interval '0');
+end $$;
+update crm.daily_user_stats set active_users = active_users + 100
+where project_id = tests.an_id('project') and day = (now() at time zone 'UTC')::date;
+select is((select row(active_users, new_users, sessions, page_views)::text
+           from public.get_daily_active_users(tests.an_id('project'), 7) where day = (now() at time zone 'UTC')::date),
+  row(2 + 100 + 1, 2, 5, 9)::text,
+  'today with a fresh stored row: stored figures + sessions started since (a returning user counted once), new users live');
+update crm.daily_user_stats set updated_at = now() - interval '16 minutes'
+where project_id = tests.an_id('project') and day = (now() at time zone 'UTC')::date;
+select is((select row(active_users, sessions)::text
+           from public.get_daily_active_users(tests.an_id('project'), 7) where day = (now() at time zone 'UTC')::date),
+  row(3, 5)::text, 'a stored row older than 15 minutes is ignored: today computed in full');
+
 -- As a viewer (the PostgREST path), the same figures
 select tests.authenticate_as(tests.an_id('viewer'));
 select is((select active_users from public.get_daily_active_users(tests.an_id('project'), 7)
-           where day = (now() at time zone 'UTC')::date), 2, 'a viewer reads daily active users');
+           where day = (now() at time zone 'UTC')::date), 3, 'a viewer reads daily active users');
 select is((select count(*)::integer from public.get_crm_metrics(tests.an_id('project'))), 4, 'a viewer reads the metrics');
 select throws_ok($$ select * from public.calculate_daily_stats(tests.an_id('project'), (now() at time zone 'UTC')::date) $$,
   '42501', null, 'a viewer may not recalculate daily stats');
