@@ -35,7 +35,7 @@ function Row({ s, now }: { s: OnlineSession; now: number }) {
       <td data-label={t('colUser')}>
         <div className="who">
           <strong data-testid="active-user-name">{s.displayName ?? s.email ?? t('anonymous')}</strong>
-          <span className="muted small">{s.displayName && s.email ? s.email : (s.anonymousId ?? s.userId ?? '').slice(0, 8)}</span>
+          <span className="muted small">{s.displayName && s.email ? s.email : (s.userId ?? '').slice(0, 8)}</span>
         </div>
       </td>
       <td data-label={t('colPage')} className="page" data-testid="active-user-page">

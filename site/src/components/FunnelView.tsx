@@ -19,7 +19,7 @@ function Steps({ projectId }: { projectId: string }) {
         <li key={s.order} data-testid="funnel-step" data-step={s.order}>
           {i > 0 && (
             <div className="drop" data-testid="funnel-drop">
-              ↓ {s.dropOffPct !== null ? `${formatPercent(s.dropOffPct, locale)} ${t('dropOff')}` : `${formatPercent(s.pctOfPrevious, locale)} ${t('ofPrevious')}`}
+              ↓ {formatPercent(s.dropOffPct, locale)} {t('dropOff')}
               {s.dropOffUsers !== null && ` · −${formatNumber(s.dropOffUsers, locale)} ${t('users')}`}
             </div>
           )}

@@ -167,7 +167,7 @@ function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
   return (
     <Panel title={t('members')} testId="settings-members">
       {s.members.length === 0 ? (
-        <p className="muted">{s.complete ? '–' : t('membersUnavailable')}</p>
+        <p className="muted">–</p>
       ) : (
         <ul className="stack">
           {s.members.map((m) => (
@@ -266,7 +266,6 @@ function Settings({ project }: { project: CrmProject }) {
   const s = state.data;
   return (
     <div className="stack" data-testid="settings">
-      {!s.complete && <p className="muted">{t('settingsPartial')}</p>}
       <div className="settings-grid">
         <Access key={`access-${s.id}`} s={s} reload={reload} />
         <PublicKey s={s} project={project} reload={reload} />

@@ -23,13 +23,13 @@ export default function StuckToasts() {
   useCrmMessages((msg) => {
     if (msg.event !== EVENTS.sessionStuck) return;
     const p = msg.payload;
-    // session_stuck carries the session id and page; the name comes from the live table.
+    // session_stuck carries the session id and page; name and user come from the live table.
     const known = shownSession(text(p, 'session_id') ?? '');
     const toast = {
       id: nextId++,
-      name: text(p, 'display_name', 'name', 'email') ?? known?.displayName ?? known?.email ?? t('anonymous'),
-      page: text(p, 'current_page', 'path') ?? known?.currentPage ?? '–',
-      userId: text(p, 'user_id') ?? known?.userId ?? null,
+      name: known?.displayName ?? t('anonymous'),
+      page: text(p, 'current_page') ?? known?.currentPage ?? '–',
+      userId: known?.userId ?? null,
     };
     setToasts((ts) => [...ts.slice(-3), toast]);
   }, [t]);

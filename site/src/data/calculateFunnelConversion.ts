@@ -9,21 +9,19 @@ export interface FunnelStep {
   name: string;
   users: number;
   pctOfFirst: number | null;
-  pctOfPrevious: number | null;
   /** Users lost since the previous step (a count, as the SQL returns it). */
   dropOffUsers: number | null;
-  /** Drop-off in %, if the SQL returns it (drop_off_pct); else the view shows pct_of_previous. */
+  /** Drop-off in % (drop_off_pct: 100 − pct_of_previous, 0 for step 1). */
   dropOffPct: number | null;
 }
 
 export function mapFunnelStep(row: Record<string, unknown>): FunnelStep {
   return {
     order: num(row, 'step_order') ?? 0,
-    name: text(row, 'step_name', 'name') ?? '',
-    users: num(row, 'users', 'user_count') ?? 0,
+    name: text(row, 'name') ?? '',
+    users: num(row, 'users') ?? 0,
     pctOfFirst: num(row, 'pct_of_first'),
-    pctOfPrevious: num(row, 'pct_of_previous'),
-    dropOffUsers: num(row, 'drop_off', 'drop_off_users'),
+    dropOffUsers: num(row, 'drop_off'),
     dropOffPct: num(row, 'drop_off_pct'),
   };
 }

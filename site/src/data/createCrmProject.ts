@@ -1,4 +1,5 @@
-// create_crm_project(p_name, p_allowed_origins): the first-run screen.
+// create_crm_project(p_name, p_allowed_origins): the first-run screen. The jsonb answer has
+// the list_crm_projects fields, role "owner" included.
 import { asRow, callRpc, type RpcClient } from './rpc';
 import { mapProject, type CrmProject } from './listCrmProjects';
 import { useRpcAction } from './query';
@@ -6,7 +7,7 @@ import { useRpcAction } from './query';
 export async function createCrmProject(rpc: RpcClient, name: string, allowedOrigins: string[] = []): Promise<CrmProject> {
   const row = asRow(await callRpc(rpc, 'create_crm_project', { p_name: name, p_allowed_origins: allowedOrigins }));
   if (!row) throw new Error('create_crm_project returned nothing');
-  return mapProject({ role: 'owner', ...row });
+  return mapProject(row);
 }
 
 export const useCreateCrmProject = () => useRpcAction(createCrmProject);

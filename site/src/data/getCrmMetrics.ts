@@ -23,17 +23,15 @@ export const METRICS_LIVE_DEBOUNCE_MS = 2_000;
 const LIVE_EVENTS = [EVENTS.sessionStarted, EVENTS.sessionEnded];
 
 /**
- * Two shapes are accepted: one row per metric {metric, value, last_week, change_pct}
- * (what the SQL returns) or one wide row {total_users, total_users_last_week,
- * total_users_change, …} (the first contract draft). `change` is the % change.
+ * get_crm_metrics returns one row per metric {metric, value, last_week, change, change_pct};
+ * `change` here is change_pct (the cards show the % change). A metric without a row reads
+ * as nulls.
  */
 export function mapMetrics(rows: Record<string, unknown>[]): CrmMetrics {
-  const long = new Map(rows.filter((r) => text(r, 'metric') !== null).map((r) => [text(r, 'metric'), r]));
-  const wide = rows[0] ?? {};
+  const byMetric = new Map(rows.map((r) => [text(r, 'metric'), r]));
   const metric = (k: MetricKey): Metric => {
-    const r = long.get(k);
-    if (r) return { value: num(r, 'value'), lastWeek: num(r, 'last_week'), change: num(r, 'change_pct') };
-    return { value: num(wide, k), lastWeek: num(wide, `${k}_last_week`), change: num(wide, `${k}_change_pct`, `${k}_change`) };
+    const r = byMetric.get(k) ?? {};
+    return { value: num(r, 'value'), lastWeek: num(r, 'last_week'), change: num(r, 'change_pct') };
   };
   return {
     total_users: metric('total_users'),

@@ -9,7 +9,8 @@ export interface DailyActive {
 }
 
 export function mapDailyActive(row: Record<string, unknown>): DailyActive {
-  return { day: (text(row, 'day', 'date') ?? '').slice(0, 10), activeUsers: num(row, 'active_users', 'users') ?? 0 };
+  // `day` is a SQL date: 'YYYY-MM-DD' as is.
+  return { day: text(row, 'day') ?? '', activeUsers: num(row, 'active_users') ?? 0 };
 }
 
 export async function fetchDailyActiveUsers(rpc: RpcClient, projectId: string, days = 30): Promise<DailyActive[]> {

@@ -1,4 +1,5 @@
-// get_site_user_detail(p_project_id, p_user_id): profile and the last sessions with their pages.
+// get_site_user_detail(p_project_id, p_user_id): {user, sessions} — the profile and the last
+// sessions with their pages.
 import { asRow, callRpc, type RpcClient } from './rpc';
 import { list, num, obj, text } from './fields';
 import { useRpcQuery } from './query';
@@ -38,11 +39,11 @@ export interface SiteUserDetail {
 }
 
 export function mapUserDetail(data: Record<string, unknown>): SiteUserDetail {
-  const p = obj(data, 'profile', 'user');
+  const p = obj(data, 'user');
   return {
     profile: {
-      id: text(p, 'id', 'user_id') ?? '',
-      displayName: text(p, 'display_name', 'name'),
+      id: text(p, 'id') ?? '',
+      displayName: text(p, 'name'),
       email: text(p, 'email'),
       externalId: text(p, 'external_id'),
       segment: text(p, 'segment'),
@@ -54,15 +55,15 @@ export function mapUserDetail(data: Record<string, unknown>): SiteUserDetail {
       metadata: obj(p, 'metadata'),
     },
     sessions: list(data, 'sessions').map((s) => ({
-      id: text(s, 'id', 'session_id') ?? '',
+      id: text(s, 'id') ?? '',
       startedAt: text(s, 'started_at'),
       durationSeconds: num(s, 'duration_seconds'),
       deviceType: text(s, 'device_type'),
       browser: text(s, 'browser'),
       pages: list(s, 'pages').map((pg) => ({
-        path: text(pg, 'path', 'url') ?? '',
-        enteredAt: text(pg, 'entered_at', 'occurred_at'),
-        secondsOnPage: num(pg, 'seconds_on_page', 'seconds'),
+        path: text(pg, 'path') ?? '',
+        enteredAt: text(pg, 'entered_at'),
+        secondsOnPage: num(pg, 'seconds'),
       })),
     })),
   };

@@ -16,7 +16,7 @@ export interface CrmProject {
 export function mapProject(row: Record<string, unknown>): CrmProject {
   const role = text(row, 'role');
   return {
-    id: text(row, 'id', 'project_id') ?? '',
+    id: text(row, 'id') ?? '',
     name: text(row, 'name') ?? '',
     publicKey: text(row, 'public_key') ?? '',
     role: role === 'owner' || role === 'admin' || role === 'viewer' ? role : null,

@@ -31,8 +31,8 @@ export const crmSegmentParam = (f: CrmSegmentFilter): string | null => (f === 'a
 export function mapSiteUsers(rows: Record<string, unknown>[]): SiteUserPage {
   return {
     rows: rows.map((r) => ({
-      id: text(r, 'id', 'user_id') ?? '',
-      displayName: text(r, 'display_name', 'name'),
+      id: text(r, 'id') ?? '',
+      displayName: text(r, 'name'),
       email: text(r, 'email'),
       segment: text(r, 'segment'),
       isOnline: bool(r, 'is_online'),
@@ -41,7 +41,7 @@ export function mapSiteUsers(rows: Record<string, unknown>[]): SiteUserPage {
       sessionsCount: num(r, 'sessions_count'),
       pageviewsCount: num(r, 'pageviews_count'),
     })),
-    total: rows[0] ? (num(rows[0], 'total_count') ?? rows.length) : 0,
+    total: rows[0] ? (num(rows[0], 'total_count') ?? 0) : 0,
   };
 }
 

@@ -41,21 +41,23 @@ describe('get_crm_metrics', () => {
     });
   });
 
-  it('also reads one wide row (numeric strings too)', async () => {
+  it('matches rows by metric name, not position; a metric without a row is null', async () => {
     const { rpc } = fakeRpc(() => ({
-      data: { total_users: 120, total_users_last_week: 100, total_users_change: 20, online_now: '3', churn_rate: '4.5', churn_rate_change: null },
+      data: [
+        { metric: 'churn_rate', value: 4.5, last_week: 3, change: 1.5, change_pct: 50 },
+        { metric: 'total_users', value: 120, last_week: 100, change: 20, change_pct: 20 },
+      ],
     }));
     const m = await fetchCrmMetrics(rpc, P);
     expect(m.total_users).toEqual({ value: 120, lastWeek: 100, change: 20 });
-    expect(m.online_now.value).toBe(3);
-    expect(m.churn_rate).toEqual({ value: 4.5, lastWeek: null, change: null });
-    expect(m.new_this_week).toEqual({ value: null, lastWeek: null, change: null });
+    expect(m.churn_rate).toEqual({ value: 4.5, lastWeek: 3, change: 50 });
+    expect(m.online_now).toEqual({ value: null, lastWeek: null, change: null });
   });
 });
 
 describe('get_daily_active_users / calculate_funnel_conversion', () => {
   it('maps days in order as returned', async () => {
-    const { rpc, calls } = fakeRpc(() => ({ data: [{ day: '2026-11-24', active_users: 7 }, { day: '2026-11-25T00:00:00', active_users: '9' }] }));
+    const { rpc, calls } = fakeRpc(() => ({ data: [{ day: '2026-11-24', active_users: 7, new_users: 1 }, { day: '2026-11-25', active_users: '9', new_users: 0 }] }));
     expect(await fetchDailyActiveUsers(rpc, P)).toEqual([{ day: '2026-11-24', activeUsers: 7 }, { day: '2026-11-25', activeUsers: 9 }]);
     expect(calls[0]).toEqual({ fn: 'get_daily_active_users', args: { p_project_id: P, p_days: 30 } });
   });
@@ -63,13 +65,14 @@ describe('get_daily_active_users / calculate_funnel_conversion', () => {
   it('takes the funnel percentages from SQL', async () => {
     const { rpc, calls } = fakeRpc(() => ({
       data: [
-        { step_order: 1, name: 'Bezoekers', users: 100, pct_of_first: 100, pct_of_previous: 100, drop_off: 0 },
-        { step_order: 2, step_name: 'Signup', users: 25, pct_of_first: 25, pct_of_previous: 25, drop_off: 75 },
+        { step_order: 1, name: 'Bezoekers', event_name: 'pageview', users: 100, pct_of_first: 100, pct_of_previous: 100, drop_off: 0, drop_off_pct: 0 },
+        { step_order: 2, name: 'Signup', event_name: 'signup', users: 25, pct_of_first: 25, pct_of_previous: 25, drop_off: 75, drop_off_pct: 75 },
       ],
     }));
     const steps = await fetchFunnel(rpc, P, 7);
     expect(calls[0]).toEqual({ fn: 'calculate_funnel_conversion', args: { p_project_id: P, p_days: 7 } });
-    expect(steps[1]).toEqual({ order: 2, name: 'Signup', users: 25, pctOfFirst: 25, pctOfPrevious: 25, dropOffUsers: 75, dropOffPct: null });
+    expect(steps.map((s) => s.name)).toEqual(['Bezoekers', 'Signup']);
+    expect(steps[1]).toEqual({ order: 2, name: 'Signup', users: 25, pctOfFirst: 25, dropOffUsers: 75, dropOffPct: 75 });
   });
 });
 
@@ -103,11 +106,11 @@ describe('get_site_user_detail', () => {
 
 describe('list_site_users', () => {
   it('pages with limit/offset, trims the search and reads total_count', async () => {
-    const { rpc, calls } = fakeRpc(() => ({ data: [{ id: 'a', total_count: 73 }, { id: 'b', total_count: 73 }] }));
+    const { rpc, calls } = fakeRpc(() => ({ data: [{ id: 'a', name: 'Jan', email: 'jan@example.com', is_online: true, total_count: 73 }, { id: 'b', name: null, total_count: 73 }] }));
     const page = await fetchSiteUsers(rpc, P, { segment: 'trial', search: '  jan ', page: 1 });
     expect(calls[0]?.args).toEqual({ p_project_id: P, p_segment: 'trial', p_search: 'jan', p_limit: PAGE_SIZE, p_offset: PAGE_SIZE });
     expect(page.total).toBe(73);
-    expect(page.rows.map((r) => r.id)).toEqual(['a', 'b']);
+    expect(page.rows.map((r) => [r.id, r.displayName, r.isOnline])).toEqual([['a', 'Jan', true], ['b', null, false]]);
   });
 
   it('has a total of 0 for an empty page', async () => {
@@ -123,21 +126,50 @@ describe('projects', () => {
     expect((await fetchCrmProjects(rpc)).map((p) => p.role)).toEqual(['admin', null]);
   });
 
-  it('creates a project and treats the creator as owner', async () => {
-    const { rpc, calls } = fakeRpc(() => ({ data: { id: 'n', name: 'Nieuw', public_key: 'pk_n' } }));
-    expect(await createCrmProject(rpc, 'Nieuw')).toMatchObject({ id: 'n', role: 'owner', publicKey: 'pk_n' });
+  it("creates a project and reads the creator's role from the answer", async () => {
+    const { rpc, calls } = fakeRpc(() => ({ data: { id: 'n', name: 'Nieuw', public_key: 'pk_n', allowed_origins: [], settings: {}, role: 'owner', created_at: '2026-11-25T10:00:00Z' } }));
+    expect(await createCrmProject(rpc, 'Nieuw')).toEqual({ id: 'n', name: 'Nieuw', role: 'owner', publicKey: 'pk_n', createdAt: '2026-11-25T10:00:00Z' });
     expect(calls[0]).toEqual({ fn: 'create_crm_project', args: { p_name: 'Nieuw', p_allowed_origins: [] } });
   });
 
-  it('reads settings from get_crm_project, or from list_crm_projects when it does not exist', async () => {
-    const full = fakeRpc(() => ({ data: { id: P, name: 'A', public_key: 'pk_a', allowed_origins: ['https://a.nl'], settings: { privacy_mode: 'cookieless', respect_dnt: false } } }));
-    expect(await fetchCrmProject(full.rpc, P)).toMatchObject({ allowedOrigins: ['https://a.nl'], privacyMode: 'cookieless', respectDnt: false, complete: true });
-    const fallback = fakeRpc((fn) =>
-      fn === 'get_crm_project' ? { error: { code: 'PGRST202', message: 'not found' } } : { data: [{ id: P, name: 'A', public_key: 'pk_a', role: 'owner' }] },
-    );
-    expect(await fetchCrmProject(fallback.rpc, P)).toMatchObject({ publicKey: 'pk_a', respectDnt: true, complete: false });
+  it('reads settings, funnel steps and members from get_crm_project', async () => {
+    const { rpc, calls } = fakeRpc(() => ({
+      data: {
+        id: P,
+        name: 'A',
+        public_key: 'pk_a',
+        allowed_origins: ['https://a.nl'],
+        settings: { privacy_mode: 'cookieless', respect_dnt: false, require_signed_identify: true, session_timeout_minutes: 30 },
+        created_at: '2026-11-25T10:00:00Z',
+        role: 'owner',
+        funnel_steps: [
+          { step_order: 1, name: 'Bezoekers', event_name: 'pageview' },
+          { step_order: 2, name: 'Signup', event_name: 'signup' },
+        ],
+        members: [{ user_id: 'm1', email: 'a@b.nl', role: 'owner', created_at: '2026-11-25T10:00:00Z' }],
+      },
+    }));
+    expect(await fetchCrmProject(rpc, P)).toEqual({
+      id: P,
+      name: 'A',
+      publicKey: 'pk_a',
+      allowedOrigins: ['https://a.nl'],
+      privacyMode: 'cookieless',
+      respectDnt: false,
+      requireSignedIdentify: true,
+      funnelSteps: [
+        { stepOrder: 1, name: 'Bezoekers', eventName: 'pageview' },
+        { stepOrder: 2, name: 'Signup', eventName: 'signup' },
+      ],
+      members: [{ userId: 'm1', email: 'a@b.nl', role: 'owner' }],
+    });
+    expect(calls).toEqual([{ fn: 'get_crm_project', args: { p_project_id: P } }]);
+  });
+
+  it('passes get_crm_project errors on', async () => {
     const denied = fakeRpc(() => ({ error: { code: '42501', message: 'no' } }));
     await expect(fetchCrmProject(denied.rpc, P)).rejects.toMatchObject({ notAllowed: true });
+    expect(denied.calls.map((c) => c.fn)).toEqual(['get_crm_project']);
   });
 });
 
@@ -166,9 +198,11 @@ describe('exports and settings actions', () => {
     expect(calls[0]?.args?.p_steps).toEqual([{ name: 'Signup', event_name: 'signup' }, { name: 'Betaald', event_name: 'payment_success' }]);
   });
 
-  it('returns rotated keys from a scalar or an object', async () => {
-    expect(await rotateCrmPublicKey(fakeRpc(() => ({ data: 'pk_new' })).rpc, P)).toBe('pk_new');
-    expect(await rotateCrmIdentitySecret(fakeRpc(() => ({ data: { identity_secret: 's3' } })).rpc, P)).toBe('s3');
+  it('returns the rotated key and secret (text)', async () => {
+    const { rpc, calls } = fakeRpc((fn) => ({ data: fn === 'rotate_crm_public_key' ? 'pk_new' : 's3' }));
+    expect(await rotateCrmPublicKey(rpc, P)).toBe('pk_new');
+    expect(await rotateCrmIdentitySecret(rpc, P)).toBe('s3');
+    expect(calls.map((c) => c.fn)).toEqual(['rotate_crm_public_key', 'rotate_crm_identity_secret']);
   });
 
   it('adds and removes members', async () => {

@@ -7,7 +7,6 @@ export interface OnlineSession {
   userId: string | null;
   displayName: string | null;
   email: string | null;
-  anonymousId: string | null;
   currentPage: string | null;
   /** Epoch ms the session started / the current page was entered, so durations can tick locally. */
   startedAtMs: number;
@@ -26,26 +25,26 @@ export const SEGMENT_FILTERS = ['all', 'active', 'inactive', 'premium', 'trial',
 export type SegmentFilter = (typeof SEGMENT_FILTERS)[number];
 export const segmentParam = (f: SegmentFilter): string | null => (f === 'all' ? null : f);
 
-// Seconds measured by the server are free of client clock skew; timestamps are the fallback.
-function since(row: Record<string, unknown>, now: number, secondsNames: string[], atNames: string[]): number {
-  const seconds = num(row, ...secondsNames);
+// get_online_users rows carry seconds measured by the server (free of client clock skew);
+// session_started broadcasts carry only the timestamps.
+function since(row: Record<string, unknown>, now: number, secondsName: string, atName: string): number {
+  const seconds = num(row, secondsName);
   if (seconds !== null) return now - seconds * 1000;
-  const at = text(row, ...atNames);
+  const at = text(row, atName);
   const parsed = at ? Date.parse(at) : NaN;
   return Number.isFinite(parsed) ? parsed : now;
 }
 
 export function mapOnlineSession(row: Record<string, unknown>, now: number): OnlineSession {
   return {
-    sessionId: text(row, 'session_id', 'id') ?? '',
+    sessionId: text(row, 'session_id') ?? '',
     userId: text(row, 'user_id'),
-    displayName: text(row, 'display_name', 'name'),
+    displayName: text(row, 'display_name'),
     email: text(row, 'email'),
-    anonymousId: text(row, 'anonymous_id'),
-    currentPage: text(row, 'current_page', 'path'),
-    startedAtMs: since(row, now, ['time_on_site_seconds', 'time_on_site'], ['started_at']),
-    pageSinceMs: since(row, now, ['time_on_page_seconds', 'time_on_page'], ['current_page_since', 'page_since']),
-    deviceType: text(row, 'device_type', 'device'),
+    currentPage: text(row, 'current_page'),
+    startedAtMs: since(row, now, 'time_on_site_seconds', 'started_at'),
+    pageSinceMs: since(row, now, 'time_on_page_seconds', 'current_page_since'),
+    deviceType: text(row, 'device_type'),
     browser: text(row, 'browser'),
     os: text(row, 'os'),
     country: text(row, 'country'),

@@ -46,6 +46,16 @@ describe('applyMessage', () => {
     expect(ids(applyMessage(next, { event: EVENTS.sessionStarted, payload: row('a') }, NOW))).toEqual(['a', 'b']);
   });
 
+  it('adds a session_started broadcast, timing it from its timestamps', () => {
+    const payload = {
+      session_id: 'b', user_id: 'u-b', display_name: 'User b', email: null, segment: 'visitor', current_page: '/x',
+      current_page_since: new Date(NOW - 10_000).toISOString(), started_at: new Date(NOW - 60_000).toISOString(),
+      last_activity_at: new Date(NOW).toISOString(), device_type: 'mobile', browser: 'Safari', os: 'iOS', country: 'NL', is_stuck: false, is_idle: false,
+    };
+    const next = applyMessage(start([row('a')]), { event: EVENTS.sessionStarted, payload }, NOW);
+    expect(next.sessions[0]).toMatchObject({ sessionId: 'b', currentPage: '/x', startedAtMs: NOW - 60_000, pageSinceMs: NOW - 10_000, deviceType: 'mobile' });
+  });
+
   it('asks the server instead of guessing whether a new session fits a segment filter', () => {
     const s = start([row('a')], 'premium');
     const next = applyMessage(s, { event: EVENTS.sessionStarted, payload: row('b', { segment: 'premium' }) }, NOW);
@@ -55,7 +65,7 @@ describe('applyMessage', () => {
 
   it('moves a session to its new page and restarts the page clock and stuck flag', () => {
     const s = start([row('a', { is_stuck: true })]);
-    const next = applyMessage(s, { event: EVENTS.pageChanged, payload: { session_id: 'a', current_page: '/pricing' } }, NOW + 5000);
+    const next = applyMessage(s, { event: EVENTS.pageChanged, payload: { session_id: 'a', current_page: '/pricing', current_page_since: 'x', is_stuck: false } }, NOW + 5000);
     expect(next.sessions[0]).toMatchObject({ currentPage: '/pricing', pageSinceMs: NOW + 5000, isStuck: false, startedAtMs: NOW - 120_000 });
     expect(s.sessions[0]?.currentPage).toBe('/');
   });
@@ -76,11 +86,11 @@ describe('applyMessage', () => {
     expect(next.sessions[0]?.isStuck).toBe(true);
   });
 
-  it('updates every session of an identified user, including a merged anonymous one', () => {
-    const s = start([row('a'), row('b'), row('c', { user_id: 'anon-1' })]);
+  it('updates every session of an identified user', () => {
+    const s = start([row('a'), row('b'), row('c', { user_id: 'u-a' })]);
     const next = applyMessage(
       s,
-      { event: EVENTS.userIdentified, payload: { user_id: 'u-a', previous_user_id: 'anon-1', display_name: 'Jan', email: 'jan@example.com', segment: 'premium' } },
+      { event: EVENTS.userIdentified, payload: { user_id: 'u-a', display_name: 'Jan', email: 'jan@example.com', segment: 'premium', verified: true } },
       NOW,
     );
     expect(next.sessions.map((x) => [x.sessionId, x.userId, x.displayName, x.segment])).toEqual([
@@ -90,25 +100,24 @@ describe('applyMessage', () => {
     ]);
   });
 
-  it('refreshes a filtered list when a segment changes', () => {
-    const s = start([row('a')], 'trial');
-    for (const event of [EVENTS.segmentChanged, EVENTS.userIdentified]) {
-      const next = applyMessage(s, { event, payload: { user_id: 'u-a', segment: 'premium' } }, NOW);
-      expect(next.sessions[0]?.segment).toBe('premium');
-      expect(next.needsRefresh).toBe(true);
-    }
-    expect(applyMessage(start([row('a')]), { event: EVENTS.userIdentified, payload: { user_id: 'u-a', segment: 'premium' } }, NOW).needsRefresh).toBe(false);
+  it('refreshes a filtered list when a user changes', () => {
+    const payload = { user_id: 'u-a', display_name: 'User a', email: null, segment: 'premium', verified: false };
+    const next = applyMessage(start([row('a')], 'trial'), { event: EVENTS.userIdentified, payload }, NOW);
+    expect(next.sessions[0]?.segment).toBe('premium');
+    expect(next.needsRefresh).toBe(true);
+    expect(applyMessage(start([row('a')]), { event: EVENTS.userIdentified, payload }, NOW).needsRefresh).toBe(false);
   });
 
   it('moves a session to the user it was merged into (session_identified)', () => {
     const s = start([row('a'), row('b')]);
-    const next = applyMessage(s, { event: EVENTS.sessionIdentified, payload: { session_id: 'b', user_id: 'u-x', display_name: 'Els', email: 'els@example.com', segment: 'trial' } }, NOW);
+    const payload = { session_id: 'b', user_id: 'u-x', display_name: 'Els', email: 'els@example.com', segment: 'trial', verified: true };
+    const next = applyMessage(s, { event: EVENTS.sessionIdentified, payload }, NOW);
     expect(next.sessions.map((x) => [x.sessionId, x.userId, x.displayName, x.segment])).toEqual([
       ['a', 'u-a', 'User a', 'visitor'],
       ['b', 'u-x', 'Els', 'trial'],
     ]);
     expect(next.needsRefresh).toBe(false);
-    expect(applyMessage(start([row('b')], 'trial'), { event: EVENTS.sessionIdentified, payload: { session_id: 'b', user_id: 'u-x' } }, NOW).needsRefresh).toBe(true);
+    expect(applyMessage(start([row('b')], 'trial'), { event: EVENTS.sessionIdentified, payload }, NOW).needsRefresh).toBe(true);
   });
 
   it('follows idle and active, refreshing an Actief/Inactief list', () => {
@@ -119,9 +128,9 @@ describe('applyMessage', () => {
     expect(applyMessage(start([row('a')], 'active'), { event: EVENTS.sessionIdle, payload: { session_id: 'a' } }, NOW).needsRefresh).toBe(true);
   });
 
-  it('keeps the idle flag when a page change does not mention it', () => {
+  it('leaves the idle flag to session_idle / session_active on a page change', () => {
     const s = start([row('a', { is_idle: true })]);
-    expect(applyMessage(s, { event: EVENTS.pageChanged, payload: { session_id: 'a', current_page: '/x', is_stuck: false } }, NOW).sessions[0]?.isIdle).toBe(true);
+    expect(applyMessage(s, { event: EVENTS.pageChanged, payload: { session_id: 'a', current_page: '/x', current_page_since: 'x', is_stuck: false } }, NOW).sessions[0]?.isIdle).toBe(true);
   });
 
   it('ignores unknown events and payloads without ids', () => {

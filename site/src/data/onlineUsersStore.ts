@@ -4,7 +4,7 @@
 // session we never saw) the state asks for a refresh instead of guessing.
 import { EVENTS, type CrmMessage } from './realtimeEvents';
 import { mapOnlineSession, type OnlineSession } from './onlineSession';
-import { bool, field, num, text } from './fields';
+import { bool, text } from './fields';
 
 export interface OnlineUsersState {
   /** p_segment of the list on screen (null = everyone online). */
@@ -29,9 +29,12 @@ function updateSession(state: OnlineUsersState, id: string, patch: (s: OnlineSes
   return { ...state, sessions };
 }
 
+// Payloads are those of supabase/API.md "Realtime": each carries every field it names, so
+// the fields it names are taken as sent.
 export function applyMessage(state: OnlineUsersState, msg: CrmMessage, now: number): OnlineUsersState {
   const p = msg.payload;
-  const sessionId = text(p, 'session_id', 'id');
+  const sessionId = text(p, 'session_id');
+  const person = { userId: text(p, 'user_id'), displayName: text(p, 'display_name'), email: text(p, 'email'), segment: text(p, 'segment') };
   switch (msg.event) {
     case EVENTS.sessionStarted: {
       if (!sessionId) return state;
@@ -43,14 +46,9 @@ export function applyMessage(state: OnlineUsersState, msg: CrmMessage, now: numb
     }
     case EVENTS.pageChanged:
       if (!sessionId) return state;
-      // The message is sent as the page changes: its arrival starts the page clock (no clock skew).
-      return updateSession(state, sessionId, (s) => ({
-        ...s,
-        currentPage: text(p, 'current_page', 'path') ?? s.currentPage,
-        pageSinceMs: now - (num(p, 'time_on_page_seconds') ?? 0) * 1000,
-        isStuck: bool(p, 'is_stuck'),
-        isIdle: field(p, 'is_idle') === undefined ? s.isIdle : bool(p, 'is_idle'),
-      }));
+      // The message is sent as the page changes: its arrival starts the page clock (no clock
+      // skew). Idleness is not in it: session_idle / session_active say so.
+      return updateSession(state, sessionId, (s) => ({ ...s, currentPage: text(p, 'current_page'), pageSinceMs: now, isStuck: bool(p, 'is_stuck') }));
     case EVENTS.sessionIdle:
     case EVENTS.sessionActive: {
       if (!sessionId) return state;
@@ -59,45 +57,27 @@ export function applyMessage(state: OnlineUsersState, msg: CrmMessage, now: numb
       return state.segment === 'active' || state.segment === 'inactive' ? refresh(next) : next;
     }
     case EVENTS.sessionIdentified: {
+      // A merge moved this session to another user.
       if (!sessionId) return state;
-      const next = updateSession(state, sessionId, (s) => ({
-        ...s,
-        userId: text(p, 'user_id') ?? s.userId,
-        displayName: text(p, 'display_name', 'name') ?? s.displayName,
-        email: text(p, 'email') ?? s.email,
-        segment: text(p, 'segment') ?? s.segment,
-      }));
+      const next = updateSession(state, sessionId, (s) => ({ ...s, ...person }));
       return state.segment !== null ? refresh(next) : next;
     }
     case EVENTS.sessionStuck:
       if (!sessionId) return state;
-      return updateSession(state, sessionId, (s) => ({ ...s, isStuck: field(p, 'is_stuck') === undefined ? true : bool(p, 'is_stuck') }));
+      return updateSession(state, sessionId, (s) => ({ ...s, isStuck: true }));
     case EVENTS.sessionEnded:
       if (!sessionId) return state;
       return { ...state, sessions: state.sessions.filter((s) => s.sessionId !== sessionId) };
-    case EVENTS.userIdentified:
-    case EVENTS.segmentChanged: {
-      const userId = text(p, 'user_id');
-      if (!userId) return state;
-      // An identify can merge an anonymous user into another: the previous id names the old row.
-      const ids = new Set([userId, text(p, 'previous_user_id', 'merged_user_id')].filter((x): x is string => !!x));
-      if (!state.sessions.some((s) => s.userId !== null && ids.has(s.userId))) return state;
+    case EVENTS.userIdentified: {
+      // Name, email, segment or verified changed: applies to every session of that user.
+      const userId = person.userId;
+      if (!userId || !state.sessions.some((s) => s.userId === userId)) return state;
       const next: OnlineUsersState = {
         ...state,
-        sessions: state.sessions.map((s) =>
-          s.userId !== null && ids.has(s.userId)
-            ? {
-                ...s,
-                userId,
-                displayName: text(p, 'display_name', 'name') ?? s.displayName,
-                email: text(p, 'email') ?? s.email,
-                segment: text(p, 'segment') ?? s.segment,
-              }
-            : s,
-        ),
+        sessions: state.sessions.map((s) => (s.userId === userId ? { ...s, ...person } : s)),
       };
       // In a filtered list a changed segment may move the row out: ask the server.
-      return state.segment !== null && field(p, 'segment') !== undefined ? refresh(next) : next;
+      return state.segment !== null ? refresh(next) : next;
     }
     default:
       return state;

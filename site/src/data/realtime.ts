@@ -3,7 +3,7 @@ import { useEffect, useRef } from 'react';
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import { getBackend } from './client';
 import { connectionStore, markUpdated, nextConnection, type ChannelStatus } from './connection';
-import { crmTopic, unwrapPayload, type CrmMessage } from './realtimeEvents';
+import { asPayload, crmTopic, type CrmMessage } from './realtimeEvents';
 
 type Listener = (msg: CrmMessage) => void;
 const listeners = new Set<Listener>();
@@ -20,9 +20,9 @@ export function onCrmMessage(listener: Listener): () => void {
   return () => listeners.delete(listener);
 }
 
-/** Delivers a broadcast to every island; exported for tests and for the gateway-less demo. */
-export function dispatchCrmMessage(event: string, payload: unknown): void {
-  const msg: CrmMessage = { event, payload: unwrapPayload(payload) };
+/** Delivers a broadcast to every island. */
+function dispatchCrmMessage(event: string, payload: unknown): void {
+  const msg: CrmMessage = { event, payload: asPayload(payload) };
   markUpdated();
   for (const l of [...listeners]) l(msg);
 }

@@ -1,15 +1,14 @@
 // Names of the Realtime contract, in one place: channel topic and broadcast events.
 export const crmTopic = (projectId: string): string => `crm:${projectId}`;
 
-// As sent by supabase/migrations/*_realtime.sql (crm.broadcast_session_change and
-// crm.broadcast_user_change).
+// The events of supabase/API.md "Realtime", as sent by supabase/migrations/*_realtime.sql
+// (crm.broadcast_session_change and crm.broadcast_user_change).
 export const EVENTS = {
   sessionStarted: 'session_started',
   pageChanged: 'page_changed',
   /** a session moved to another user (identity merge) */
   sessionIdentified: 'session_identified',
   userIdentified: 'user_identified',
-  segmentChanged: 'segment_changed',
   sessionEnded: 'session_ended',
   sessionStuck: 'session_stuck',
   sessionIdle: 'session_idle',
@@ -23,10 +22,7 @@ export interface CrmMessage {
   payload: Record<string, unknown>;
 }
 
-/** realtime.send payloads arrive as is; realtime.broadcast_changes wraps the row in `record`. */
-export function unwrapPayload(payload: unknown): Record<string, unknown> {
-  if (!payload || typeof payload !== 'object') return {};
-  const p = payload as Record<string, unknown>;
-  const record = p.record;
-  return record && typeof record === 'object' ? (record as Record<string, unknown>) : p;
+/** The SQL sends with realtime.send: the payload object arrives as built (plus Realtime's `id`). */
+export function asPayload(payload: unknown): Record<string, unknown> {
+  return payload && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : {};
 }

@@ -1,11 +1,10 @@
-// rotate_crm_public_key(p_project_id): a new pk_… (the old snippet stops working).
-import { asRow, callRpc, type RpcClient } from './rpc';
-import { text } from './fields';
+// rotate_crm_public_key(p_project_id): the new pk_… key (text); the old snippet stops working.
+import { callRpc, type RpcClient } from './rpc';
 import { useRpcAction } from './query';
 
 export async function rotateCrmPublicKey(rpc: RpcClient, projectId: string): Promise<string> {
   const data = await callRpc(rpc, 'rotate_crm_public_key', { p_project_id: projectId });
-  return typeof data === 'string' ? data : (text(asRow(data) ?? {}, 'public_key', 'rotate_crm_public_key') ?? '');
+  return typeof data === 'string' ? data : '';
 }
 
 export const useRotateCrmPublicKey = () => useRpcAction(rotateCrmPublicKey);
