@@ -5,6 +5,7 @@ import { clusterExists, createCluster, removeCluster, startCluster, stopCluster 
 import { applyMigrations, applySeed, ensureBaseline } from './database.ts';
 import { demoService } from './demo.ts';
 import { gatewayService } from './gateway.ts';
+import { assertPortFree } from './proc.ts';
 import { logFile, startBackground, stopService } from './service.ts';
 import { buildSiteIfStale, siteService } from './site.ts';
 import { ensureState, readState, type StackState } from './state.ts';
@@ -25,6 +26,8 @@ export async function bringUp(cfg: StackConfig, opts: UpOptions = {}): Promise<S
   }
   const isNew = !clusterExists(cfg);
   if (isNew) {
+    // Refuse early, before initdb, when something else holds the database port.
+    await assertPortFree(cfg.dbPort, 'PostgreSQL');
     await createCluster(cfg);
     step(`created PostgreSQL 15 cluster in ${cfg.clusterDir}`);
   }
