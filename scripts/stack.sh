@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 cmd="${1:-start}"
 PACKAGES=(postgresql-15 postgresql-15-pgtap postgresql-15-cron postgresql-15-plpgsql-check
   libtap-parser-sourcehandler-pgtap-perl)
-# Browser tests drive Debian's Chromium (no browser downloads work here).
-[ "$cmd" = test ] && PACKAGES+=(chromium)
+# Browser tests drive Debian's Chromium (no browser downloads work here); `ss` (iproute2)
+# names who holds a busy port.
+[ "$cmd" = test ] && PACKAGES+=(chromium iproute2)
 
 missing_packages() {
   local p
