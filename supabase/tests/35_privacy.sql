@@ -72,13 +72,10 @@ begin
     jsonb_build_object('received_at', now()));
 end
 $$;
-select case when (select prosrc ~ 'is_erased|erased_ids' from pg_proc where oid = to_regprocedure('crm.ingest(jsonb,jsonb)'))
-  then collect_tap(
-    is((select pg_temp.replay() -> 'rejected' -> 0 ->> 'reason'), 'erased', 'a replayed batch is rejected with reason erased'),
-    ok(not exists (select from crm.anonymous_ids where project_id = tests.an_id('project') and anonymous_id = tests.an_id('second_anon'))
-       and (select count(*) from crm.site_users where project_id = tests.an_id('project')) = 1,
-       'the replay does not bring the user back'))
-  else skip('crm.ingest does not check crm.erased_ids yet (see crm.is_erased)', 2) end;
+select is((select pg_temp.replay() -> 'rejected' -> 0 ->> 'reason'), 'erased', 'a replayed batch is rejected with reason erased');
+select ok(not exists (select from crm.anonymous_ids where project_id = tests.an_id('project') and anonymous_id = tests.an_id('second_anon'))
+   and (select count(*) from crm.site_users where project_id = tests.an_id('project')) = 1,
+   'the replay does not bring the user back');
 
 select * from finish();
 rollback;
