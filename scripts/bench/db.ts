@@ -17,7 +17,7 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     seconds: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '16' },
     keep: { type: 'boolean', default: false },
     'local-notify': { type: 'boolean', default: false },
   },

@@ -361,7 +361,8 @@ begin
       for v_ident in
         select e.* from crm.parse_ingest_events(batch -> 'events', v_skew, v_received, v_project.identity_secret, v_require_signed) e
         where e.type = 'identify' and e.reason is null
-          and not exists (select from crm.event_dedupe d where d.project_id = v_project.id and d.event_id = e.id)
+          and not exists (select from crm.event_dedupe d
+                          where d.project_id = v_project.id and d.visitor_id = v_visitor and d.event_id = e.id)
         order by e.occurred_at, e.idx
       loop
         v_user := crm.apply_identity(v_project.id, v_user, v_visitor, v_ident.email, v_ident.external_id,
@@ -374,8 +375,8 @@ begin
     with ev as materialized (
       select * from crm.parse_ingest_events(batch -> 'events', v_skew, v_received, v_project.identity_secret, v_require_signed)
     ), fresh as (
-      insert into crm.event_dedupe (project_id, event_id, received_at)
-      select v_project.id, ev.id, v_received from ev
+      insert into crm.event_dedupe (project_id, visitor_id, event_id, received_at)
+      select v_project.id, v_visitor, ev.id, v_received from ev
       where ev.reason is null and ev.type <> 'heartbeat' and v_user is not null
       on conflict do nothing
       returning event_id

@@ -36,8 +36,8 @@ select ok((select count(*) from pg_inherits where inhparent = 'crm.user_events':
 select is((select pg_get_expr(c.relpartbound, c.oid) from pg_class c where c.oid = 'crm.user_events_default'::regclass), 'DEFAULT',
   'a default partition catches events outside the monthly partitions');
 select col_is_pk('crm', 'user_events', array['project_id', 'occurred_at', 'id'], 'the event key includes the partition key');
-select col_is_pk('crm', 'event_dedupe', array['project_id', 'event_id'],
-  'dedupe of re-sent events is keyed on (project_id, event_id), independent of the skew-corrected time');
+select col_is_pk('crm', 'event_dedupe', array['project_id', 'visitor_id', 'event_id'],
+  'dedupe of re-sent events is keyed on (project_id, visitor_id, event_id), independent of the skew-corrected time');
 
 -- Heartbeats stay HOT: no index on a column a heartbeat or page view changes.
 select is(

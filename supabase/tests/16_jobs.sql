@@ -74,8 +74,8 @@ values (:'r', tests.uid(901), tests.uid(9), now() - interval '40 days', now() - 
 insert into crm.user_events (project_id, occurred_at, id, received_at, session_id, user_id, type)
 values (:'r', now() - interval '40 days', tests.uid(911), now(), tests.uid(901), tests.uid(9), 'pageview'),
        (:'r', now() - interval '2 days', tests.uid(912), now(), tests.uid(902), tests.uid(9), 'pageview');
-insert into crm.event_dedupe (project_id, event_id, received_at)
-values (:'r', tests.uid(921), now() - interval '4 days'), (:'r', tests.uid(922), now() - interval '1 day');
+insert into crm.event_dedupe (project_id, visitor_id, event_id, received_at)
+values (:'r', tests.uid(9), tests.uid(921), now() - interval '4 days'), (:'r', tests.uid(9), tests.uid(922), now() - interval '1 day');
 create table crm.user_events_2001_01 partition of crm.user_events for values from ('2001-01-01') to ('2001-02-01');
 select crm.job_retention_purge();
 select is(array(select id from crm.user_events where project_id = :'r'), array[tests.uid(912)],
