@@ -113,8 +113,12 @@ async function broadcastLatency(): Promise<void> {
     }
     const wall = (now() - start) / 1000;
     const share = (k: 'gateway' | 'bench') =>
-      `${(((cpuSeconds(k === 'gateway' ? gatewayPid : 'self') - cpu0[k]) / wall) * 100).toFixed(0)}%`;
-    const cpu = `gateway ${share('gateway')}, bench process (sender + subscribers) ${share('bench')} of one CPU`;
+      `${
+        (((cpuSeconds(k === 'gateway' ? gatewayPid : 'self') - cpu0[k]) / wall) * 100).toFixed(0)
+      }%`;
+    const cpu = `gateway ${share('gateway')}, bench process (sender + subscribers) ${
+      share('bench')
+    } of one CPU`;
     const { latencies } = await ask<{ latencies: number[] }>(worker, { type: 'stop' }, 'done');
     latencies.sort((a, b) => a - b);
     console.log(

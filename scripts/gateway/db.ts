@@ -82,6 +82,7 @@ export function contextStatement(
   ctx: RequestContext,
   timeout: string | null | undefined,
   readOnly: boolean,
+  extra?: string,
 ): string {
   const set = (name: string, value: string) =>
     `set_config(${sqlLiteral(name)}, ${sqlLiteral(value)}, true)`;
@@ -94,6 +95,7 @@ export function contextStatement(
     set('search_path', 'public, extensions'),
     ...(timeout ? [set('statement_timeout', timeout)] : []),
     ...(readOnly ? [set('transaction_read_only', 'on')] : []),
+    ...(extra ? [extra] : []),
   ].join(', ');
 }
 

@@ -13,11 +13,13 @@ import type { Claims, Jwt } from './jwt.ts';
 import { NulInText } from './sql-literal.ts';
 import {
   contentRange,
+  freshnessCheck,
   type FunctionInfo,
   inline,
   LOOKUP_SQL,
   planCall,
   RpcError,
+  STALE_LOOKUP,
   statusForSqlState,
 } from './rpc.ts';
 
@@ -59,10 +61,31 @@ function lowerHeaders(req: Request): Record<string, string> {
   return out;
 }
 
+const LOOKUP_CACHE_SIZE = 1000;
+
 export class Rest {
   #timeouts: RoleTimeouts;
+  /** Lookups of names with exactly one function, reused under freshnessCheck. */
+  #lookups = new Map<string, FunctionInfo[]>();
   constructor(private cfg: GatewayConfig, private db: Db, private jwt: Jwt) {
     this.#timeouts = new RoleTimeouts(db.admin);
+  }
+
+  async #candidates(
+    name: string,
+    fresh: boolean,
+  ): Promise<{ fns: FunctionInfo[]; cached: boolean }> {
+    const hit = fresh ? undefined : this.#lookups.get(name);
+    if (hit) return { fns: hit, cached: true };
+    const [found] = await this.db.api.unsafe<{ fns: string }[]>(LOOKUP_SQL, [name]);
+    const fns = JSON.parse(found!.fns) as FunctionInfo[];
+    if (fns.length === 1) {
+      if (this.#lookups.size >= LOOKUP_CACHE_SIZE) this.#lookups.clear();
+      this.#lookups.set(name, fns);
+    } else {
+      this.#lookups.delete(name);
+    }
+    return { fns, cached: false };
   }
 
   async handle(req: Request, path: string): Promise<Response> {
@@ -121,18 +144,25 @@ export class Rest {
     };
     try {
       const timeout = await this.#timeouts.get(who.role);
-      // Two round trips: the lookup, then one message with the settings and the call.
-      const [found] = await this.db.api.unsafe<{ fns: string }[]>(LOOKUP_SQL, [name]);
-      const plan = planCall(
-        name,
-        JSON.parse(found!.fns) as FunctionInfo[],
-        args,
-        fromQuery,
-        inline(),
-      );
-      const results = await this.db.api.unsafe<{ body: string | null; n: number }[][]>(
-        `${contextStatement(ctx, timeout, fromQuery)};\n${plan.sql}`,
-      );
+      // One message with the settings and the call; the lookup before it is reused
+      // while the function stays the same (the message itself checks that).
+      let results: { body: string | null; n: number }[][] | undefined;
+      let plan!: ReturnType<typeof planCall>;
+      for (let fresh = false; results === undefined; fresh = true) {
+        const { fns, cached } = await this.#candidates(name, fresh);
+        try {
+          plan = planCall(name, fns, args, fromQuery, inline());
+          const guard = cached ? freshnessCheck(fns[0]!) : undefined;
+          results = await this.db.api.unsafe<{ body: string | null; n: number }[][]>(
+            `${contextStatement(ctx, timeout, fromQuery, guard)};\n${plan.sql}`,
+          );
+        } catch (e) {
+          const stale = e instanceof RpcError ||
+            String((e as Error).message).includes(STALE_LOOKUP);
+          if (cached && stale) continue; // the function changed: look it up again
+          throw e;
+        }
+      }
       const row = results[1]?.[0];
       const result = { shape: plan.shape, body: row?.body ?? 'null', n: row?.n ?? 0 };
       const headers: Record<string, string> = {

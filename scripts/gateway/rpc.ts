@@ -5,7 +5,8 @@ import { sqlLiteral } from './sql-literal.ts';
 
 /** The candidate functions of one name (`$1`) in `public`, as a JSON array. */
 export const LOOKUP_SQL = `select (select coalesce(json_agg(f), '[]')::text from (
-  select p.proname as name, p.proretset as "returnsSet", t.typname as "returnType",
+  select p.proname as name, p.oid::int8 as oid, p.xmin::text as version,
+         p.proretset as "returnsSet", t.typname as "returnType",
          t.typtype = 'c' or (p.prorettype = 'record'::regtype and not p.proretset
                              and 'o' = any(coalesce(p.proargmodes::text[], '{}'))) as "returnsComposite",
          p.pronargdefaults as "defaults",
@@ -20,6 +21,9 @@ export const LOOKUP_SQL = `select (select coalesce(json_agg(f), '[]')::text from
 
 export interface FunctionInfo {
   name: string;
+  /** pg_proc oid and row version (xmin): a cached lookup is valid while both hold. */
+  oid: number;
+  version: string;
   returnsSet: boolean;
   returnType: string;
   returnsComposite: boolean;
@@ -28,6 +32,24 @@ export interface FunctionInfo {
   argModes: string[];
   argTypes: string[];
   argCategories: string[];
+}
+
+export const STALE_LOOKUP = 'vibe-gateway-stale-lookup';
+
+/**
+ * A select item that fails (22P02, message naming STALE_LOOKUP) unless `fn` is still
+ * the only function of its name in `public`, unchanged. It lets the gateway reuse a
+ * lookup and still see every CREATE OR REPLACE, DROP or new overload at once.
+ */
+export function freshnessCheck(fn: FunctionInfo): string {
+  const oid = Number(fn.oid);
+  if (!Number.isInteger(oid) || !/^\d+$/.test(fn.version)) throw new Error('bad function identity');
+  return `(select case when count(*) = 1 and bool_and(oid = ${oid} and xmin = '${fn.version}'::xid) then 0
+     else ('${STALE_LOOKUP} ' || count(*))::int end
+     from pg_proc where pronamespace = 'public'::regnamespace and proname = ${
+    sqlLiteral(fn.name)
+  }::name
+      and prokind = 'f') as fresh`;
 }
 
 export interface Param {

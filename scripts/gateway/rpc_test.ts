@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {
   argText,
   contentRange,
+  freshnessCheck,
   type FunctionInfo,
   inputParams,
   pgArrayLiteral,
@@ -12,6 +13,8 @@ import {
 
 const fn = (over: Partial<FunctionInfo>): FunctionInfo => ({
   name: 'f',
+  oid: 1,
+  version: '1',
   returnsSet: false,
   returnType: 'int4',
   returnsComposite: false,
@@ -130,4 +133,11 @@ Deno.test('Content-Range for sets, scalars, empty results and exact counts', () 
   assert.equal(contentRange('set', 3, true), '0-2/3');
   assert.equal(contentRange('set', 0, true), '*/0');
   assert.equal(contentRange('scalar', 1, true), '0-0/1');
+});
+
+Deno.test('the freshness check names the function literally and only accepts numeric identities', () => {
+  const sql = freshnessCheck(fn({ name: "it's", oid: 42, version: '777' }));
+  assert.match(sql, /oid = 42 and xmin = '777'::xid/);
+  assert.match(sql, /proname = \$v[0-9a-f]{12}\$it's\$v[0-9a-f]{12}\$::name/);
+  assert.throws(() => freshnessCheck(fn({ version: "1'; drop table x; --" })));
 });

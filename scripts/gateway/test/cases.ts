@@ -104,6 +104,45 @@ export const cases: Case[] = [
     },
   },
   {
+    name: 'a function replaced, re-signed or dropped in SQL is seen by the very next rpc',
+    fn: async ({ env }) => {
+      const c = client(env);
+      const sql = superuser(env);
+      try {
+        assert.equal((await c.rpc('gwtest_add', { a: 1 })).data, 11);
+        await sql.unsafe(
+          `create or replace function public.gwtest_add(a int, b int default 10) returns int
+          language sql immutable as 'select a + b + 100'`,
+        );
+        assert.equal((await c.rpc('gwtest_add', { a: 1 })).data, 111, 'new body');
+        await sql.unsafe(`drop function public.gwtest_add(int, int);
+          create function public.gwtest_add(a int, b int, c int default 0) returns int
+            language sql immutable as 'select a + b + c';
+          revoke execute on function public.gwtest_add(int, int, int) from public;
+          grant execute on function public.gwtest_add(int, int, int) to anon`);
+        assert.equal((await c.rpc('gwtest_add', { a: 1, b: 2, c: 3 })).data, 6, 'new signature');
+        assert.equal(
+          (await c.rpc('gwtest_add', { a: 1 })).error?.code,
+          'PGRST202',
+          'b is required now',
+        );
+        await sql.unsafe('drop function public.gwtest_add(int, int, int)');
+        assert.equal(
+          (await c.rpc('gwtest_add', { a: 1, b: 2 })).error?.code,
+          'PGRST202',
+          'dropped',
+        );
+      } finally {
+        await sql.unsafe(`drop function if exists public.gwtest_add(int, int, int);
+          create or replace function public.gwtest_add(a int, b int default 10) returns int
+            language sql immutable as 'select a + b';
+          revoke execute on function public.gwtest_add(int, int) from public;
+          grant execute on function public.gwtest_add(int, int) to anon, authenticated, service_role`);
+        await sql.end({ timeout: 2 });
+      }
+    },
+  },
+  {
     name:
       'count=exact gives Content-Range; head: true returns only the count; single() and maybeSingle()',
     fn: async ({ env }) => {
