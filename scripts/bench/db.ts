@@ -1,4 +1,4 @@
-// `npm run bench:db`: crm.ingest throughput straight over SQL (no HTTP), in its own
+// `npm run bench:ingest-db` (first half of `npm run bench:db`): crm.ingest throughput straight over SQL (no HTTP), in its own
 // database `vibe_bench` on the dev stack (created fresh from the baseline and every
 // migration, dropped at the end), N connections, fixed time per phase:
 //   1. batches of 20 stored events (5 page views + 15 custom events, so one
