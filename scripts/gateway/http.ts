@@ -52,16 +52,50 @@ export class BodyTooLarge extends Error {
 }
 
 /** Reads the body as bytes, refusing more than `limit` bytes without buffering them all. */
-export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
+export class BodyTimeout extends Error {
+  constructor(readonly ms: number) {
+    super(`the request body did not arrive within ${ms / 1000} s`);
+  }
+}
+
+const BODY_TIMEOUT_MS = 30_000;
+
+/**
+ * Reads the body as bytes, refusing more than `limit` bytes without buffering them
+ * all, and giving up on a client that stops sending halfway (slowloris).
+ */
+export async function readBody(
+  req: Request,
+  limit: number,
+  timeoutMs = BODY_TIMEOUT_MS,
+): Promise<Uint8Array> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
   if (declared > limit) throw new BodyTooLarge(limit);
   if (!req.body) return new Uint8Array();
+  const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.byteLength;
-    if (size > limit) throw new BodyTooLarge(limit);
-    chunks.push(chunk);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<'timeout'>((
+    r,
+  ) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), expired]);
+      if (next === 'timeout') {
+        reader.cancel().catch(() => {});
+        throw new BodyTimeout(timeoutMs);
+      }
+      if (next.done) break;
+      size += next.value.byteLength;
+      if (size > limit) {
+        reader.cancel().catch(() => {});
+        throw new BodyTooLarge(limit);
+      }
+      chunks.push(next.value);
+    }
+  } finally {
+    clearTimeout(timer);
   }
   const out = new Uint8Array(size);
   let at = 0;

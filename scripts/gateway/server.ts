@@ -5,7 +5,7 @@ import { Auth } from './auth.ts';
 import type { GatewayConfig } from './config.ts';
 import { type Db, openDb } from './db.ts';
 import { Functions } from './functions.ts';
-import { json, preflight, withCors } from './http.ts';
+import { BodyTimeout, json, preflight, withCors } from './http.ts';
 import { Jwt } from './jwt.ts';
 import { Realtime } from './realtime/service.ts';
 import { Rest } from './rest.ts';
@@ -106,8 +106,12 @@ export function startGateway(cfg: GatewayConfig, onListen?: () => void): Gateway
     try {
       res = await route(req, url.pathname, (info.remoteAddr as Deno.NetAddr).hostname);
     } catch (e) {
-      log(`error on ${req.method} ${url.pathname}: ${(e as Error).stack ?? e}`);
-      res = json(500, { message: 'internal gateway error', details: (e as Error).message });
+      if (e instanceof BodyTimeout) {
+        res = json(408, { message: e.message });
+      } else {
+        log(`error on ${req.method} ${url.pathname}: ${(e as Error).stack ?? e}`);
+        res = json(500, { message: 'internal gateway error', details: (e as Error).message });
+      }
     }
     if (cfg.logRequests) {
       log(
