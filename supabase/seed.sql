@@ -7,7 +7,7 @@
 -- * 36 days of history up to now: ~5,000 visitors, ~11,000 sessions, ~40,000 page
 --   views, a daily rhythm (UTC), a mobile/desktop/tablet mix, funnel drop-off
 --   (page view → signup → activated → payment_success), identified users in every
---   segment, and ~25 sessions online right now.
+--   segment (visitor, user, trial, premium, churned), and ~25 sessions online right now.
 --
 -- Deterministic: every "random" choice is a hash of the row's number (md5), so the
 -- same rows come out on every load (times are relative to now()). Set-based inserts
@@ -16,6 +16,8 @@
 -- crm.job_refresh_analytics().
 
 begin;
+-- set-based generation with many cheap expressions: JIT compilation would cost seconds
+set local jit = off;
 
 select setseed(0.4242);
 
@@ -157,8 +159,9 @@ insert into crm.site_users (project_id, id, external_id, email, name, segment, v
                             first_seen_at, last_seen_at, created_at, updated_at)
 select '00000000-0000-4000-8000-000000000001', u.id,
        case when u.stage = 4 then 'cus_' || lpad(u.i::text, 6, '0') end,
-       case when u.stage > 1 then lower(n.first) || '.' || lower(n.last) || u.i || '@example.com' end,
-       case when u.stage > 1 then n.first || ' ' || n.last end,
+       -- identified: everyone who signed up, and 4% of the visitors (newsletter, contact form)
+       case when u.stage > 1 or pg_temp.rnd('ident' || u.i) < 0.04 then lower(n.first) || '.' || lower(n.last) || u.i || '@example.com' end,
+       case when u.stage > 1 or pg_temp.rnd('ident' || u.i) < 0.04 then n.first || ' ' || n.last end,
        case u.stage when 1 then 'visitor' when 2 then 'user' when 3 then 'trial' else 'premium' end,
        u.stage > 1 and pg_temp.rnd('verified' || u.i) < 0.7,
        case when u.stage > 1 then jsonb_build_object('plan', case u.stage when 4 then 'pro' when 3 then 'trial' else 'free' end,
