@@ -92,10 +92,21 @@ export async function startBackground(cfg: StackConfig, s: Service): Promise<'st
   child.unref();
   try {
     await waitHealthy(s, () => exited);
+    await waitPidFile(cfg, s, () => exited);
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- ${logFile(cfg, s)} ---\n${await logTail(cfg, s)}`);
   }
   return 'started';
+}
+
+/** Until the pid file names the running script (the wrapper has exec'd into Deno). */
+async function waitPidFile(cfg: StackConfig, s: Service, exited: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await runningService(cfg, s, false))) {
+    if (exited()) throw new Error(`the ${s.label} exited during startup`);
+    if (Date.now() > deadline) throw new Error(`the ${s.label} did not start within 10 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** `start`: the service as a child whose output goes to this terminal. */
