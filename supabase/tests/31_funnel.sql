@@ -3,7 +3,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(20);
+select plan(21);
 
 select tests.an_setup();
 
@@ -97,6 +97,12 @@ select is((select array_agg(distinct window_days order by window_days) from crm.
 select is((select array_agg(users order by step_order) from crm.funnel_rollup
            where project_id = tests.an_id('project') and window_days = 30),
   array[6, 4, 1, 1]::bigint[], 'rollup figures equal the live ones');
+select is(
+  (select array_agg(row(window_days, step_order, users)::text order by window_days, step_order)
+   from crm.funnel_rollup where project_id = tests.an_id('project')),
+  (select array_agg(row(w, f.step_order, f.users)::text order by w, f.step_order)
+   from unnest(array[7, 30, 90]) w, crm.compute_funnel(tests.an_id('project'), now() - make_interval(days => w), now()) f),
+  'every window of the rollup (one pass over the first step) equals the live computation');
 update crm.funnel_rollup set users = 1000 where project_id = tests.an_id('project') and window_days = 30 and step_order = 1;
 select is((select row(users, computed_at)::text from public.calculate_funnel_conversion(tests.an_id('project')) where step_order = 1),
   row(1000::bigint, now())::text, 'a fresh rollup is read (with its computed_at)');
