@@ -52,7 +52,11 @@ export async function ensureBaseline(url: string): Promise<BaselineState> {
 
 /** `supabase migration up` applies only what the history table lacks; returns its report. */
 export async function applyMigrations(url: string): Promise<string[]> {
-  const res = await run(supabaseCli, ['migration', 'up', '--db-url', `${url}?sslmode=disable`], { cwd: repoRoot });
+  // --include-all: a migration that landed in git after a newer one was applied here
+  // (parallel branches) is still applied, instead of stopping the start.
+  const res = await run(supabaseCli, ['migration', 'up', '--include-all', '--db-url', `${url}?sslmode=disable`], {
+    cwd: repoRoot,
+  });
   const output = `${res.stdout}\n${res.stderr}`;
   if (res.code !== 0) throw new Error(`supabase migration up failed:\n${output.trim()}`);
   return [...output.matchAll(/Applying migration (\S+?)\.*$/gm)].map((m) => m[1]!);
