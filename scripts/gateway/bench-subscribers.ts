@@ -9,7 +9,9 @@ export interface StartMessage {
   subscribers: number;
 }
 
-const now = () => performance.timeOrigin + performance.now();
+// Wall clock, like Postgres's clock_timestamp() that stamps each message: a monotonic
+// clock plus this worker's start time can drift from it by whole milliseconds.
+const now = () => Date.now();
 const clients: SupabaseClient[] = [];
 const latencies: number[] = [];
 const scope = self as unknown as {

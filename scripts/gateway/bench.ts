@@ -43,7 +43,14 @@ try {
   );
   Deno.exit(1);
 }
-const sql = postgres(dbUrl(cfg), { prepare: false, max: 4, onnotice: () => {} });
+// synchronous_commit off: the latency is measured from the commit, so the WAL flush
+// of the sender's own commit (disk latency on a shared machine) is not counted.
+const sql = postgres(dbUrl(cfg), {
+  prepare: false,
+  max: 4,
+  onnotice: () => {},
+  connection: { synchronous_commit: 'off' },
+});
 // The figures depend on what else the machine runs: print it with them.
 const load = () => Deno.loadavg().map((x) => x.toFixed(2)).join(' ');
 /** CPU seconds (user + system) a process has used so far, from /proc. */
