@@ -27,11 +27,16 @@ Deno.test('a pid file left by a crash (pid gone or reused by another program) is
 Deno.test('a background service is found by its pid file, not started twice, and stopped', async () => {
   const cfg = await tempStack();
   const s = await sleeper();
-  assert.equal(await startBackground(cfg, s), 'started');
-  const pid = await runningService(cfg, s, false);
-  assert.ok(pid, 'the service should be running');
-  assert.equal(await startBackground(cfg, s), 'running');
-  assert.equal(await stopService(cfg, s), true);
-  assert.equal(await runningService(cfg, s, false), null);
-  assert.equal(await stopService(cfg, s), false);
+  try {
+    assert.equal(await startBackground(cfg, s), 'started');
+    const pid = await runningService(cfg, s, false);
+    assert.ok(pid, 'the service should be running');
+    assert.equal(await startBackground(cfg, s), 'running');
+    assert.equal(await runningService(cfg, s, false), pid, 'the second start must not spawn another');
+    assert.equal(await stopService(cfg, s), true);
+    assert.equal(await runningService(cfg, s, false), null);
+    assert.equal(await stopService(cfg, s), false);
+  } finally {
+    await stopService(cfg, s); // never leave a sleeper behind, even when an assertion failed
+  }
 });
