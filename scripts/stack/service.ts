@@ -115,8 +115,10 @@ export async function startForeground(cfg: StackConfig, s: Service): Promise<Den
     throw new Error(`a background ${s.label} of this stack is running (npm run up); stop it with \`npm run down\` first`);
   }
   if (s.port) await assertPortFree(s.port, s.label);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ['run', '--allow-all', s.script, ...(s.args ?? [])],
+  // Own session (setsid): the terminal's Ctrl-C reaches only `start`, which then stops
+  // the services in order instead of racing their exits.
+  const child = new Deno.Command('setsid', {
+    args: [Deno.execPath(), 'run', '--allow-all', s.script, ...(s.args ?? [])],
     cwd: repoRoot,
     env: { ...Deno.env.toObject(), ...s.env },
     stdin: 'null',
