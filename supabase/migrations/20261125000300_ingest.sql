@@ -1,6 +1,8 @@
 -- Ingest: crm.ingest(batch, context) implements supabase/functions/ingest/PROTOCOL.md.
 -- One call per batch, set-based (the only loop is over identify events, which are rare);
 -- never raises for a rejected batch or event, so several batches can share a transaction.
+-- Erased visitors are refused through crm.ingest_is_erased, defined in the privacy
+-- migration next to crm.erased_ids (a plain SQL function needs its table to exist).
 
 create type crm.ingest_event as (
   idx integer,
@@ -199,18 +201,6 @@ begin
 end;
 $$;
 revoke execute on function crm.apply_identity(uuid, uuid, uuid, text, text, text, text, jsonb, boolean) from public;
-
-/**
- * Is this anonymous visitor refused by ingest (erased on request)? No erasure list
- * exists yet here, so false; the privacy concern replaces it (crm.is_erased). Plain
- * SQL without a SET clause so it inlines into crm.ingest.
- */
-create function crm.ingest_is_erased(p_project_id uuid, p_anonymous_id uuid) returns boolean
-language sql stable
-as $$
-  select false
-$$;
-revoke execute on function crm.ingest_is_erased(uuid, uuid) from public;
 
 /**
  * Ingests one batch (PROTOCOL.md): resolves the project by public key, checks the
