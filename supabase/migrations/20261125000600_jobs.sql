@@ -172,20 +172,29 @@ end;
 $$;
 revoke execute on function crm.job_housekeeping() from public;
 
--- The schedule. pg_cron lives in one database per cluster (cron.database_name); in
--- any other database (e.g. the benchmark's) the jobs are not scheduled.
-do $$
+/**
+ * Schedules (or reschedules) the named pg_cron job — where pg_cron lives: one database
+ * per cluster (cron.database_name). In any other database (e.g. a benchmark's) the job
+ * functions exist but nothing is scheduled, with a notice saying so.
+ */
+create function crm.schedule_job(p_name text, p_schedule text, p_command text) returns void
+language plpgsql
+set search_path = ''
+as $$
 begin
   if current_database() <> coalesce(current_setting('cron.database_name', true), 'postgres') then
-    raise notice 'pg_cron runs in database %, not here: jobs not scheduled',
-      coalesce(current_setting('cron.database_name', true), 'postgres');
+    raise notice 'pg_cron runs in database %, not here: job % not scheduled',
+      coalesce(current_setting('cron.database_name', true), 'postgres'), p_name;
     return;
   end if;
-  create extension if not exists pg_cron;
-  perform cron.schedule('crm-close-sessions', '* * * * *', 'select crm.job_close_sessions()');
-  perform cron.schedule('crm-detect-stuck', '* * * * *', 'select crm.job_detect_stuck()');
-  perform cron.schedule('crm-partition-upkeep', '10 3 * * *', 'select crm.job_partition_upkeep()');
-  perform cron.schedule('crm-retention-purge', '20 3 * * *', 'select crm.job_retention_purge()');
-  perform cron.schedule('crm-housekeeping', '30 3 * * *', 'select crm.job_housekeeping()');
-end
+  create extension if not exists pg_cron with schema pg_catalog; -- as Supabase documents it
+  perform cron.schedule(p_name, p_schedule, p_command);
+end;
 $$;
+revoke execute on function crm.schedule_job(text, text, text) from public;
+
+select crm.schedule_job('crm-close-sessions', '* * * * *', 'select crm.job_close_sessions()');
+select crm.schedule_job('crm-detect-stuck', '* * * * *', 'select crm.job_detect_stuck()');
+select crm.schedule_job('crm-partition-upkeep', '10 3 * * *', 'select crm.job_partition_upkeep()');
+select crm.schedule_job('crm-retention-purge', '20 3 * * *', 'select crm.job_retention_purge()');
+select crm.schedule_job('crm-housekeeping', '30 3 * * *', 'select crm.job_housekeeping()');

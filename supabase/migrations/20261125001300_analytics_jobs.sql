@@ -119,19 +119,8 @@ end;
 $$;
 revoke execute on function crm.job_analytics_retention() from public;
 
--- The schedule, in the database where pg_cron lives (cron.database_name); elsewhere
--- (e.g. the benchmark's database) the functions exist but nothing is scheduled.
-do $$
-begin
-  if current_database() <> coalesce(current_setting('cron.database_name', true), 'postgres') then
-    raise notice 'pg_cron runs in database %, not here: analytics jobs not scheduled',
-      coalesce(current_setting('cron.database_name', true), 'postgres');
-    return;
-  end if;
-  create extension if not exists pg_cron;
-  perform cron.schedule('crm-analytics-refresh', '*/5 * * * *', 'select crm.job_refresh_analytics()');
-  perform cron.schedule('crm-daily-stats-finalize', '10 0 * * *', 'select crm.job_finalize_daily_stats()');
-  perform cron.schedule('crm-segment-upkeep', '20 0 * * *', 'select crm.job_segment_upkeep()');
-  perform cron.schedule('crm-analytics-retention', '40 3 * * *', 'select crm.job_analytics_retention()');
-end
-$$;
+-- The schedule (crm.schedule_job: only where pg_cron lives).
+select crm.schedule_job('crm-analytics-refresh', '*/5 * * * *', 'select crm.job_refresh_analytics()');
+select crm.schedule_job('crm-daily-stats-finalize', '10 0 * * *', 'select crm.job_finalize_daily_stats()');
+select crm.schedule_job('crm-segment-upkeep', '20 0 * * *', 'select crm.job_segment_upkeep()');
+select crm.schedule_job('crm-analytics-retention', '40 3 * * *', 'select crm.job_analytics_retention()');
