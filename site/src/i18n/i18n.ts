@@ -19,6 +19,8 @@ export function setLocale(locale: Locale): void {
     /* not remembered */
   }
   document.documentElement.lang = locale;
+  const titleKey = document.documentElement.dataset.titleKey as MessageKey | undefined;
+  if (titleKey && titleKey in dictionaries[locale]) document.title = `${translator(locale)(titleKey)} · Vibe CRM`;
   localeStore.set(locale);
 }
 
