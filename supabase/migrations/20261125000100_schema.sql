@@ -28,7 +28,8 @@ as $$
     'rate_limit_ip_per_minute', 600,
     'privacy_mode', 'standard',
     'respect_dnt', true,
-    'require_signed_identify', false)
+    'require_signed_identify', false,
+    'churn_after_days', 14)
 $$;
 revoke execute on function crm.default_project_settings() from public;
 
@@ -44,6 +45,16 @@ create table crm.projects (
       and coalesce(settings ->> 'privacy_mode', 'standard') in ('standard', 'cookieless')),
   created_at timestamptz not null default now()
 );
+/** An integer project setting: the project's own value, else its default. */
+create function crm.project_setting_int(p_project_id uuid, p_key text) returns integer
+language sql stable
+set search_path = ''
+as $$
+  select ((crm.default_project_settings() || p.settings) ->> p_key)::integer
+  from crm.projects p where p.id = p_project_id
+$$;
+revoke execute on function crm.project_setting_int(uuid, text) from public;
+
 comment on table crm.projects is
   'A tracked site. public_key (pk_…) identifies it in ingest batches; allowed_origins (empty = any) are checked per batch; identity_secret signs identify calls (HMAC-SHA256); settings overrides crm.default_project_settings().';
 

@@ -17,8 +17,8 @@ declare
 begin
   with p as (
     select p.id,
-           make_interval(mins => ((crm.default_project_settings() || p.settings) ->> 'online_window_minutes')::integer) as online_window,
-           make_interval(mins => ((crm.default_project_settings() || p.settings) ->> 'session_timeout_minutes')::integer) as timeout
+           make_interval(mins => crm.project_setting_int(p.id, 'online_window_minutes')) as online_window,
+           make_interval(mins => crm.project_setting_int(p.id, 'session_timeout_minutes')) as timeout
     from crm.projects p
   )
   update crm.site_sessions s
@@ -30,7 +30,7 @@ begin
 
   with p as (
     select p.id,
-           make_interval(mins => ((crm.default_project_settings() || p.settings) ->> 'session_timeout_minutes')::integer) as timeout
+           make_interval(mins => crm.project_setting_int(p.id, 'session_timeout_minutes')) as timeout
     from crm.projects p
   )
   update crm.site_sessions s
@@ -63,7 +63,7 @@ declare
 begin
   with p as (
     select p.id,
-           make_interval(mins => ((crm.default_project_settings() || p.settings) ->> 'stuck_after_minutes')::integer) as stuck_after
+           make_interval(mins => crm.project_setting_int(p.id, 'stuck_after_minutes')) as stuck_after
     from crm.projects p
   )
   update crm.site_sessions s
@@ -105,14 +105,14 @@ declare
   v_part record;
 begin
   with p as (
-    select p.id, now() - make_interval(days => ((crm.default_project_settings() || p.settings) ->> 'retention_days')::integer) as cutoff
+    select p.id, now() - make_interval(days => crm.project_setting_int(p.id, 'retention_days')) as cutoff
     from crm.projects p
   )
   delete from crm.user_events e using p where e.project_id = p.id and e.occurred_at < p.cutoff;
   get diagnostics v_events = row_count;
 
   with p as (
-    select p.id, now() - make_interval(days => ((crm.default_project_settings() || p.settings) ->> 'retention_days')::integer) as cutoff
+    select p.id, now() - make_interval(days => crm.project_setting_int(p.id, 'retention_days')) as cutoff
     from crm.projects p
   )
   delete from crm.site_sessions s using p where s.project_id = p.id and s.ended_at < p.cutoff;
@@ -121,7 +121,7 @@ begin
   delete from crm.event_dedupe d where d.received_at < now() - interval '3 days';
   get diagnostics v_dedupe = row_count;
 
-  select min(now() - make_interval(days => ((crm.default_project_settings() || p.settings) ->> 'retention_days')::integer))
+  select min(now() - make_interval(days => crm.project_setting_int(p.id, 'retention_days')))
     into v_oldest_kept from crm.projects p;
   for v_part in
     select c.relname, to_date(substr(c.relname, 13), 'YYYY_MM') as month

@@ -72,18 +72,6 @@ alter table crm.funnel_rollup enable row level security;
 -- Internal helpers
 -- ---------------------------------------------------------------------------
 
-/** An integer project setting: the project's value, else the default, else p_fallback. */
-create function crm.project_setting_int(p_project_id uuid, p_key text, p_fallback integer) returns integer
-language sql stable
-set search_path = ''
-as $$
-  select coalesce(
-    (select (p.settings ->> p_key)::integer from crm.projects p where p.id = p_project_id),
-    (crm.default_project_settings() ->> p_key)::integer,
-    p_fallback)
-$$;
-revoke execute on function crm.project_setting_int(uuid, text, integer) from public;
-
 /** Start of a UTC day as timestamptz. */
 create function crm.utc_day_start(p_day date) returns timestamptz
 language sql immutable
@@ -107,7 +95,7 @@ create function crm.online_since(p_project_id uuid) returns timestamptz
 language sql stable
 set search_path = ''
 as $$
-  select now() - make_interval(mins => crm.project_setting_int(p_project_id, 'online_window_minutes', 5))
+  select now() - make_interval(mins => crm.project_setting_int(p_project_id, 'online_window_minutes'))
 $$;
 revoke execute on function crm.online_since(uuid) from public;
 
@@ -188,8 +176,8 @@ set search_path = ''
 as $$
   with k as (
     select p_at - interval '3 days' as cutoff,
-           make_interval(days => crm.project_setting_int(p_project_id, 'churn_after_days', 14)) as d,
-           make_interval(mins => crm.project_setting_int(p_project_id, 'online_window_minutes', 5)) as online_window,
+           make_interval(days => crm.project_setting_int(p_project_id, 'churn_after_days')) as d,
+           make_interval(mins => crm.project_setting_int(p_project_id, 'online_window_minutes')) as online_window,
            p_at - interval '7 days' as w1, p_at - interval '14 days' as w2
   ), u as (
     select k.cutoff,

@@ -54,7 +54,7 @@ set search_path = ''
 as $$
   select jsonb_build_object(
     'id', p.id, 'name', p.name, 'public_key', p.public_key, 'allowed_origins', to_jsonb(p.allowed_origins),
-    'settings', crm.default_project_settings() || jsonb_build_object('churn_after_days', 14) || p.settings,
+    'settings', crm.default_project_settings() || p.settings,
     'created_at', p.created_at,
     'role', case when crm.caller_is_trusted() then null else crm.caller_project_role(p.id) end,
     'funnel_steps', coalesce((

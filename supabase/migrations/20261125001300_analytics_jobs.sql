@@ -76,7 +76,7 @@ begin
   from crm.projects p
   where u.project_id = p.id
     and u.segment in ('user', 'trial', 'premium')
-    and u.last_seen_at < now() - make_interval(days => crm.project_setting_int(p.id, 'churn_after_days', 14));
+    and u.last_seen_at < now() - make_interval(days => crm.project_setting_int(p.id, 'churn_after_days'));
   get diagnostics v_count = row_count;
   return v_count;
 end;
@@ -98,7 +98,7 @@ declare
   v_days bigint;
 begin
   with p as (
-    select p.id, now() - make_interval(days => crm.project_setting_int(p.id, 'retention_days', 395)) as cutoff
+    select p.id, now() - make_interval(days => crm.project_setting_int(p.id, 'retention_days')) as cutoff
     from crm.projects p
   )
   delete from crm.site_users u using p
@@ -107,7 +107,7 @@ begin
   get diagnostics v_users = row_count;
 
   with p as (
-    select p.id, now() - make_interval(days => crm.project_setting_int(p.id, 'retention_days', 395)) as cutoff
+    select p.id, now() - make_interval(days => crm.project_setting_int(p.id, 'retention_days')) as cutoff
     from crm.projects p
   )
   delete from crm.daily_user_stats d using p
