@@ -14,6 +14,7 @@
 // DB_URL (set by scripts/bench/with-stack.sh from `npm run status`) points at any
 // database of the target cluster.
 import postgres from 'postgres';
+import { benchDatabase } from './bench-database.ts';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -26,14 +27,7 @@ const { values } = parseArgs({
   },
 });
 const RUNS = Number(values.runs);
-const ADMIN_URL = Deno.env.get('DB_URL') ?? 'postgresql://postgres:postgres@127.0.0.1:54322/postgres';
-const BENCH_DB = 'vibe_bench_analytics';
-const benchUrl = (() => {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${BENCH_DB}`;
-  return u.toString();
-})();
-const root = new URL('../../', import.meta.url).pathname;
+const bench = benchDatabase('vibe_bench_analytics');
 const DAYS = 90;
 
 interface Scale {
@@ -47,15 +41,7 @@ const LARGE: Scale = { label: '10M events', project: '00000000-0000-4000-8000-00
 const log = (msg: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${msg}`);
 
 async function createDatabase() {
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
-  await admin.unsafe(`create database ${BENCH_DB}`);
-  await admin.end();
-  const db = postgres(benchUrl, { max: 1, onnotice: () => {} });
-  await db.unsafe(await Deno.readTextFile(`${root}scripts/supabase-baseline.sql`));
-  const dir = `${root}supabase/migrations`;
-  const files = [...Deno.readDirSync(dir)].map((f) => f.name).filter((n) => n.endsWith('.sql')).sort();
-  for (const f of files) await db.unsafe(await Deno.readTextFile(`${dir}/${f}`));
+  const db = await bench.create();
   // monthly partitions back to the start of the generated history
   await db.unsafe(`
     do $$
@@ -69,12 +55,6 @@ async function createDatabase() {
       end loop;
     end $$`);
   await db.end();
-}
-
-async function dropDatabase() {
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
-  await admin.end();
 }
 
 // A deterministic number in [0, 1) from a bigint expression (multiplicative hash).
@@ -223,10 +203,10 @@ async function refreshOnly(db: postgres.Sql, s: Scale) {
 async function main() {
   const measureOnly = values['measure-only'];
   if (!measureOnly) {
-    log(`creating ${BENCH_DB} (baseline + migrations)`);
+    log(`creating ${bench.name} (baseline + migrations)`);
     await createDatabase();
   }
-  const db = postgres(benchUrl, { max: 1, onnotice: () => {} });
+  const db = postgres(bench.url, { max: 1, onnotice: () => {} });
   try {
     const [{ exists: hasOnline }] = await db`select to_regproc('public.get_online_users') is not null as exists`;
     if (!hasOnline) log('public.get_online_users does not exist yet: not measured');
@@ -251,7 +231,7 @@ async function main() {
       `${largeLoad ? `, 10M ${largeLoad.refreshSeconds.toFixed(1)} s` : ''}`);
   } finally {
     await db.end();
-    if (!values.keep && !measureOnly) await dropDatabase();
+    if (!values.keep && !measureOnly) await bench.drop();
   }
 }
 

@@ -11,6 +11,7 @@
 // baseline's NOTIFY trigger is dropped in the bench database (--local-notify keeps it).
 // DB_URL (exported by scripts/bench/with-stack.sh) points at any database of the cluster.
 import postgres from 'postgres';
+import { benchDatabase } from './bench-database.ts';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -24,37 +25,16 @@ const { values } = parseArgs({
 });
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
-const ADMIN_URL = Deno.env.get('DB_URL') ?? 'postgresql://postgres:postgres@127.0.0.1:54322/postgres';
-const BENCH_DB = 'vibe_bench';
-const benchUrl = (() => {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${BENCH_DB}`;
-  return u.toString();
-})();
-const root = new URL('../../', import.meta.url).pathname;
+const bench = benchDatabase('vibe_bench');
 
 async function createDatabase() {
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
-  await admin.unsafe(`create database ${BENCH_DB}`);
-  await admin.end();
-  const db = postgres(benchUrl, { max: 1, onnotice: () => {} });
-  await db.unsafe(await Deno.readTextFile(`${root}scripts/supabase-baseline.sql`));
-  const dir = `${root}supabase/migrations`;
-  const files = [...Deno.readDirSync(dir)].map((f) => f.name).filter((n) => n.endsWith('.sql')).sort();
-  for (const f of files) await db.unsafe(await Deno.readTextFile(`${dir}/${f}`));
+  const db = await bench.create();
   // Hosted Realtime reads broadcasts from the WAL. The local stand-in adds a NOTIFY per
   // realtime.messages row for the gateway, and a notifying transaction holds a
   // database-wide lock through its commit, serialising every broadcasting commit. No
   // gateway listens here, so measure as on hosted unless --local-notify.
   if (!values['local-notify']) await db.unsafe('drop trigger if exists local_notify_message on realtime.messages');
   await db.end();
-}
-
-async function dropDatabase() {
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
-  await admin.end();
 }
 
 const hex = (n: number, width = 12) => n.toString(16).padStart(width, '0');
@@ -133,12 +113,12 @@ const report = (p: Phase) =>
 
 const load = () => Deno.loadavg().map((l) => l.toFixed(1)).join(' ');
 console.log(
-  `bench:db — database ${BENCH_DB} on ${new URL(ADMIN_URL).host}, ${CONNECTIONS} connections, ${SECONDS} s per phase, ` +
+  `bench:db — database ${bench.name} on ${bench.host}, ${CONNECTIONS} connections, ${SECONDS} s per phase, ` +
     `${navigator.hardwareConcurrency} CPUs, load average ${load()}${values['local-notify'] ? ', with the local NOTIFY' : ''}`,
 );
 await createDatabase();
-const sql = postgres(benchUrl, { max: CONNECTIONS, onnotice: () => {} });
-const asyncSql = postgres(benchUrl, { max: CONNECTIONS, onnotice: () => {}, connection: { synchronous_commit: 'off' } });
+const sql = postgres(bench.url, { max: CONNECTIONS, onnotice: () => {} });
+const asyncSql = postgres(bench.url, { max: CONNECTIONS, onnotice: () => {}, connection: { synchronous_commit: 'off' } });
 try {
   const [project] = await sql`
     insert into crm.projects (name, settings)
@@ -157,9 +137,9 @@ try {
   await asyncSql.end();
 
   // Heartbeats on fresh connections, then close them so their statistics are flushed.
-  const stat = postgres(benchUrl, { max: 1, onnotice: () => {} });
+  const stat = postgres(bench.url, { max: 1, onnotice: () => {} });
   const before = await stat`select n_tup_upd, n_tup_hot_upd from pg_stat_user_tables where relid = 'crm.site_sessions'::regclass`;
-  const hbSql = postgres(benchUrl, { max: CONNECTIONS, onnotice: () => {} });
+  const hbSql = postgres(bench.url, { max: CONNECTIONS, onnotice: () => {} });
   const beats = await phase('heartbeats (single calls)', hbSql, SESSIONS, (s) => batch(key, s, 1, () => 'heartbeat'));
   await hbSql.end();
   // Statistics arrive when the closed backends flush them: wait until they are all in.
@@ -183,5 +163,5 @@ try {
   console.log(`${'events stored'.padEnd(40)} ${counts.events}`);
   console.log(`${'load average at the end'.padEnd(40)} ${load()}`);
 } finally {
-  if (!values.keep) await dropDatabase();
+  if (!values.keep) await bench.drop();
 }

@@ -1,0 +1,40 @@
+// A throw-away database on the dev stack's cluster for a benchmark: created from the
+// Supabase baseline and every migration (as a hosted project would have them), dropped
+// at the end. DB_URL (from `npm run status`) names the cluster.
+import postgres from 'postgres';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+export function benchDatabase(name: string) {
+  const adminUrl = Deno.env.get('DB_URL') ?? 'postgresql://postgres:postgres@127.0.0.1:54322/postgres';
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+
+  const admin = async (statement: string) => {
+    const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    try {
+      await sql.unsafe(statement);
+    } finally {
+      await sql.end();
+    }
+  };
+
+  return {
+    name,
+    url,
+    host: u.host,
+    /** (Re)creates the database with baseline + migrations; returns a connection to finish setting it up. */
+    async create(): Promise<ReturnType<typeof postgres>> {
+      await admin(`drop database if exists ${name} with (force)`);
+      await admin(`create database ${name}`);
+      const db = postgres(url, { max: 1, onnotice: () => {} });
+      await db.unsafe(await Deno.readTextFile(`${root}scripts/supabase-baseline.sql`));
+      const dir = `${root}supabase/migrations`;
+      const files = [...Deno.readDirSync(dir)].map((f) => f.name).filter((n) => n.endsWith('.sql')).sort();
+      for (const f of files) await db.unsafe(await Deno.readTextFile(`${dir}/${f}`));
+      return db;
+    },
+    drop: () => admin(`drop database if exists ${name} with (force)`),
+  };
+}
