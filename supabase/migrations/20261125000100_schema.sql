@@ -276,7 +276,7 @@ create table crm.rate_limits (
   primary key (project_id, bucket, shard)
 ) with (fillfactor = 70);
 comment on table crm.rate_limits is
-  'Fixed one-minute windows of events per project (bucket ''project'', one row per backend: shard = pg_backend_pid(), so concurrent batches never wait on each other''s row) and per hashed client IP (bucket ''ip:<hash>'', shard 0).';
+  'Fixed one-minute windows of events per project (bucket ''project'') and per hashed client IP (bucket ''ip:<hash>''), one row per backend (shard = pg_backend_pid()), so concurrent batches never wait on each other''s row; a counter is the sum of its shards in the current window.';
 
 -- Nothing here is for the API roles; RLS on as a second fence (service_role bypasses
 -- RLS, but gets no table privileges either: everything goes through functions).

@@ -202,207 +202,315 @@ end;
 $$;
 revoke execute on function crm.apply_identity(uuid, uuid, uuid, text, text, text, text, jsonb, boolean) from public;
 
+/** One batch of a crm.ingest_batches call while it is being applied. */
+create type crm.ingest_batch as (
+  n integer,                    -- position in the call, 1-based (also its index in the array)
+  project_id uuid,
+  identity_secret text,
+  require_signed boolean,
+  session_timeout interval,
+  limit_project bigint,
+  limit_ip bigint,
+  received_at timestamptz,
+  skew interval,
+  events jsonb,
+  context jsonb,
+  visitor_id uuid,              -- null until resolved (derived in cookieless mode)
+  session_id uuid,
+  user_id uuid,
+  has_identify boolean,
+  result jsonb                  -- set once the batch is answered without storing (errors, dnt, erased)
+);
+comment on type crm.ingest_batch is 'One batch of a crm.ingest_batches call while it is applied; result is set when it is answered without storing anything.';
+
 /**
- * Ingests one batch (PROTOCOL.md): resolves the project by public key, checks the
- * origin, DNT and rate limits, corrects clock skew, validates events one by one,
- * dedupes re-sent events, resolves visitor and session (derived in cookieless mode),
- * applies identify, stores events, upserts the session and the user's counters.
- * Returns {status, accepted, duplicates, rejected[], visitor_id, session_id} or
- * {status, error, message[, retry_after]}; never raises. The common path is four
- * statements: project, rate limits, visitor, and one statement for everything else.
+ * Ingests many batches (PROTOCOL.md) in one set-based pass: items is a JSON array of
+ * {batch, context}; returns a JSON array with one crm.ingest result per item, in order.
+ * Resolves projects, checks origins, DNT and rate limits (in item order, as if the
+ * batches came one by one), corrects clock skew, validates events one by one, dedupes
+ * re-sent events (also within the call), resolves visitors and sessions (derived in
+ * cookieless mode), applies identify, stores events and upserts sessions and user
+ * counters — one statement for all batches, so coalesced requests cost little more
+ * than one. Never raises for bad input: when an unexpected error hits a call of several
+ * items, each item is retried alone, so only the faulty one answers 500.
  */
-create function crm.ingest(batch jsonb, context jsonb) returns jsonb
+create function crm.ingest_batches(items jsonb) returns jsonb
 language plpgsql
+security definer -- service_role has no grants on crm tables
 set search_path = ''
 as $$
 declare
-  v_received timestamptz := now();
-  v_project crm.projects;
-  v_settings jsonb;
-  v_n integer;
   v_window timestamptz := date_trunc('minute', now());
   v_shard integer := pg_backend_pid();
-  v_ip_bucket text;
-  v_project_hits bigint;
-  v_ip_hits bigint;
-  v_skew interval := interval '0';
-  v_require_signed boolean;
-  v_timeout interval;
-  v_first timestamptz;
-  v_valid integer;
-  v_visitor uuid;
-  v_session uuid;
+  v_batches crm.ingest_batch[];
+  v_b crm.ingest_batch;
+  v_i integer;
   v_user uuid;
+  v_first timestamptz;
   v_ident crm.ingest_event;
+  v_identified boolean := false;
   v_result jsonb;
   c_uuid constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 begin
+  if jsonb_typeof(items) is distinct from 'array' then
+    raise exception 'crm.ingest_batches expects a JSON array of {batch, context}' using errcode = '22023';
+  end if;
+  if jsonb_array_length(items) = 0 then
+    return '[]';
+  end if;
   begin
-    if jsonb_typeof(batch) is distinct from 'object' or jsonb_typeof(batch -> 'events') is distinct from 'array'
-       or jsonb_array_length(batch -> 'events') = 0 or jsonb_typeof(context) is distinct from 'object' then
-      return jsonb_build_object('status', 400, 'error', 'invalid_batch', 'message', 'the batch does not follow PROTOCOL.md');
-    end if;
-    v_n := jsonb_array_length(batch -> 'events');
-    if v_n > 100 then
-      return jsonb_build_object('status', 413, 'error', 'too_large', 'message', 'more than 100 events in one batch');
-    end if;
-    if context ->> 'received_at' ~ '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}' then
-      v_received := (context ->> 'received_at')::timestamptz;
-    end if;
+    -- Every batch's header: project, origin, DNT, skew, the tracker's ids (standard mode).
+    select array_agg(row(
+        x.n, p.id, p.identity_secret, (s.settings ->> 'require_signed_identify')::boolean,
+        make_interval(mins => (s.settings ->> 'session_timeout_minutes')::integer),
+        (s.settings ->> 'rate_limit_project_per_minute')::bigint, (s.settings ->> 'rate_limit_ip_per_minute')::bigint,
+        h.received_at,
+        case when jsonb_typeof(h.batch -> 'sent_at') = 'number' and (h.batch ->> 'sent_at')::numeric between 0 and 1e14
+          then h.received_at - to_timestamp((h.batch ->> 'sent_at')::double precision / 1000) else interval '0' end,
+        h.batch -> 'events', h.context,
+        case when s.settings ->> 'privacy_mode' = 'standard' and coalesce(h.batch ->> 'visitor_id', '') ~ c_uuid
+               and coalesce(h.batch ->> 'session_id', '') ~ c_uuid then (h.batch ->> 'visitor_id')::uuid end,
+        case when s.settings ->> 'privacy_mode' = 'standard' and coalesce(h.batch ->> 'visitor_id', '') ~ c_uuid
+               and coalesce(h.batch ->> 'session_id', '') ~ c_uuid then (h.batch ->> 'session_id')::uuid end,
+        null,
+        h.shape_ok and jsonb_path_exists(h.batch -> 'events', '$[*] ? (@.type == "identify")'),
+        case
+          when not h.shape_ok then jsonb_build_object('status', 400, 'error', 'invalid_batch',
+            'message', 'the batch does not follow PROTOCOL.md')
+          when jsonb_array_length(h.batch -> 'events') > 100 then jsonb_build_object('status', 413, 'error', 'too_large',
+            'message', 'more than 100 events in one batch')
+          when p.id is null then jsonb_build_object('status', 400, 'error', 'unknown_project',
+            'message', 'no project has this public key')
+          when cardinality(p.allowed_origins) > 0
+               and not coalesce(h.context ->> 'origin' = any (p.allowed_origins) or '*' = any (p.allowed_origins), false)
+            then jsonb_build_object('status', 403, 'error', 'origin_not_allowed',
+              'message', 'this origin is not allowed for the project')
+          when (s.settings ->> 'respect_dnt')::boolean and h.context -> 'dnt' = 'true'::jsonb
+            then jsonb_build_object('status', 202, 'accepted', 0, 'duplicates', 0, 'rejected', '[]'::jsonb, 'ignored', 'dnt')
+        end
+      )::crm.ingest_batch order by x.n)
+    into v_batches
+    from jsonb_array_elements(items) with ordinality as x (item, n)
+    cross join lateral (
+      select x.item -> 'batch' as batch, x.item -> 'context' as context,
+             jsonb_typeof(x.item -> 'batch') = 'object' and jsonb_typeof(x.item -> 'batch' -> 'events') = 'array'
+               and jsonb_array_length(case when jsonb_typeof(x.item -> 'batch' -> 'events') = 'array'
+                                           then x.item -> 'batch' -> 'events' end) > 0
+               and jsonb_typeof(x.item -> 'context') = 'object' as shape_ok,
+             case when x.item -> 'context' ->> 'received_at' ~ '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}'
+               then (x.item -> 'context' ->> 'received_at')::timestamptz else now() end as received_at
+    ) h
+    left join crm.projects p on p.public_key = h.batch ->> 'project' and h.shape_ok
+    cross join lateral (select crm.default_project_settings() || p.settings as settings) s;
 
-    select * into v_project from crm.projects p where p.public_key = batch ->> 'project';
-    if v_project.id is null then
-      return jsonb_build_object('status', 400, 'error', 'unknown_project', 'message', 'no project has this public key');
-    end if;
-    if cardinality(v_project.allowed_origins) > 0
-       and not coalesce(context ->> 'origin' = any (v_project.allowed_origins) or '*' = any (v_project.allowed_origins), false) then
-      return jsonb_build_object('status', 403, 'error', 'origin_not_allowed',
-        'message', 'this origin is not allowed for the project');
-    end if;
-    v_settings := crm.default_project_settings() || v_project.settings;
-    if (v_settings ->> 'respect_dnt')::boolean and context -> 'dnt' = 'true'::jsonb then
-      return jsonb_build_object('status', 202, 'accepted', 0, 'duplicates', 0, 'rejected', '[]'::jsonb, 'ignored', 'dnt');
-    end if;
-
-    -- Rate limits: one-minute windows. The project counter has one row per backend
-    -- (live backends have distinct pids), so concurrent batches never queue on a row
-    -- lock held until commit; the other backends' rows are read, not locked.
-    v_ip_bucket := 'ip:' || left(context ->> 'ip_hash', 128);
-    with hit as (
-      insert into crm.rate_limits as r (project_id, bucket, shard, window_start, hits)
-      select v_project.id, b.bucket, b.shard, v_window, v_n
-      from (values ('project', v_shard), (v_ip_bucket, 0)) as b (bucket, shard)
-      where b.bucket is not null
-      on conflict (project_id, bucket, shard) do update
-        set hits = case when r.window_start = excluded.window_start then r.hits + excluded.hits else excluded.hits end,
-            window_start = excluded.window_start
-      returning r.bucket, r.hits)
-    select (select h.hits from hit h where h.bucket = 'project')
-             + coalesce((select sum(r.hits) from crm.rate_limits r
-                         where r.project_id = v_project.id and r.bucket = 'project' and r.shard <> v_shard
-                           and r.window_start = v_window), 0),
-           (select h.hits from hit h where h.bucket <> 'project')
-      into v_project_hits, v_ip_hits;
-    if v_project_hits > (v_settings ->> 'rate_limit_project_per_minute')::bigint
-       or v_ip_hits > (v_settings ->> 'rate_limit_ip_per_minute')::bigint then
-      return jsonb_build_object('status', 429, 'error', 'rate_limited',
+    -- Rate limits: one-minute windows, events counted per project and per hashed IP, the
+    -- batches of this call in order (a refused batch counts too). Every counter has one
+    -- row per backend (live backends have distinct pids), so concurrent calls never
+    -- queue on a row lock held until commit (many visitors behind one IP, or one busy
+    -- project); the other backends' rows of the window are summed.
+    for v_i in
+      with b as (
+        select b.n, b.project_id, jsonb_array_length(b.events)::bigint as hits, b.limit_project, b.limit_ip,
+               'ip:' || left(b.context ->> 'ip_hash', 128) as ip
+        from unnest(v_batches) b where b.result is null
+      ), counted as (
+        select b.project_id, k.bucket, sum(b.hits)::bigint as hits
+        from b cross join lateral (values ('project'), (b.ip)) as k (bucket)
+        where k.bucket is not null
+        group by b.project_id, k.bucket
+      ), hit as (
+        insert into crm.rate_limits as r (project_id, bucket, shard, window_start, hits)
+        select c.project_id, c.bucket, v_shard, v_window, c.hits from counted c
+        on conflict (project_id, bucket, shard) do update
+          set hits = case when r.window_start = excluded.window_start then r.hits + excluded.hits else excluded.hits end,
+              window_start = excluded.window_start
+        returning r.project_id, r.bucket, r.hits
+      ), others as (
+        select r.project_id, r.bucket, sum(r.hits) as hits
+        from crm.rate_limits r join counted c on c.project_id = r.project_id and c.bucket = r.bucket
+        where r.shard <> v_shard and r.window_start = v_window
+        group by r.project_id, r.bucket
+      ), before as ( -- each counter before this call
+        select h.project_id, h.bucket, h.hits - c.hits + coalesce(o.hits, 0) as hits
+        from hit h
+        join counted c on c.project_id = h.project_id and c.bucket = h.bucket
+        left join others o on o.project_id = h.project_id and o.bucket = h.bucket
+      )
+      select t.n from (
+        select b.n, b.limit_project, b.limit_ip,
+               bp.hits + sum(b.hits) over (partition by b.project_id order by b.n) as project_hits,
+               bi.hits + sum(b.hits) over (partition by b.project_id, b.ip order by b.n) as ip_hits
+        from b
+        join before bp on bp.project_id = b.project_id and bp.bucket = 'project'
+        left join before bi on bi.project_id = b.project_id and bi.bucket = b.ip
+      ) t
+      where t.project_hits > t.limit_project or t.ip_hits > t.limit_ip
+    loop
+      v_batches[v_i].result := jsonb_build_object('status', 429, 'error', 'rate_limited',
         'retry_after', greatest(1, ceil(extract(epoch from v_window + interval '1 minute' - clock_timestamp())))::integer,
         'message', 'too many events; retry later');
-    end if;
+    end loop;
 
-    if jsonb_typeof(batch -> 'sent_at') = 'number' and (batch ->> 'sent_at')::numeric between 0 and 1e14 then
-      v_skew := v_received - to_timestamp((batch ->> 'sent_at')::double precision / 1000);
-    end if;
-    v_require_signed := (v_settings ->> 'require_signed_identify')::boolean;
-    v_timeout := make_interval(mins => (v_settings ->> 'session_timeout_minutes')::integer);
-
-    -- Visitor and session: the tracker's ids, or derived (cookieless mode, or ids missing).
-    if v_settings ->> 'privacy_mode' = 'standard'
-       and coalesce(batch ->> 'visitor_id', '') ~ c_uuid and coalesce(batch ->> 'session_id', '') ~ c_uuid then
-      v_visitor := (batch ->> 'visitor_id')::uuid;
-      v_session := (batch ->> 'session_id')::uuid;
-      select a.user_id into v_user from crm.anonymous_ids a where a.project_id = v_project.id and a.anonymous_id = v_visitor;
-    else
-      if context ->> 'ip_hash' is null then
-        return jsonb_build_object('status', 400, 'error', 'invalid_batch',
+    -- Cookieless mode (or a batch without ids): ids derived from the hashed IP, the user
+    -- agent and the UTC day; the session is the visitor's one still active, else derived.
+    for v_i in select b.n from unnest(v_batches) b where b.result is null and b.visitor_id is null order by b.n loop
+      v_b := v_batches[v_i];
+      if v_b.context ->> 'ip_hash' is null then
+        v_batches[v_i].result := jsonb_build_object('status', 400, 'error', 'invalid_batch',
           'message', 'cookieless batches need the hashed client IP in the context');
+        continue;
       end if;
-      v_visitor := md5(concat_ws(':', v_project.id, context ->> 'ip_hash', context ->> 'user_agent',
-        (v_received at time zone 'UTC')::date))::uuid;
-      select a.user_id into v_user from crm.anonymous_ids a where a.project_id = v_project.id and a.anonymous_id = v_visitor;
+      v_b.visitor_id := md5(concat_ws(':', v_b.project_id, v_b.context ->> 'ip_hash', v_b.context ->> 'user_agent',
+        (v_b.received_at at time zone 'UTC')::date))::uuid;
+      select a.user_id into v_user from crm.anonymous_ids a
+      where a.project_id = v_b.project_id and a.anonymous_id = v_b.visitor_id;
       select min(e.occurred_at) into v_first
-      from crm.parse_ingest_events(batch -> 'events', v_skew, v_received, v_project.identity_secret, v_require_signed) e
+      from crm.parse_ingest_events(v_b.events, v_b.skew, v_b.received_at, v_b.identity_secret, v_b.require_signed) e
       where e.reason is null;
-      select s.id into v_session
-      from crm.site_sessions s
-      where s.project_id = v_project.id and s.user_id = v_user and s.last_activity_at >= v_first - v_timeout
-      order by s.last_activity_at desc
+      -- The session an earlier batch of this call used (not stored yet), else the stored one.
+      select b.session_id into v_b.session_id from unnest(v_batches) b
+      where b.n < v_i and b.project_id = v_b.project_id and b.visitor_id = v_b.visitor_id and b.result is null
       limit 1;
-      v_session := coalesce(v_session, md5(concat_ws(':', v_visitor,
-        floor(extract(epoch from v_first) / extract(epoch from v_timeout))))::uuid);
-    end if;
-
-    -- A visitor erased on request may not come back (a replayed offline queue).
-    if crm.ingest_is_erased(v_project.id, v_visitor) then
-      return jsonb_build_object('status', 202, 'accepted', 0, 'duplicates', 0,
-        'rejected', (select coalesce(jsonb_agg(jsonb_build_object('index', o.n - 1, 'id', left(o.e ->> 'id', 64),
-                       'reason', 'erased') order by o.n), '[]')
-                     from jsonb_array_elements(batch -> 'events') with ordinality as o (e, n)),
-        'visitor_id', v_visitor, 'session_id', v_session);
-    end if;
-
-    if v_user is null then
-      select count(*), min(e.occurred_at) into v_valid, v_first
-      from crm.parse_ingest_events(batch -> 'events', v_skew, v_received, v_project.identity_secret, v_require_signed) e
-      where e.reason is null;
-      if v_valid > 0 then
-        insert into crm.site_users (project_id, id, first_seen_at, last_seen_at)
-        values (v_project.id, v_visitor, v_first, v_first)
-        on conflict do nothing;
-        insert into crm.anonymous_ids (project_id, anonymous_id, user_id)
-        values (v_project.id, v_visitor, v_visitor)
-        on conflict do nothing;
-        select a.user_id into v_user from crm.anonymous_ids a where a.project_id = v_project.id and a.anonymous_id = v_visitor;
+      if v_b.session_id is null then
+        select s.id into v_b.session_id
+        from crm.site_sessions s
+        where s.project_id = v_b.project_id and s.user_id = v_user and s.last_activity_at >= v_first - v_b.session_timeout
+        order by s.last_activity_at desc
+        limit 1;
       end if;
+      v_batches[v_i].visitor_id := v_b.visitor_id;
+      v_batches[v_i].session_id := coalesce(v_b.session_id, md5(concat_ws(':', v_b.visitor_id,
+        floor(extract(epoch from v_first) / extract(epoch from v_b.session_timeout))))::uuid);
+    end loop;
+
+    -- Known visitors, and erased ones: a visitor deleted on request may not come back
+    -- (a replayed offline queue); every event of its batch is rejected.
+    for v_i, v_user, v_result in
+      select b.n, a.user_id,
+             case when crm.ingest_is_erased(b.project_id, b.visitor_id) then jsonb_build_object('status', 202,
+               'accepted', 0, 'duplicates', 0,
+               'rejected', (select coalesce(jsonb_agg(jsonb_build_object('index', o.n - 1, 'id', left(o.e ->> 'id', 64),
+                              'reason', 'erased') order by o.n), '[]')
+                            from jsonb_array_elements(b.events) with ordinality as o (e, n)),
+               'visitor_id', b.visitor_id, 'session_id', b.session_id) end
+      from unnest(v_batches) b
+      left join crm.anonymous_ids a on a.project_id = b.project_id and a.anonymous_id = b.visitor_id
+      where b.result is null and (a.user_id is not null or crm.ingest_is_erased(b.project_id, b.visitor_id))
+    loop
+      v_batches[v_i].user_id := v_user;
+      v_batches[v_i].result := v_result;
+    end loop;
+
+    -- New visitors with at least one valid event become site users.
+    if exists (select from unnest(v_batches) b where b.result is null and b.user_id is null) then
+      with firsts as (
+        select b.project_id, b.visitor_id, min(e.occurred_at) as first_at
+        from unnest(v_batches) b
+        cross join lateral crm.parse_ingest_events(b.events, b.skew, b.received_at, b.identity_secret, b.require_signed) e
+        where b.result is null and b.user_id is null and e.reason is null
+        group by b.project_id, b.visitor_id
+      ), users as (
+        insert into crm.site_users (project_id, id, first_seen_at, last_seen_at)
+        select f.project_id, f.visitor_id, f.first_at, f.first_at from firsts f
+        on conflict do nothing
+      )
+      insert into crm.anonymous_ids (project_id, anonymous_id, user_id)
+      select f.project_id, f.visitor_id, f.visitor_id from firsts f
+      on conflict do nothing;
+      v_identified := true; -- look the users up again below
     end if;
 
-    -- Identify events not seen before, in time order (rare: a loop is fine here).
-    if jsonb_path_exists(batch -> 'events', '$[*] ? (@.type == "identify")') then
+    -- Identify events not seen before, per batch in time order (rare: a loop is fine).
+    for v_i in select b.n from unnest(v_batches) b where b.result is null and b.has_identify order by b.n loop
+      v_b := v_batches[v_i];
+      if v_identified then
+        select a.user_id into v_b.user_id from crm.anonymous_ids a
+        where a.project_id = v_b.project_id and a.anonymous_id = v_b.visitor_id;
+      end if;
       for v_ident in
-        select e.* from crm.parse_ingest_events(batch -> 'events', v_skew, v_received, v_project.identity_secret, v_require_signed) e
+        select e.* from crm.parse_ingest_events(v_b.events, v_b.skew, v_b.received_at, v_b.identity_secret, v_b.require_signed) e
         where e.type = 'identify' and e.reason is null
           and not exists (select from crm.event_dedupe d
-                          where d.project_id = v_project.id and d.visitor_id = v_visitor and d.event_id = e.id)
+                          where d.project_id = v_b.project_id and d.visitor_id = v_b.visitor_id and d.event_id = e.id)
         order by e.occurred_at, e.idx
       loop
-        v_user := crm.apply_identity(v_project.id, v_user, v_visitor, v_ident.email, v_ident.external_id,
-          v_ident.display_name, v_ident.segment, v_ident.metadata, v_ident.signed);
+        v_b.user_id := crm.apply_identity(v_b.project_id, v_b.user_id, v_b.visitor_id, v_ident.email,
+          v_ident.external_id, v_ident.display_name, v_ident.segment, v_ident.metadata, v_ident.signed);
+        v_identified := true;
+      end loop;
+      v_batches[v_i].user_id := v_b.user_id;
+    end loop;
+
+    -- New users and merges change whose a visitor is: look them up again.
+    if v_identified then
+      for v_i, v_user in
+        select b.n, a.user_id from unnest(v_batches) b
+        join crm.anonymous_ids a on a.project_id = b.project_id and a.anonymous_id = b.visitor_id
+        where b.result is null
+      loop
+        v_batches[v_i].user_id := v_user;
       end loop;
     end if;
 
-    -- Everything else in one statement: dedupe, store events, upsert the session from
-    -- new events and heartbeats only (so a replay changes nothing), count on the user.
+    -- Everything else in one statement for all batches: dedupe (an event sent twice in
+    -- this call counts once), store events, upsert each session once from its new events
+    -- and heartbeats (so a replay changes nothing), count on each user once.
+    -- (The membership tests below sit in expressions on purpose: the planner hashes such
+    -- a subplan, whereas as a join its row estimates for CTEs could pick a nested loop.)
     with ev as materialized (
-      select * from crm.parse_ingest_events(batch -> 'events', v_skew, v_received, v_project.identity_secret, v_require_signed)
+      select b.n, b.project_id, b.visitor_id, b.session_id, b.user_id, b.received_at, b.context, e.*,
+             row_number() over (partition by b.project_id, b.visitor_id, e.id order by b.n, e.idx) = 1 as first_copy
+      from unnest(v_batches) b
+      cross join lateral crm.parse_ingest_events(b.events, b.skew, b.received_at, b.identity_secret, b.require_signed) e
+      where b.result is null
     ), fresh as (
       insert into crm.event_dedupe (project_id, visitor_id, event_id, received_at)
-      select v_project.id, v_visitor, ev.id, v_received from ev
-      where ev.reason is null and ev.type <> 'heartbeat' and v_user is not null
+      select ev.project_id, ev.visitor_id, ev.id, ev.received_at from ev
+      where ev.first_copy and ev.reason is null and ev.type <> 'heartbeat' and ev.user_id is not null
       on conflict do nothing
-      returning event_id
-    ), eff as materialized (
-      select ev.* from ev
-      where ev.reason is null and v_user is not null
-        and (ev.type = 'heartbeat' or ev.id in (select fresh.event_id from fresh))
+      returning project_id, visitor_id, event_id
+    ), marked as materialized (
+      select ev.*, ev.reason is null and ev.user_id is not null
+               and (ev.type = 'heartbeat' or (ev.first_copy and (ev.project_id, ev.visitor_id, ev.id) in (
+                     select x.project_id, x.visitor_id, x.event_id from fresh x))) as effective
+      from ev
+    ), eff as (
+      select m.* from marked m where m.effective
     ), stored as (
       insert into crm.user_events (project_id, occurred_at, id, received_at, session_id, user_id, type, name, page, properties)
-      select v_project.id, eff.occurred_at, eff.id, v_received, v_session, v_user, eff.type,
+      select eff.project_id, eff.occurred_at, eff.id, eff.received_at, eff.session_id, eff.user_id, eff.type,
              case when eff.type = 'event' then eff.name end, eff.path, eff.properties
       from eff where eff.type <> 'heartbeat'
     ), agg as (
-      select min(eff.occurred_at) as first_at, max(eff.occurred_at) as last_at,
+      select eff.project_id, eff.session_id,
+             (array_agg(eff.user_id order by eff.n desc))[1] as user_id,
+             (array_agg(eff.context order by eff.n))[1] as context,
+             min(eff.occurred_at) as first_at, max(eff.occurred_at) as last_at,
              max(eff.occurred_at) filter (where eff.type = 'leave') as leave_at,
              count(*) filter (where eff.type = 'pageview')::integer as pageviews,
              count(*) filter (where eff.type = 'event')::integer as custom,
-             (array_agg(eff.path order by eff.occurred_at, eff.idx) filter (where eff.type = 'pageview'))[1] as entry_page,
-             (array_agg(eff.path order by eff.occurred_at desc, eff.idx desc) filter (where eff.type = 'pageview'))[1] as page,
+             (array_agg(eff.path order by eff.occurred_at, eff.n, eff.idx) filter (where eff.type = 'pageview'))[1] as entry_page,
+             (array_agg(eff.path order by eff.occurred_at desc, eff.n desc, eff.idx desc)
+               filter (where eff.type = 'pageview'))[1] as page,
              max(eff.occurred_at) filter (where eff.type = 'pageview') as page_at,
-             (array_agg(eff.referrer order by eff.occurred_at, eff.idx)
+             (array_agg(eff.referrer order by eff.occurred_at, eff.n, eff.idx)
                filter (where eff.type = 'pageview' and eff.referrer is not null))[1] as referrer,
-             (array_agg(eff.utm order by eff.occurred_at, eff.idx)
+             (array_agg(eff.utm order by eff.occurred_at, eff.n, eff.idx)
                filter (where eff.type = 'pageview' and eff.utm is not null))[1] as utm
       from eff
+      group by eff.project_id, eff.session_id
     ), sess as (
       insert into crm.site_sessions as s (
         project_id, id, user_id, started_at, last_activity_at, ended_at, is_online, current_page, current_page_since,
         entry_page, page_views, device_type, browser, os, country, referrer, utm)
-      select v_project.id, v_session, v_user, agg.first_at, agg.last_at,
+      select agg.project_id, agg.session_id, agg.user_id, agg.first_at, agg.last_at,
              case when agg.leave_at >= agg.last_at then agg.leave_at end, not coalesce(agg.leave_at >= agg.last_at, false),
              agg.page, agg.page_at, agg.entry_page, agg.pageviews,
-             case when context ->> 'device_type' in ('desktop', 'mobile', 'tablet') then context ->> 'device_type' end,
-             left(context ->> 'browser', 64), left(context ->> 'os', 64), left(context ->> 'country', 2),
+             case when agg.context ->> 'device_type' in ('desktop', 'mobile', 'tablet') then agg.context ->> 'device_type' end,
+             left(agg.context ->> 'browser', 64), left(agg.context ->> 'os', 64), left(agg.context ->> 'country', 2),
              agg.referrer, agg.utm
-      from agg where agg.last_at is not null
+      from agg
+      order by agg.project_id, agg.session_id -- one lock order for every caller
       on conflict (project_id, id) do update set
         started_at = least(s.started_at, excluded.started_at),
         last_activity_at = greatest(s.last_activity_at, excluded.last_activity_at),
@@ -425,30 +533,67 @@ begin
         country = coalesce(s.country, excluded.country),
         referrer = coalesce(s.referrer, excluded.referrer),
         utm = coalesce(s.utm, excluded.utm)
-      returning (s.xmax = 0) as is_new
+      returning s.project_id, s.id, (s.xmax = 0) as is_new
+    ), per_user as (
+      select agg.project_id, agg.user_id, min(agg.first_at) as first_at, max(agg.last_at) as last_at,
+             sum(agg.pageviews)::integer as pageviews, sum(agg.custom)::integer as custom,
+             count(*) filter (where sess.is_new)::integer as new_sessions
+      from agg left join sess on sess.project_id = agg.project_id and sess.id = agg.session_id
+      group by agg.project_id, agg.user_id
     ), counted as (
       update crm.site_users u
-      set first_seen_at = least(u.first_seen_at, agg.first_at),
-          last_seen_at = greatest(u.last_seen_at, agg.last_at),
-          sessions_count = u.sessions_count + coalesce((select sess.is_new::integer from sess), 0),
-          pageviews_count = u.pageviews_count + agg.pageviews,
-          events_count = u.events_count + agg.custom
-      from agg
-      where u.project_id = v_project.id and u.id = v_user and agg.last_at is not null
-        and (agg.pageviews > 0 or agg.custom > 0 or u.last_seen_at < agg.last_at - interval '1 minute'
-             or u.first_seen_at > agg.first_at or (select sess.is_new from sess))
+      set first_seen_at = least(u.first_seen_at, pu.first_at),
+          last_seen_at = greatest(u.last_seen_at, pu.last_at),
+          sessions_count = u.sessions_count + pu.new_sessions,
+          pageviews_count = u.pageviews_count + pu.pageviews,
+          events_count = u.events_count + pu.custom
+      from per_user pu
+      where u.project_id = pu.project_id and u.id = pu.user_id
+        -- keys as arrays too, so the plan probes the primary key instead of scanning
+        and u.project_id = any (array(select p.project_id from per_user p))
+        and u.id = any (array(select p.user_id from per_user p))
+        and (pu.pageviews > 0 or pu.custom > 0 or u.last_seen_at < pu.last_at - interval '1 minute'
+             or u.first_seen_at > pu.first_at or pu.new_sessions > 0)
+    ), results as (
+      select m.n, jsonb_build_object('status', 202,
+        'accepted', count(*) filter (where m.effective),
+        'duplicates', count(*) filter (where m.reason is null and m.type <> 'heartbeat' and m.user_id is not null
+                                        and not m.effective),
+        'rejected', coalesce(jsonb_agg(jsonb_build_object('index', m.idx, 'id', m.raw_id, 'reason', m.reason)
+                       order by m.idx) filter (where m.reason is not null), '[]'),
+        'visitor_id', min(m.visitor_id::text), 'session_id', min(m.session_id::text)) as result
+      from marked m
+      group by m.n
     )
-    select jsonb_build_object('status', 202,
-      'accepted', (select count(*) from eff),
-      'duplicates', (select count(*) from ev where ev.reason is null and ev.type <> 'heartbeat') - (select count(*) from fresh),
-      'rejected', (select coalesce(jsonb_agg(jsonb_build_object('index', ev.idx, 'id', ev.raw_id, 'reason', ev.reason)
-                     order by ev.idx), '[]') from ev where ev.reason is not null),
-      'visitor_id', v_visitor, 'session_id', v_session)
-      into v_result;
+    select jsonb_agg(coalesce(b.result, r.result) order by b.n)
+    into v_result
+    from unnest(v_batches) b left join results r on r.n = b.n;
     return v_result;
   exception when others then
-    return jsonb_build_object('status', 500, 'error', 'internal', 'message', sqlerrm, 'sqlstate', sqlstate);
+    if jsonb_array_length(items) = 1 then
+      return jsonb_build_array(jsonb_build_object('status', 500, 'error', 'internal', 'message', sqlerrm, 'sqlstate', sqlstate));
+    end if;
   end;
+  -- Several items and an unexpected error: each alone, so only the faulty one fails.
+  return (select jsonb_agg(crm.ingest_batches(jsonb_build_array(x.item)) -> 0 order by x.n)
+          from jsonb_array_elements(items) with ordinality as x (item, n));
+end;
+$$;
+revoke execute on function crm.ingest_batches(jsonb) from public;
+grant execute on function crm.ingest_batches(jsonb) to service_role;
+
+/**
+ * Ingests one batch (PROTOCOL.md): crm.ingest_batches with a single item. Returns
+ * {status, accepted, duplicates, rejected[], visitor_id, session_id} or
+ * {status, error, message[, retry_after]}; never raises.
+ */
+create function crm.ingest(batch jsonb, context jsonb) returns jsonb
+language plpgsql
+security definer -- service_role has no grants on crm tables
+set search_path = ''
+as $$
+begin
+  return crm.ingest_batches(jsonb_build_array(jsonb_build_object('batch', batch, 'context', context))) -> 0;
 end;
 $$;
 revoke execute on function crm.ingest(jsonb, jsonb) from public;

@@ -3,7 +3,7 @@
 -- functions added later are covered too).
 begin;
 \ir helpers/auth.psql
-select plan(22);
+select plan(25);
 
 -- Signatures and results ----------------------------------------------------------------
 select has_function('public', 'list_crm_projects', '{}'::name[], 'list_crm_projects()');
@@ -20,6 +20,8 @@ select has_function('public', 'crm_can_read_topic', array['text'], 'crm_can_read
 select function_returns('public', 'crm_can_read_topic', array['text'], 'boolean', 'crm_can_read_topic returns boolean');
 select has_function('crm', 'ingest', array['jsonb', 'jsonb'], 'crm.ingest(jsonb, jsonb)');
 select function_returns('crm', 'ingest', array['jsonb', 'jsonb'], 'jsonb', 'crm.ingest returns jsonb');
+select has_function('crm', 'ingest_batches', array['jsonb'], 'crm.ingest_batches(jsonb)');
+select function_returns('crm', 'ingest_batches', array['jsonb'], 'jsonb', 'crm.ingest_batches returns jsonb');
 
 -- Parameter names (PostgREST calls with named arguments) and result columns.
 create function pg_temp.args(p regprocedure, p_modes text) returns text
@@ -73,6 +75,10 @@ select ok(has_function_privilege('service_role', 'crm.ingest(jsonb, jsonb)', 'ex
   and not has_function_privilege('authenticated', 'crm.ingest(jsonb, jsonb)', 'execute')
   and not has_function_privilege('anon', 'crm.ingest(jsonb, jsonb)', 'execute'),
   'crm.ingest is executable by service_role only');
+select ok(has_function_privilege('service_role', 'crm.ingest_batches(jsonb)', 'execute')
+  and not has_function_privilege('authenticated', 'crm.ingest_batches(jsonb)', 'execute')
+  and not has_function_privilege('anon', 'crm.ingest_batches(jsonb)', 'execute'),
+  'crm.ingest_batches is executable by service_role only');
 
 select * from finish();
 rollback;

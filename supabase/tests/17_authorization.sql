@@ -3,7 +3,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/crm.psql
-select plan(50);
+select plan(56);
 
 select tests.create_project('Matrix') as p \gset
 select tests.create_project('Elsewhere') as q \gset
@@ -19,6 +19,12 @@ select format('select public.identify_site_user(%L, p_email => %L, p_segment => 
 select format($$select crm.ingest(jsonb_build_object('project', %L, 'sent_at', %s, 'visitor_id', %L, 'session_id', %L,
   'events', jsonb_build_array(jsonb_build_object('id', gen_random_uuid(), 'type', 'pageview', 'ts', %s, 'path', '/'))), '{}')$$,
   (select public_key from crm.projects where id = :'p'), tests.ms(now()), tests.uid(5), tests.uid(6), tests.ms(now())) as ingest_sql \gset
+select jsonb_build_object('project', (select public_key from crm.projects where id = :'p'), 'sent_at', tests.ms(now()),
+  'visitor_id', tests.uid(7), 'session_id', tests.uid(8),
+  'events', jsonb_build_array(jsonb_build_object('id', gen_random_uuid(), 'type', 'pageview', 'ts', tests.ms(now()), 'path', '/')))
+  as ingest_sql_batch \gset
+select format('select crm.ingest_batches(%L)', jsonb_build_array(jsonb_build_object('batch', :'ingest_sql_batch'::jsonb, 'context', '{}'::jsonb)))
+  as ingest_batches_sql \gset
 
 -- anon ------------------------------------------------------------------------------------
 select tests.authenticate_as_role('anon');
@@ -28,6 +34,7 @@ select throws_ok(:'online_sql', '42501', null, 'anon: get_online_users refused')
 select throws_ok(:'identify_sql', '42501', null, 'anon: identify_site_user refused');
 select throws_ok($$ select public.crm_can_read_topic('crm:x') $$, '42501', null, 'anon: crm_can_read_topic refused');
 select throws_ok(:'ingest_sql', '42501', null, 'anon: crm.ingest refused');
+select throws_ok(:'ingest_batches_sql', '42501', null, 'anon: crm.ingest_batches refused');
 select throws_ok('select count(*) from crm.site_users', '42501', null, 'anon: crm tables unreachable');
 
 -- a signed-in non-member ---------------------------------------------------------------
@@ -38,6 +45,7 @@ select throws_ok(:'online_sql', '42501', null, 'non-member: get_online_users ref
 select throws_ok(:'identify_sql', '42501', null, 'non-member: identify_site_user refused');
 select is(public.crm_can_read_topic('crm:' || :'p'), false, 'non-member: may not read the project topic');
 select throws_ok(:'ingest_sql', '42501', null, 'non-member: crm.ingest refused');
+select throws_ok(:'ingest_batches_sql', '42501', null, 'non-member: crm.ingest_batches refused');
 select throws_ok('select count(*) from crm.site_sessions', '42501', null, 'authenticated: crm tables unreachable');
 select is((public.create_crm_project('Mine', '{https://mine.example}') ->> 'role'), 'owner',
   'any signed-in user may create a project and becomes its owner');
@@ -56,6 +64,7 @@ select is(public.crm_can_read_topic('crm:' || :'p'), true, 'viewer: may read the
 select is(public.crm_can_read_topic('crm:' || :'q'), false, 'viewer: may not read another project''s topic');
 select is(public.crm_can_read_topic('crm:not-a-uuid'), false, 'a malformed topic is refused, not an error');
 select throws_ok(:'ingest_sql', '42501', null, 'viewer: crm.ingest refused');
+select throws_ok(:'ingest_batches_sql', '42501', null, 'viewer: crm.ingest_batches refused');
 
 -- admin ---------------------------------------------------------------------------------
 select tests.clear_authentication();
@@ -66,6 +75,7 @@ select lives_ok(:'identify_sql', 'admin: identify_site_user allowed');
 select throws_ok(format('select public.identify_site_user(%L, p_email => %L)', :'q', 'x@example.com'), '42501', null,
   'admin: identify_site_user in another project refused');
 select throws_ok(:'ingest_sql', '42501', null, 'admin: crm.ingest refused');
+select throws_ok(:'ingest_batches_sql', '42501', null, 'admin: crm.ingest_batches refused');
 
 -- owner ---------------------------------------------------------------------------------
 select tests.clear_authentication();
@@ -75,6 +85,7 @@ select lives_ok(:'online_sql', 'owner: get_online_users allowed');
 select lives_ok(:'identify_sql', 'owner: identify_site_user allowed');
 select is(public.crm_can_read_topic('crm:' || :'p'), true, 'owner: may read the project topic');
 select throws_ok(:'ingest_sql', '42501', null, 'owner: crm.ingest refused');
+select throws_ok(:'ingest_batches_sql', '42501', null, 'owner: crm.ingest_batches refused');
 
 -- service_role ----------------------------------------------------------------------------
 select tests.clear_authentication();
@@ -86,6 +97,9 @@ select lives_ok(:'identify_sql', 'service_role: identify_site_user allowed (any 
 select is(public.crm_can_read_topic('crm:' || :'p'), false, 'service_role: crm_can_read_topic is false (no signed-in user; service_role bypasses RLS anyway)');
 select is((select (r ->> 'status')::int from (select crm.ingest(jsonb_build_object('project', (select 1)::text), '{}') r) x), 400,
   'service_role: crm.ingest allowed (answers a status, never raises)');
+select is((select (r ->> 'status')::int from (select (x.r -> 0) as r from (select crm.ingest_batches(jsonb_build_array(
+    jsonb_build_object('batch', (:'ingest_sql_batch')::jsonb, 'context', '{}'::jsonb))) r) x) y), 202,
+  'service_role: crm.ingest_batches stores a batch (security definer: no table grants needed)');
 select throws_ok('select count(*) from crm.user_events', '42501', null, 'service_role: crm tables unreachable too (only through functions)');
 select tests.clear_authentication();
 

@@ -1,6 +1,7 @@
 // crm.ingest over SQL, with concurrent requests coalesced: every batch that arrives
-// within a few milliseconds goes into one statement (one round trip, one commit).
-// Each request is answered only after that commit, so nothing acknowledged is lost.
+// within a few milliseconds goes into one crm.ingest_batches call, which applies them
+// all set-based in one statement (one round trip, one commit). Each request is
+// answered only after that commit, so nothing acknowledged is lost.
 import { coalesce } from '../_shared/coalesce.ts';
 import type { Sql } from '../_shared/db.ts';
 import type { IngestCall, IngestResult } from './result.ts';
@@ -12,11 +13,8 @@ interface Item {
 
 export function sqlIngest(sql: Sql, opts = { windowMs: 3, maxItems: 64 }): IngestCall {
   const call = coalesce(async (items: Item[]): Promise<IngestResult[]> => {
-    const rows = await sql`
-      select crm.ingest(x.item -> 'batch', x.item -> 'context') as result
-      from jsonb_array_elements(${sql.json(items as never)}) with ordinality as x(item, n)
-      order by x.n`;
-    return rows.map((r) => r.result as IngestResult);
+    const [row] = await sql`select crm.ingest_batches(${sql.json(items as never)}) as results`;
+    return row.results as IngestResult[];
   }, opts);
   return (batch, context) => call({ batch, context });
 }
