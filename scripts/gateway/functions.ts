@@ -57,6 +57,7 @@ function dotEnv(file: string): Record<string, string> {
 
 export class Functions {
   #workers = new Map<string, Worker>();
+  #settings = new Map<string, { stamp: string; settings: ReturnType<typeof functionSettings> }>();
   #watchers: Deno.FsWatcher[] = [];
 
   constructor(private cfg: GatewayConfig, private jwt: Jwt, private log: (msg: string) => void) {}
@@ -159,14 +160,27 @@ export class Functions {
     }
   }
 
+  /** verify_jwt from config.toml, re-read only when the file changes (a stat per request). */
   #verifyJwt(root: FunctionRoot, name: string): boolean {
-    let toml = '';
+    let stamp = 'missing';
     try {
-      toml = Deno.readTextFileSync(root.configToml);
+      const st = Deno.statSync(root.configToml);
+      stamp = `${st.mtime?.getTime()}:${st.size}`;
     } catch {
       // no config.toml: Supabase's default applies
     }
-    return verifyJwtFor(functionSettings(toml), name);
+    let cached = this.#settings.get(root.configToml);
+    if (cached?.stamp !== stamp) {
+      let toml = '';
+      try {
+        toml = Deno.readTextFileSync(root.configToml);
+      } catch {
+        // as above
+      }
+      cached = { stamp, settings: functionSettings(toml) };
+      this.#settings.set(root.configToml, cached);
+    }
+    return verifyJwtFor(cached.settings, name);
   }
 
   #worker(name: string, entry: string, dir: string): Promise<Worker> {

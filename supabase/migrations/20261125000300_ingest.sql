@@ -273,7 +273,7 @@ begin
         case when s.settings ->> 'privacy_mode' = 'standard' and coalesce(h.batch ->> 'visitor_id', '') ~ c_uuid
                and coalesce(h.batch ->> 'session_id', '') ~ c_uuid then (h.batch ->> 'session_id')::uuid end,
         null,
-        h.shape_ok and jsonb_path_exists(h.batch -> 'events', '$[*] ? (@.type == "identify")'),
+        h.shape_ok and h.batch -> 'events' @> '[{"type": "identify"}]',
         case
           when not h.shape_ok then jsonb_build_object('status', 400, 'error', 'invalid_batch',
             'message', 'the batch does not follow PROTOCOL.md')
@@ -458,21 +458,26 @@ begin
     -- (The membership tests below sit in expressions on purpose: the planner hashes such
     -- a subplan, whereas as a join its row estimates for CTEs could pick a nested loop.)
     with ev as materialized (
-      select b.n, b.project_id, b.visitor_id, b.session_id, b.user_id, b.received_at, b.context, e.*,
-             row_number() over (partition by b.project_id, b.visitor_id, e.id order by b.n, e.idx) = 1 as first_copy
+      select b.n, b.project_id, b.visitor_id, b.session_id, b.user_id, b.received_at, e.*
       from unnest(v_batches) b
       cross join lateral crm.parse_ingest_events(b.events, b.skew, b.received_at, b.identity_secret, b.require_signed) e
       where b.result is null
+    ), firsts as ( -- the first copy of each event id (an event sent twice in this call counts once)
+      select min(ev.n * 1000 + ev.idx) as pos
+      from ev
+      where ev.reason is null and ev.type <> 'heartbeat' and ev.user_id is not null
+      group by ev.project_id, ev.visitor_id, ev.id
     ), fresh as (
       insert into crm.event_dedupe (project_id, visitor_id, event_id, received_at)
       select ev.project_id, ev.visitor_id, ev.id, ev.received_at from ev
-      where ev.first_copy and ev.reason is null and ev.type <> 'heartbeat' and ev.user_id is not null
+      where ev.n * 1000 + ev.idx in (select f.pos from firsts f)
       on conflict do nothing
       returning project_id, visitor_id, event_id
     ), marked as materialized (
       select ev.*, ev.reason is null and ev.user_id is not null
-               and (ev.type = 'heartbeat' or (ev.first_copy and (ev.project_id, ev.visitor_id, ev.id) in (
-                     select x.project_id, x.visitor_id, x.event_id from fresh x))) as effective
+               and (ev.type = 'heartbeat' or (ev.n * 1000 + ev.idx in (select f.pos from firsts f)
+                    and (ev.project_id, ev.visitor_id, ev.id) in (select x.project_id, x.visitor_id, x.event_id from fresh x)))
+             as effective
       from ev
     ), eff as (
       select m.* from marked m where m.effective
@@ -484,7 +489,7 @@ begin
     ), agg as (
       select eff.project_id, eff.session_id,
              (array_agg(eff.user_id order by eff.n desc))[1] as user_id,
-             (array_agg(eff.context order by eff.n))[1] as context,
+             (v_batches[min(eff.n)]).context as context, -- the first batch's device and country
              min(eff.occurred_at) as first_at, max(eff.occurred_at) as last_at,
              max(eff.occurred_at) filter (where eff.type = 'leave') as leave_at,
              count(*) filter (where eff.type = 'pageview')::integer as pageviews,

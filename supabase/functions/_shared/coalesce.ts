@@ -2,12 +2,19 @@
 // milliseconds share one round trip and one commit. Each caller's promise settles
 // only after the batched call returned, i.e. after the commit. If a batched call
 // fails, its items are retried one by one, so a single poison item fails alone.
+//
+// At most `maxInFlight` groups run at once (the connection pool's size): while they
+// are all busy, new items wait and the next group forms from everything that arrived
+// meanwhile. Under load the groups grow by themselves, so the database does more per
+// statement exactly when it is the bottleneck; when idle, the window alone applies.
 
 export interface CoalesceOptions {
   /** How long the first item of a group waits for company. */
   windowMs: number;
-  /** A group is flushed at once when it reaches this size. */
+  /** A group never holds more items than this. */
   maxItems: number;
+  /** Groups running at once; more wait for a free slot (default: unbounded). */
+  maxInFlight?: number;
 }
 
 interface Pending<I, O> {
@@ -17,8 +24,11 @@ interface Pending<I, O> {
 }
 
 export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, opts: CoalesceOptions): (item: I) => Promise<O> {
+  const maxInFlight = opts.maxInFlight ?? Infinity;
   let queue: Pending<I, O>[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let windowOver = false;
+  let inFlight = 0;
 
   const runGroup = async (group: Pending<I, O>[]) => {
     try {
@@ -31,18 +41,34 @@ export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, opts: Coalesce
     }
   };
 
-  const flush = () => {
-    clearTimeout(timer);
-    timer = undefined;
-    const group = queue;
-    queue = [];
-    if (group.length) void runGroup(group);
+  /** Starts groups while a slot is free and there is a full group or a waited-out window. */
+  const pump = () => {
+    while (inFlight < maxInFlight && queue.length && (windowOver || queue.length >= opts.maxItems)) {
+      const group = queue.slice(0, opts.maxItems);
+      queue = queue.slice(group.length);
+      if (!queue.length) {
+        clearTimeout(timer);
+        timer = undefined;
+        windowOver = false;
+      }
+      inFlight++;
+      void runGroup(group).finally(() => {
+        inFlight--;
+        pump();
+      });
+    }
+    if (queue.length && !timer && !windowOver) {
+      timer = setTimeout(() => {
+        timer = undefined;
+        windowOver = true;
+        pump();
+      }, opts.windowMs);
+    }
   };
 
   return (item: I) =>
     new Promise<O>((resolve, reject) => {
       queue.push({ item, resolve, reject });
-      if (queue.length >= opts.maxItems) flush();
-      else if (!timer) timer = setTimeout(flush, opts.windowMs);
+      pump();
     });
 }

@@ -41,3 +41,35 @@ Deno.test('nobody is answered before the batched call finished', async () => {
   await call(1);
   assert.equal(finished, true);
 });
+
+Deno.test('while every slot is busy, arriving items wait and then go as one group', async () => {
+  const calls: number[][] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const call = coalesce(async (items: number[]) => {
+    calls.push(items);
+    if (calls.length === 1) await gate; // the first group holds the only slot
+    return items;
+  }, { windowMs: 1, maxItems: 100, maxInFlight: 1 });
+  const first = call(1);
+  await new Promise((r) => setTimeout(r, 10)); // the first group is running now
+  const rest = [2, 3, 4].map(call);
+  await new Promise((r) => setTimeout(r, 10)); // well past the window: still waiting for the slot
+  assert.deepEqual(calls, [[1]]);
+  release();
+  assert.deepEqual(await Promise.all([first, ...rest]), [1, 2, 3, 4]);
+  assert.deepEqual(calls, [[1], [2, 3, 4]]);
+});
+
+Deno.test('a group never exceeds maxItems, also when many wait for a slot', async () => {
+  const calls: number[][] = [];
+  const call = coalesce(async (items: number[]) => {
+    calls.push(items);
+    await new Promise((r) => setTimeout(r, 5));
+    return items;
+  }, { windowMs: 1, maxItems: 3, maxInFlight: 1 });
+  const out = await Promise.all([1, 2, 3, 4, 5, 6, 7].map(call));
+  assert.deepEqual(out, [1, 2, 3, 4, 5, 6, 7]);
+  assert.ok(calls.every((g) => g.length <= 3), JSON.stringify(calls));
+  assert.deepEqual(calls.flat(), [1, 2, 3, 4, 5, 6, 7]);
+});

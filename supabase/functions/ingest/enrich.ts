@@ -35,6 +35,23 @@ export function country(headers: Headers): string | null {
   return null;
 }
 
+type UaFacts = Pick<Enrichment, 'device_type' | 'browser' | 'os' | 'is_bot'>;
+/** Parsed user agents: a site's visitors share a few hundred, and parsing is the costly part. */
+const uaCache = new Map<string, UaFacts>();
+const UA_CACHE_SIZE = 2000;
+
+/** Device, browser, OS and bot verdict of a user agent, cached (emptied when full). */
+export function uaFacts(ua: string): UaFacts {
+  let facts = uaCache.get(ua);
+  if (!facts) {
+    // An empty user agent is a script, not a browser.
+    facts = { ...device(ua), is_bot: ua === '' || isbot(ua) };
+    if (uaCache.size >= UA_CACHE_SIZE) uaCache.clear();
+    uaCache.set(ua, facts);
+  }
+  return facts;
+}
+
 export function device(ua: string): Pick<Enrichment, 'device_type' | 'browser' | 'os'> {
   const r = new UAParser(ua).getResult();
   const type = r.device.type === 'mobile' || r.device.type === 'wearable'
@@ -53,12 +70,22 @@ const hex = (buf: ArrayBuffer) => Array.from(new Uint8Array(buf), (b) => b.toStr
  */
 export async function hashIp(ip: string, secret: string, now: Date): Promise<string> {
   const enc = new TextEncoder();
-  const day = now.toISOString().slice(0, 10);
-  const key = await crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
-  const salt = await crypto.subtle.sign('HMAC', key, enc.encode(`ip-salt:${day}`));
-  return hex(await crypto.subtle.digest('SHA-256', new Uint8Array([...new Uint8Array(salt), ...enc.encode(ip)])));
+  const salt = await dailySalt(secret, now.toISOString().slice(0, 10));
+  return hex(await crypto.subtle.digest('SHA-256', new Uint8Array([...salt, ...enc.encode(ip)])));
+}
+
+/** The day's salt, HMAC(secret, day); kept for the day it belongs to (one per secret and day). */
+let saltCache: { key: string; salt: Promise<Uint8Array> } | undefined;
+function dailySalt(secret: string, day: string): Promise<Uint8Array> {
+  const key = `${day}:${secret}`;
+  if (saltCache?.key !== key) {
+    const enc = new TextEncoder();
+    const salt = crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+      .then((k) => crypto.subtle.sign('HMAC', k, enc.encode(`ip-salt:${day}`)))
+      .then((buf) => new Uint8Array(buf));
+    saltCache = { key, salt };
+  }
+  return saltCache.salt;
 }
 
 export async function enrich(headers: Headers, opts: { secret: string; now: Date; remoteIp?: string }): Promise<Enrichment> {
@@ -66,10 +93,8 @@ export async function enrich(headers: Headers, opts: { secret: string; now: Date
   const ip = clientIp(headers, opts.remoteIp);
   return {
     user_agent: ua,
-    ...device(ua),
+    ...uaFacts(ua),
     country: country(headers),
     ip_hash: ip ? await hashIp(ip, opts.secret, opts.now) : null,
-    // An empty user agent is a script, not a browser.
-    is_bot: ua === '' || isbot(ua),
   };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { clientIp, country, device, enrich, hashIp } from './enrich.ts';
+import { clientIp, country, device, enrich, hashIp, uaFacts } from './enrich.ts';
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
 const IPAD = 'Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1';
@@ -9,6 +9,14 @@ Deno.test('device type, browser and os come from the user agent', () => {
   assert.deepEqual(device(IPHONE), { device_type: 'mobile', browser: 'Mobile Safari', os: 'iOS' });
   assert.equal(device(IPAD).device_type, 'tablet');
   assert.deepEqual(device(CHROME_WIN), { device_type: 'desktop', browser: 'Chrome', os: 'Windows' });
+});
+
+Deno.test('user agent facts (device and bot verdict) are parsed once and then cached', () => {
+  const first = uaFacts(IPHONE);
+  assert.deepEqual(first, { ...device(IPHONE), is_bot: false });
+  assert.equal(uaFacts(IPHONE), first, 'the second lookup returns the cached result');
+  assert.equal(uaFacts('Googlebot/2.1 (+http://www.google.com/bot.html)').is_bot, true);
+  assert.equal(uaFacts('').is_bot, true, 'an empty user agent is a script');
 });
 
 Deno.test('country comes from the platform header, unknown codes are dropped', () => {

@@ -11,7 +11,8 @@ interface Item {
   context: Record<string, unknown>;
 }
 
-export function sqlIngest(sql: Sql, opts = { windowMs: 3, maxItems: 64 }): IngestCall {
+/** maxInFlight matches the pool (connect's max): a group never waits for a connection. */
+export function sqlIngest(sql: Sql, opts = { windowMs: 3, maxItems: 64, maxInFlight: 4 }): IngestCall {
   const call = coalesce(async (items: Item[]): Promise<IngestResult[]> => {
     const [row] = await sql`select crm.ingest_batches(${sql.json(items as never)}) as results`;
     return row.results as IngestResult[];
