@@ -1,8 +1,9 @@
--- Ingest: crm.ingest(batch, context) implements supabase/functions/ingest/PROTOCOL.md.
--- One call per batch, set-based (the only loop is over identify events, which are rare);
--- never raises for a rejected batch or event, so several batches can share a transaction.
--- Erased visitors are refused through crm.ingest_is_erased, defined in the privacy
--- migration next to crm.erased_ids (a plain SQL function needs its table to exist).
+-- Ingest: crm.ingest_batches(items) applies many batches (supabase/functions/ingest/
+-- PROTOCOL.md) set-based in one statement — the Edge Function sends its coalesced
+-- requests that way — and crm.ingest(batch, context) is the one-batch form. The only
+-- loops are over rare cases (cookieless ids, identify, refusals). Neither raises for a
+-- rejected batch or event. Erased visitors are refused by a lookup in crm.erased_ids,
+-- created by the privacy migration (PL/pgSQL resolves the table when it runs).
 
 create type crm.ingest_event as (
   idx integer,
@@ -218,6 +219,7 @@ create type crm.ingest_batch as (
   visitor_id uuid,              -- null until resolved (derived in cookieless mode)
   session_id uuid,
   user_id uuid,
+  erased boolean,               -- the visitor was erased on request: every event is refused
   has_identify boolean,
   result jsonb                  -- set once the batch is answered without storing (errors, dnt, erased)
 );
@@ -249,6 +251,10 @@ declare
   v_first timestamptz;
   v_ident crm.ingest_event;
   v_identified boolean := false;
+  v_any_cookieless boolean;
+  v_any_erased boolean;
+  v_any_new boolean;
+  v_any_identify boolean;
   v_result jsonb;
   c_uuid constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 begin
@@ -259,20 +265,26 @@ begin
     return '[]';
   end if;
   begin
-    -- Every batch's header: project, origin, DNT, skew, the tracker's ids (standard mode).
-    select array_agg(row(
+    -- Every batch's header: project, origin, DNT, skew, the tracker's ids (standard mode)
+    -- and, for those, the visitor's user and whether it was erased.
+    select array_agg(t.b order by (t.b).n),
+           -- which of the rare steps below may have work (else they are skipped)
+           coalesce(bool_or((t.b).result is null and (t.b).visitor_id is null), false),
+           coalesce(bool_or((t.b).result is null and (t.b).erased), false),
+           coalesce(bool_or((t.b).result is null and (t.b).user_id is null), false),
+           coalesce(bool_or((t.b).result is null and (t.b).has_identify), false)
+    into v_batches, v_any_cookieless, v_any_erased, v_any_new, v_any_identify
+    from (select row(
         x.n, p.id, p.identity_secret, (s.settings ->> 'require_signed_identify')::boolean,
         make_interval(mins => (s.settings ->> 'session_timeout_minutes')::integer),
         (s.settings ->> 'rate_limit_project_per_minute')::bigint, (s.settings ->> 'rate_limit_ip_per_minute')::bigint,
         h.received_at,
         case when jsonb_typeof(h.batch -> 'sent_at') = 'number' and (h.batch ->> 'sent_at')::numeric between 0 and 1e14
           then h.received_at - to_timestamp((h.batch ->> 'sent_at')::double precision / 1000) else interval '0' end,
-        h.batch -> 'events', h.context,
-        case when s.settings ->> 'privacy_mode' = 'standard' and coalesce(h.batch ->> 'visitor_id', '') ~ c_uuid
-               and coalesce(h.batch ->> 'session_id', '') ~ c_uuid then (h.batch ->> 'visitor_id')::uuid end,
-        case when s.settings ->> 'privacy_mode' = 'standard' and coalesce(h.batch ->> 'visitor_id', '') ~ c_uuid
-               and coalesce(h.batch ->> 'session_id', '') ~ c_uuid then (h.batch ->> 'session_id')::uuid end,
-        null,
+        h.batch -> 'events', h.context, ids.visitor_id, ids.session_id,
+        -- a subquery, not a join: one primary-key probe per batch whatever the estimates
+        (select a.user_id from crm.anonymous_ids a where a.project_id = p.id and a.anonymous_id = ids.visitor_id),
+        exists (select from crm.erased_ids x where x.project_id = p.id and x.anonymous_id = ids.visitor_id),
         h.shape_ok and h.batch -> 'events' @> '[{"type": "identify"}]',
         case
           when not h.shape_ok then jsonb_build_object('status', 400, 'error', 'invalid_batch',
@@ -288,8 +300,7 @@ begin
           when (s.settings ->> 'respect_dnt')::boolean and h.context -> 'dnt' = 'true'::jsonb
             then jsonb_build_object('status', 202, 'accepted', 0, 'duplicates', 0, 'rejected', '[]'::jsonb, 'ignored', 'dnt')
         end
-      )::crm.ingest_batch order by x.n)
-    into v_batches
+      )::crm.ingest_batch as b
     from jsonb_array_elements(items) with ordinality as x (item, n)
     cross join lateral (
       select x.item -> 'batch' as batch, x.item -> 'context' as context,
@@ -299,9 +310,19 @@ begin
                and jsonb_typeof(x.item -> 'context') = 'object' as shape_ok,
              case when x.item -> 'context' ->> 'received_at' ~ '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}'
                then (x.item -> 'context' ->> 'received_at')::timestamptz else now() end as received_at
+      offset 0
     ) h
     left join crm.projects p on p.public_key = h.batch ->> 'project' and h.shape_ok
-    cross join lateral (select crm.default_project_settings() || p.settings as settings) s;
+    -- (offset 0: computed once per batch, not once per reference)
+    cross join lateral (select crm.default_project_settings() || p.settings as settings offset 0) s
+    cross join lateral ( -- the tracker's ids in standard mode; else derived below
+      select case when ok then (h.batch ->> 'visitor_id')::uuid end as visitor_id,
+             case when ok then (h.batch ->> 'session_id')::uuid end as session_id
+      from (select s.settings ->> 'privacy_mode' = 'standard' and coalesce(h.batch ->> 'visitor_id', '') ~ c_uuid
+                   and coalesce(h.batch ->> 'session_id', '') ~ c_uuid as ok offset 0) m
+      offset 0
+    ) ids
+    ) t;
 
     -- Rate limits: one-minute windows, events counted per project and per hashed IP, the
     -- batches of this call in order (a refused batch counts too). Every counter has one
@@ -353,7 +374,8 @@ begin
 
     -- Cookieless mode (or a batch without ids): ids derived from the hashed IP, the user
     -- agent and the UTC day; the session is the visitor's one still active, else derived.
-    for v_i in select b.n from unnest(v_batches) b where b.result is null and b.visitor_id is null order by b.n loop
+    for v_i in select b.n from unnest(v_batches) b
+               where v_any_cookieless and b.result is null and b.visitor_id is null order by b.n loop
       v_b := v_batches[v_i];
       if v_b.context ->> 'ip_hash' is null then
         v_batches[v_i].result := jsonb_build_object('status', 400, 'error', 'invalid_batch',
@@ -381,28 +403,25 @@ begin
       v_batches[v_i].visitor_id := v_b.visitor_id;
       v_batches[v_i].session_id := coalesce(v_b.session_id, md5(concat_ws(':', v_b.visitor_id,
         floor(extract(epoch from v_first) / extract(epoch from v_b.session_timeout))))::uuid);
+      v_batches[v_i].user_id := v_user;
+      v_batches[v_i].erased := exists (select from crm.erased_ids x
+                                       where x.project_id = v_b.project_id and x.anonymous_id = v_b.visitor_id);
     end loop;
 
-    -- Known visitors, and erased ones: a visitor deleted on request may not come back
-    -- (a replayed offline queue); every event of its batch is rejected.
-    for v_i, v_user, v_result in
-      select b.n, a.user_id,
-             case when crm.ingest_is_erased(b.project_id, b.visitor_id) then jsonb_build_object('status', 202,
-               'accepted', 0, 'duplicates', 0,
-               'rejected', (select coalesce(jsonb_agg(jsonb_build_object('index', o.n - 1, 'id', left(o.e ->> 'id', 64),
-                              'reason', 'erased') order by o.n), '[]')
-                            from jsonb_array_elements(b.events) with ordinality as o (e, n)),
-               'visitor_id', b.visitor_id, 'session_id', b.session_id) end
-      from unnest(v_batches) b
-      left join crm.anonymous_ids a on a.project_id = b.project_id and a.anonymous_id = b.visitor_id
-      where b.result is null and (a.user_id is not null or crm.ingest_is_erased(b.project_id, b.visitor_id))
-    loop
-      v_batches[v_i].user_id := v_user;
-      v_batches[v_i].result := v_result;
+    -- A visitor erased on request may not come back (a replayed offline queue): every
+    -- event of its batch is rejected.
+    for v_i in select b.n from unnest(v_batches) b
+               where (v_any_erased or v_any_cookieless) and b.result is null and b.erased loop
+      v_b := v_batches[v_i];
+      v_batches[v_i].result := jsonb_build_object('status', 202, 'accepted', 0, 'duplicates', 0,
+        'rejected', (select coalesce(jsonb_agg(jsonb_build_object('index', o.n - 1, 'id', left(o.e ->> 'id', 64),
+                       'reason', 'erased') order by o.n), '[]')
+                     from jsonb_array_elements(v_b.events) with ordinality as o (e, n)),
+        'visitor_id', v_b.visitor_id, 'session_id', v_b.session_id);
     end loop;
 
     -- New visitors with at least one valid event become site users.
-    if exists (select from unnest(v_batches) b where b.result is null and b.user_id is null) then
+    if v_any_new and exists (select from unnest(v_batches) b where b.result is null and b.user_id is null) then
       with firsts as (
         select b.project_id, b.visitor_id, min(e.occurred_at) as first_at
         from unnest(v_batches) b
@@ -421,7 +440,8 @@ begin
     end if;
 
     -- Identify events not seen before, per batch in time order (rare: a loop is fine).
-    for v_i in select b.n from unnest(v_batches) b where b.result is null and b.has_identify order by b.n loop
+    for v_i in select b.n from unnest(v_batches) b
+               where v_any_identify and b.result is null and b.has_identify order by b.n loop
       v_b := v_batches[v_i];
       if v_identified then
         select a.user_id into v_b.user_id from crm.anonymous_ids a
@@ -446,7 +466,7 @@ begin
       for v_i, v_user in
         select b.n, a.user_id from unnest(v_batches) b
         join crm.anonymous_ids a on a.project_id = b.project_id and a.anonymous_id = b.visitor_id
-        where b.result is null
+        where b.result is null and b.user_id is distinct from a.user_id
       loop
         v_batches[v_i].user_id := v_user;
       end loop;

@@ -8,21 +8,8 @@ create table crm.erased_ids (
   primary key (project_id, anonymous_id)
 );
 comment on table crm.erased_ids is
-  'Anonymous ids (and the user id) of site users erased on request. crm.ingest rejects every event of a batch whose visitor id is listed here with reason erased (crm.is_erased), so a replayed offline queue cannot recreate them. Holds no personal data beyond the random id.';
+  'Anonymous ids (and the user id) of site users erased on request. crm.ingest rejects every event of a batch whose visitor id is listed here with reason erased, so a replayed offline queue cannot recreate them. Holds no personal data beyond the random id.';
 alter table crm.erased_ids enable row level security;
-
-/**
- * Is this anonymous visitor refused by ingest? True when it was erased on request:
- * crm.ingest rejects every event of its batch with reason `erased`, so a replayed
- * offline queue cannot bring it back. Plain SQL without a SET clause so it inlines
- * into crm.ingest (the ingest migration calls it; it lives here, next to the list).
- */
-create function crm.ingest_is_erased(p_project_id uuid, p_anonymous_id uuid) returns boolean
-language sql stable
-as $$
-  select exists (select from crm.erased_ids x where x.project_id = p_project_id and x.anonymous_id = p_anonymous_id)
-$$;
-revoke execute on function crm.ingest_is_erased(uuid, uuid) from public;
 
 /** True when the anonymous id belongs to a site user that was erased on request. */
 create function crm.is_erased(p_project_id uuid, p_anonymous_id uuid) returns boolean
