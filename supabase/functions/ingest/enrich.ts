@@ -71,7 +71,11 @@ const hex = (buf: ArrayBuffer) => Array.from(new Uint8Array(buf), (b) => b.toStr
 export async function hashIp(ip: string, secret: string, now: Date): Promise<string> {
   const enc = new TextEncoder();
   const salt = await dailySalt(secret, now.toISOString().slice(0, 10));
-  return hex(await crypto.subtle.digest('SHA-256', new Uint8Array([...salt, ...enc.encode(ip)])));
+  const ipBytes = enc.encode(ip);
+  const data = new Uint8Array(salt.length + ipBytes.length);
+  data.set(salt);
+  data.set(ipBytes, salt.length);
+  return hex(await crypto.subtle.digest('SHA-256', data));
 }
 
 /** The day's salt, HMAC(secret, day); kept for the day it belongs to (one per secret and day). */

@@ -35,16 +35,23 @@ async function readBody(req: Request): Promise<string> {
   const declared = Number(req.headers.get('content-length') ?? 0);
   if (declared > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`);
   if (!req.body) throw new HttpError(400, 'invalid_batch', 'empty body');
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
+  let all: Uint8Array;
+  if (req.headers.has('content-length')) {
+    // The declared length (checked above) bounds the body: read it natively.
+    all = new Uint8Array(await req.arrayBuffer());
+  } else {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of req.body) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`);
+      chunks.push(chunk);
+    }
+    all = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) all.set(c, (at += c.length) - c.length);
   }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) all.set(c, (at += c.length) - c.length);
+  if (all.length > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(all);
   } catch {
