@@ -1,5 +1,6 @@
 // The ingest endpoint, separate from Deno.serve so tests can call it directly.
-// Thin on purpose: parse, validate, enrich, then one crm.ingest call per batch;
+// Thin on purpose: parse, validate, enrich, then crm.ingest (concurrent requests
+// coalesced into one crm.ingest_batches call, see sql.ts);
 // every rule about sessions, identity, dedupe and rate limits lives in Postgres.
 import { corsHeaders } from '../_shared/cors.ts';
 import { enrich } from './enrich.ts';
