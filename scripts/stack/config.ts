@@ -50,9 +50,12 @@ export function stackConfig(profile: Profile): StackConfig {
     profile,
     stateDir,
     clusterDir,
-    dbPort: envPort(test ? 'VIBE_TEST_DB_PORT' : 'VIBE_DB_PORT', test ? 55322 : 54322),
-    apiPort: envPort(test ? 'VIBE_TEST_API_PORT' : 'VIBE_API_PORT', test ? 55321 : 54321),
-    sitePort: envPort(test ? 'VIBE_TEST_SITE_PORT' : 'VIBE_SITE_PORT', test ? 55430 : 4321),
+    // The test ports sit below Linux's ephemeral range (32768–60999): the browser suite
+    // binds its dashboard late, after thousands of client connections, and one of those
+    // could be holding a port in that range. (Dev keeps Supabase's usual ports.)
+    dbPort: envPort(test ? 'VIBE_TEST_DB_PORT' : 'VIBE_DB_PORT', test ? 25322 : 54322),
+    apiPort: envPort(test ? 'VIBE_TEST_API_PORT' : 'VIBE_API_PORT', test ? 25321 : 54321),
+    sitePort: envPort(test ? 'VIBE_TEST_SITE_PORT' : 'VIBE_SITE_PORT', test ? 25430 : 4321),
   };
 }
 
