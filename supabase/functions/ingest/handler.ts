@@ -39,7 +39,11 @@ async function readBody(req: Request): Promise<string> {
   let all: Uint8Array;
   if (req.headers.has('content-length')) {
     // The declared length (checked above) bounds the body: read it natively.
-    all = new Uint8Array(await req.arrayBuffer());
+    try {
+      all = new Uint8Array(await req.arrayBuffer());
+    } catch {
+      throw new HttpError(400, 'invalid_batch', 'the body could not be read (cut short?)');
+    }
   } else {
     const chunks: Uint8Array[] = [];
     let size = 0;
