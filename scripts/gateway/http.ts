@@ -72,31 +72,20 @@ export async function readBody(
   const declared = Number(req.headers.get('content-length') ?? NaN);
   if (declared > limit) throw new BodyTooLarge(limit);
   if (!req.body) return new Uint8Array();
-  if (Number.isFinite(declared)) {
-    // A declared length bounds the body (the server enforces it): read it natively,
-    // which is much cheaper than a stream reader loop for the many small bodies.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
-    try {
-      const body = await Promise.race([req.arrayBuffer(), expired]);
-      if (body === 'timeout') {
-        req.body.cancel().catch(() => {});
-        throw new BodyTimeout(timeoutMs);
-      }
-      if (body.byteLength > limit) throw new BodyTooLarge(limit);
-      return new Uint8Array(body);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-  const reader = req.body.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
   const chunks: Uint8Array[] = [];
   let size = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<'timeout'>((
-    r,
-  ) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
   try {
+    if (Number.isFinite(declared)) {
+      // A declared length bounds the body (the server enforces it): read it natively,
+      // which is much cheaper than a stream reader loop for the many small bodies.
+      const body = await Promise.race([req.arrayBuffer(), expired]);
+      if (body === 'timeout') throw new BodyTimeout(timeoutMs);
+      if (body.byteLength > limit) throw new BodyTooLarge(limit);
+      return new Uint8Array(body);
+    }
+    const reader = req.body.getReader();
     for (;;) {
       const next = await Promise.race([reader.read(), expired]);
       if (next === 'timeout') {

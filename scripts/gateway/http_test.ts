@@ -31,6 +31,13 @@ Deno.test('oversize bodies are refused, by declared length or while streaming', 
 
 Deno.test('a body that stops arriving is given up on', async () => {
   await assert.rejects(readBody(post(stalled()), 1000, 50), BodyTimeout);
+  // also when it declared its length (read natively, not chunk by chunk)
+  await assert.rejects(readBody(post(stalled(), { 'content-length': '500' }), 1000, 50), BodyTimeout);
+});
+
+Deno.test('a declared length is read natively and the size is checked again after reading', async () => {
+  assert.equal((await readBody(post('x'.repeat(100), { 'content-length': '100' }), 100)).byteLength, 100);
+  await assert.rejects(readBody(post('x'.repeat(101), { 'content-length': '10' }), 100), BodyTooLarge);
 });
 
 Deno.test('malformed JSON is BadJson', async () => {
