@@ -41,6 +41,9 @@ as $$
 declare
   v_role text;
 begin
+  if array_position(array['viewer', 'admin', 'owner'], p_min_role) is null then
+    raise exception 'unknown project role %', p_min_role using errcode = '22023'; -- a caller's typo must not open the door
+  end if;
   if crm.caller_is_trusted() then
     return;
   end if;
@@ -53,6 +56,35 @@ begin
 end;
 $$;
 revoke execute on function crm.require_project_role(uuid, text) from public;
+
+/**
+ * After the role check: P0002 for a project that does not exist (service_role passes
+ * the role check for any id, and would otherwise meet a foreign-key error).
+ */
+create function crm.require_project_exists(p_project_id uuid) returns void
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  if not exists (select from crm.projects p where p.id = p_project_id) then
+    raise exception 'unknown project' using errcode = 'P0002';
+  end if;
+end;
+$$;
+revoke execute on function crm.require_project_exists(uuid) from public;
+
+/** 22023 unless p_segment is null or a site-user segment (a typo must not read as "nobody"). */
+create function crm.require_segment(p_segment text) returns void
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  if p_segment is not null and p_segment not in ('visitor', 'user', 'premium', 'trial', 'churned') then
+    raise exception 'unknown segment %: use visitor, user, premium, trial or churned', p_segment using errcode = '22023';
+  end if;
+end;
+$$;
+revoke execute on function crm.require_segment(text) from public;
 
 -- service_role reaches crm.ingest (granted there); no table or other function.
 grant usage on schema crm to service_role;

@@ -596,6 +596,11 @@ begin
     return v_result;
   exception when others then
     if jsonb_array_length(items) = 1 then
+      -- A deadlock, serialization failure, lock or resource shortage passes: 503, retry.
+      if sqlstate ~ '^(40|53)' or sqlstate = '55P03' then
+        return jsonb_build_array(jsonb_build_object('status', 503, 'error', 'unavailable', 'retry_after', 2,
+          'message', 'the database is busy; retry later', 'sqlstate', sqlstate));
+      end if;
       return jsonb_build_array(jsonb_build_object('status', 500, 'error', 'internal', 'message', sqlerrm, 'sqlstate', sqlstate));
     end if;
   end;
@@ -652,9 +657,7 @@ begin
   if coalesce(nullif(trim(p_email), ''), nullif(p_external_id, '')) is null then
     raise exception 'identify_site_user needs p_email or p_external_id' using errcode = '22023';
   end if;
-  if p_segment is not null and p_segment not in ('visitor', 'user', 'premium', 'trial', 'churned') then
-    raise exception 'unknown segment %', p_segment using errcode = '22023';
-  end if;
+  perform crm.require_segment(p_segment);
   if length(p_email) > 320 or length(p_external_id) > 256 or length(p_name) > 256
      or octet_length(p_metadata::text) > 4096 or (p_metadata is not null and jsonb_typeof(p_metadata) <> 'object') then
     raise exception 'a value is too long or malformed' using errcode = '22023';

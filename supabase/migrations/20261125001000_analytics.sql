@@ -657,6 +657,7 @@ declare
   v_since timestamptz;
 begin
   perform crm.require_project_role(p_project_id, 'viewer');
+  perform crm.require_segment(p_segment);
   v_since := crm.online_since(p_project_id);
   if p_limit is null or p_limit not between 1 and 1000 or p_offset is null or p_offset < 0 then
     raise exception 'p_limit must be 1 to 1000 and p_offset >= 0' using errcode = '22023';
@@ -701,6 +702,7 @@ declare
   v_since timestamptz;
 begin
   perform crm.require_project_role(p_project_id, 'admin');
+  perform crm.require_segment(p_segment);
   v_since := crm.online_since(p_project_id);
   return (
     with online as (
@@ -760,6 +762,7 @@ as $$
 #variable_conflict use_column
 begin
   perform crm.require_project_role(p_project_id, 'admin');
+  perform crm.require_project_exists(p_project_id);
   if p_day is null or p_day > crm.utc_today() then
     raise exception 'p_day must be a UTC day up to today' using errcode = '22023';
   end if;

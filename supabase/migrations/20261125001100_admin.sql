@@ -15,20 +15,19 @@ begin
   if jsonb_typeof(p_settings) is distinct from 'object' then
     raise exception 'settings must be a JSON object' using errcode = '22023';
   end if;
+  -- Integers must be written as plain digits: 5.0 is a whole number but ->> gives
+  -- '5.0', which every ::integer read of the setting (ingest, jobs) would refuse.
   for v_key, v_value in select * from jsonb_each(p_settings) loop
     if v_key in ('session_timeout_minutes', 'online_window_minutes', 'stuck_after_minutes') then
-      if jsonb_typeof(v_value) <> 'number' or v_value::text::numeric not between 1 and 1440
-         or v_value::text::numeric <> trunc(v_value::text::numeric) then
+      if jsonb_typeof(v_value) <> 'number' or v_value::text !~ '^[0-9]+$' or v_value::text::numeric not between 1 and 1440 then
         raise exception 'setting % must be an integer from 1 to 1440', v_key using errcode = '22023';
       end if;
     elsif v_key in ('retention_days', 'churn_after_days') then
-      if jsonb_typeof(v_value) <> 'number' or v_value::text::numeric not between 7 and 3650
-         or v_value::text::numeric <> trunc(v_value::text::numeric) then
+      if jsonb_typeof(v_value) <> 'number' or v_value::text !~ '^[0-9]+$' or v_value::text::numeric not between 7 and 3650 then
         raise exception 'setting % must be an integer from 7 to 3650', v_key using errcode = '22023';
       end if;
     elsif v_key in ('rate_limit_project_per_minute', 'rate_limit_ip_per_minute') then
-      if jsonb_typeof(v_value) <> 'number' or v_value::text::numeric not between 1 and 10000000
-         or v_value::text::numeric <> trunc(v_value::text::numeric) then
+      if jsonb_typeof(v_value) <> 'number' or v_value::text !~ '^[0-9]+$' or v_value::text::numeric not between 1 and 10000000 then
         raise exception 'setting % must be an integer from 1 to 10000000', v_key using errcode = '22023';
       end if;
     elsif v_key = 'privacy_mode' then
@@ -220,6 +219,7 @@ declare
   v_email text;
 begin
   perform crm.require_project_role(p_project_id, 'owner');
+  perform crm.require_project_exists(p_project_id);
   if p_role is null or p_role not in ('owner', 'admin', 'viewer') then
     raise exception 'role must be owner, admin or viewer' using errcode = '22023';
   end if;

@@ -11,15 +11,6 @@ comment on table crm.erased_ids is
   'Anonymous ids (and the user id) of site users erased on request. crm.ingest rejects every event of a batch whose visitor id is listed here with reason erased, so a replayed offline queue cannot recreate them. Holds no personal data beyond the random id.';
 alter table crm.erased_ids enable row level security;
 
-/** True when the anonymous id belongs to a site user that was erased on request. */
-create function crm.is_erased(p_project_id uuid, p_anonymous_id uuid) returns boolean
-language sql stable
-set search_path = ''
-as $$
-  select exists (select from crm.erased_ids x where x.project_id = p_project_id and x.anonymous_id = p_anonymous_id)
-$$;
-revoke execute on function crm.is_erased(uuid, uuid) from public;
-
 /**
  * Erases a site user: their events, sessions, anonymous ids and profile are deleted,
  * and their anonymous ids and user id are recorded in crm.erased_ids so ingest

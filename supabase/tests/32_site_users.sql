@@ -3,7 +3,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(26);
+select plan(28);
 
 select tests.an_setup();
 
@@ -103,6 +103,10 @@ select ok((select bool_and((a ->> 'started_at')::timestamptz > (b ->> 'started_a
   'sessions newest first');
 select throws_ok(format('select public.get_site_user_detail(%L, %L)', tests.an_id('project'), gen_random_uuid()),
   'P0002', null, 'an unknown user: P0002');
+select throws_ok(format('select * from public.list_site_users(%L, %L)', tests.an_id('project'), 'Premium'), '22023', null,
+  'list_site_users: an unknown segment is refused, not an empty list');
+select throws_ok(format('select public.export_site_users_csv(%L, %L)', tests.an_id('project'), 'Premium'), '22023', null,
+  'export_site_users_csv: an unknown segment is refused, not an empty file');
 
 select * from finish();
 rollback;

@@ -3,7 +3,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(39);
+select plan(43);
 
 select tests.an_setup('Admin test');
 
@@ -44,6 +44,8 @@ select throws_ok(format('select public.update_crm_project_settings(%L, p_setting
   '22023', null, 'an out-of-range setting is refused');
 select throws_ok(format('select public.update_crm_project_settings(%L, p_settings => %L)', tests.an_id('project'), '{"privacy_mode": "open"}'),
   '22023', null, 'an unknown privacy mode is refused');
+select throws_ok(format('select public.update_crm_project_settings(%L, p_settings => %L)', tests.an_id('project'), '{"online_window_minutes": 5.0}'),
+  '22023', null, 'an integer setting written as 5.0 is refused (every ::integer read of it would fail later)');
 select throws_ok(format('select public.update_crm_project_settings(%L, p_allowed_origins => %L)', tests.an_id('project'), '{javascript:alert(1)}'),
   '22023', null, 'an origin that is not scheme://host[:port] is refused');
 select throws_ok(format('select public.update_crm_project_settings(%L, %L)', tests.an_id('project'), ''),
@@ -107,6 +109,14 @@ select is(public.remove_crm_member(tests.an_id('project'), tests.an_id('viewer')
 select tests.clear_authentication();
 select is((select array_agg(role order by role) from crm.project_members where project_id = tests.an_id('project')),
   array['owner', 'viewer'], 'left: the new owner and the new viewer');
+
+-- service_role passes every role check: an unknown project is P0002, not a foreign-key error
+select throws_ok(format('select public.add_crm_member(%L, %L)', gen_random_uuid(), 'nobody@example.com'), 'P0002', null,
+  'add_crm_member: an unknown project is P0002');
+select throws_ok(format('select * from public.calculate_daily_stats(%L, %L)', gen_random_uuid(), current_date), 'P0002', null,
+  'calculate_daily_stats: an unknown project is P0002');
+select throws_ok($$ select crm.require_project_role(gen_random_uuid(), 'admim') $$, '22023', null,
+  'a misspelt role in a role check is an error, never a pass');
 
 select * from finish();
 rollback;

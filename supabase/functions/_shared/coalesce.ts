@@ -15,6 +15,10 @@ export interface CoalesceOptions {
   maxItems: number;
   /** Groups running at once; more wait for a free slot (default: unbounded). */
   maxInFlight?: number;
+  /** Items waiting at most; beyond, a call fails at once with code QUEUE_FULL (default: unbounded). */
+  maxQueued?: number;
+  /** Retry a failed group item by item, so a poison item fails alone (default true). */
+  splitOnError?: boolean;
 }
 
 interface Pending<I, O> {
@@ -36,7 +40,7 @@ export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, opts: Coalesce
       if (out.length !== group.length) throw new Error(`batched call returned ${out.length} results for ${group.length} items`);
       group.forEach((p, i) => p.resolve(out[i]!));
     } catch (err) {
-      if (group.length === 1) return group[0]!.reject(err);
+      if (group.length === 1 || opts.splitOnError === false) return group.forEach((p) => p.reject(err));
       await Promise.all(group.map((p) => runGroup([p])));
     }
   };
@@ -68,6 +72,10 @@ export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, opts: Coalesce
 
   return (item: I) =>
     new Promise<O>((resolve, reject) => {
+      // A stalled database must not grow memory without bound: refuse, the caller retries.
+      if (queue.length >= (opts.maxQueued ?? Infinity)) {
+        return reject(Object.assign(new Error('too many requests waiting for the database'), { code: 'QUEUE_FULL' }));
+      }
       queue.push({ item, resolve, reject });
       pump();
     });

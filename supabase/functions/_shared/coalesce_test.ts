@@ -73,3 +73,29 @@ Deno.test('a group never exceeds maxItems, also when many wait for a slot', asyn
   assert.ok(calls.every((g) => g.length <= 3), JSON.stringify(calls));
   assert.deepEqual(calls.flat(), [1, 2, 3, 4, 5, 6, 7]);
 });
+
+Deno.test('beyond maxQueued waiting items a call fails at once with QUEUE_FULL', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const call = coalesce(async (items: number[]) => {
+    await gate;
+    return items;
+  }, { windowMs: 1, maxItems: 100, maxInFlight: 1, maxQueued: 2 });
+  const first = call(1); // joins the queue, then runs and holds the only slot
+  await new Promise((r) => setTimeout(r, 10));
+  const waiting = [call(2), call(3)]; // the queue is full now
+  await assert.rejects(call(4), (e: { code?: string }) => e.code === 'QUEUE_FULL');
+  release();
+  assert.deepEqual(await Promise.all([first, ...waiting]), [1, 2, 3]);
+});
+
+Deno.test('with splitOnError false a failed group fails whole, without a retry per item', async () => {
+  let calls = 0;
+  const call = coalesce(async (_items: number[]): Promise<number[]> => {
+    calls++;
+    throw new Error('database gone');
+  }, { windowMs: 5, maxItems: 100, splitOnError: false });
+  const settled = await Promise.allSettled([call(1), call(2), call(3)]);
+  assert.deepEqual(settled.map((s) => s.status), ['rejected', 'rejected', 'rejected']);
+  assert.equal(calls, 1);
+});

@@ -121,17 +121,19 @@ async function ingest(req: Request, info: Info | undefined, deps: HandlerDeps, c
       ...context,
       received_at: now.toISOString(),
       origin: req.headers.get('origin'),
+      // The fact only; whether the project honours it is decided in SQL (respect_dnt).
+      ...(req.headers.get('dnt') === '1' || req.headers.get('sec-gpc') === '1' ? { dnt: true } : {}),
     });
   } catch (err) {
     console.error('ingest: database call failed:', (err as Error).message);
-    // Nothing was committed either way; only an outage is worth a retry.
+    // An outage gets 503 + Retry-After; re-sending is safe either way (events are deduped by id).
     if (isOutage(err)) throw new HttpError(503, 'unavailable', 'the database is unavailable; retry later', { 'Retry-After': '5' });
     throw err;
   }
 
   if (result.status !== 202) {
     const headers: Record<string, string> = { ...cors };
-    if (result.status === 429) headers['Retry-After'] = String(result.retry_after ?? 10);
+    if (result.status === 429 || result.status === 503) headers['Retry-After'] = String(result.retry_after ?? 10);
     // A refused origin gets no CORS grant: its page cannot read the answer.
     if (result.error === 'origin_not_allowed') delete headers['Access-Control-Allow-Origin'];
     return json(result.status, { error: result.error, message: result.message, retry_after: result.retry_after }, headers);
@@ -140,10 +142,15 @@ async function ingest(req: Request, info: Info | undefined, deps: HandlerDeps, c
   return json(202, { ...result, rejected: [...rejected, ...sqlRejected].sort((a, b) => a.index - b.index) }, cors);
 }
 
-/** Connection failures and server shutdowns (SQLSTATE 08xxx, 57P0x), not SQL errors. */
+/**
+ * Worth a retry: anything that is not an SQL error (connection failures, errno codes
+ * such as EPIPE, a full queue) and passing database states — connection (08), shutdown
+ * (57P), resources (53), deadlock / serialization (40001, 40P01), lock wait (55P03).
+ */
 function isOutage(err: unknown): boolean {
   const code = String((err as { code?: unknown })?.code ?? '');
-  return !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code.startsWith('57P');
+  const sqlstate = /^[0-9A-Z]{5}$/.test(code) && !/^E[A-Z]+$/.test(code);
+  return !sqlstate || /^(08|53|57P|40001|40P01|55P03)/.test(code);
 }
 
 export function createHandler(deps: HandlerDeps): (req: Request, info?: Info) => Promise<Response> {

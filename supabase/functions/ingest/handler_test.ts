@@ -101,6 +101,27 @@ Deno.test('a database outage answers 503 with Retry-After so the tracker keeps i
   assert.equal(res.headers.get('retry-after'), '5');
 });
 
+Deno.test('passing database states and socket errors answer 503 too; a busy result from SQL keeps its Retry-After', async () => {
+  for (const code of ['40P01', '53300', '57P01', 'EPIPE', 'QUEUE_FULL']) {
+    const { handler } = setup(() => {
+      throw Object.assign(new Error(code), { code });
+    });
+    assert.equal((await handler(post(JSON.stringify(batch([pv(1)]))))).status, 503, code);
+  }
+  const busy = await setup(() => ({ status: 503, error: 'unavailable', retry_after: 2, message: 'busy' }))
+    .handler(post(JSON.stringify(batch([pv(1)]))));
+  assert.equal(busy.status, 503);
+  assert.equal(busy.headers.get('retry-after'), '2');
+});
+
+Deno.test('DNT and GPC reach SQL as context.dnt (the project decides); without them there is no dnt', async () => {
+  const { handler, calls } = setup();
+  await handler(post(JSON.stringify(batch([pv(1)])), { dnt: '1' }));
+  await handler(post(JSON.stringify(batch([pv(2)])), { 'sec-gpc': '1' }));
+  await handler(post(JSON.stringify(batch([pv(3)]))));
+  assert.deepEqual(calls.map((c) => c.context.dnt), [true, true, undefined]);
+});
+
 Deno.test('a SQL error (not an outage) is a 500, not a retryable 503', async () => {
   const { handler } = setup(() => {
     throw Object.assign(new Error('division by zero'), { code: '22012' });

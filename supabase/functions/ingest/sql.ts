@@ -2,7 +2,7 @@
 // within a few milliseconds goes into one crm.ingest_batches call, which applies them
 // all set-based in one statement (one round trip, one commit). Each request is
 // answered only after that commit, so nothing acknowledged is lost.
-import { coalesce } from '../_shared/coalesce.ts';
+import { coalesce, type CoalesceOptions } from '../_shared/coalesce.ts';
 import type { Sql } from '../_shared/db.ts';
 import type { IngestCall, IngestResult } from './result.ts';
 
@@ -11,11 +11,15 @@ interface Item {
   context: Record<string, unknown>;
 }
 
-/** maxInFlight matches the pool (connect's max): a group never waits for a connection. */
-export function sqlIngest(sql: Sql, opts = { windowMs: 3, maxItems: 64, maxInFlight: 4 }): IngestCall {
+/**
+ * At most one group per pooled connection runs; at most 2,000 requests wait (beyond,
+ * 503 and the tracker retries). A failed group is not split: crm.ingest_batches already
+ * isolates a faulty batch itself, so a thrown error means the database is unusable.
+ */
+export function sqlIngest(sql: Sql, opts: Partial<CoalesceOptions> = {}): IngestCall {
   const call = coalesce(async (items: Item[]): Promise<IngestResult[]> => {
     const [row] = await sql`select crm.ingest_batches(${sql.json(items as never)}) as results`;
     return row.results as IngestResult[];
-  }, opts);
+  }, { windowMs: 3, maxItems: 64, maxInFlight: sql.options.max, maxQueued: 2000, splitOnError: false, ...opts });
   return (batch, context) => call({ batch, context });
 }
