@@ -51,7 +51,7 @@ export class BodyTooLarge extends Error {
   }
 }
 
-/** Reads the body as bytes, refusing more than `limit` bytes without buffering them all. */
+/** The client stopped sending its body (slowloris). */
 export class BodyTimeout extends Error {
   constructor(readonly ms: number) {
     super(`the request body did not arrive within ${ms / 1000} s`);
