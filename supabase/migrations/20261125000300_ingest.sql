@@ -328,14 +328,15 @@ begin
     -- batches of this call in order (a refused batch counts too). Every counter has one
     -- row per backend (live backends have distinct pids), so concurrent calls never
     -- queue on a row lock held until commit (many visitors behind one IP, or one busy
-    -- project); the other backends' rows of the window are summed.
+    -- project). A counter before this call is the sum of its rows of the window as the
+    -- statement's snapshot sees them (the upsert in `hit` is not visible to `before`).
     for v_i in
       with b as (
-        select b.n, b.project_id, jsonb_array_length(b.events)::bigint as hits, b.limit_project, b.limit_ip,
+        select b.n, b.project_id, jsonb_array_length(b.events) as hits, b.limit_project, b.limit_ip,
                'ip:' || left(b.context ->> 'ip_hash', 128) as ip
         from unnest(v_batches) b where b.result is null
       ), counted as (
-        select b.project_id, k.bucket, sum(b.hits)::bigint as hits
+        select b.project_id, k.bucket, sum(b.hits)::integer as hits
         from b cross join lateral (values ('project'), (b.ip)) as k (bucket)
         where k.bucket is not null
         group by b.project_id, k.bucket
@@ -345,25 +346,19 @@ begin
         on conflict (project_id, bucket, shard) do update
           set hits = case when r.window_start = excluded.window_start then r.hits + excluded.hits else excluded.hits end,
               window_start = excluded.window_start
-        returning r.project_id, r.bucket, r.hits
-      ), others as (
-        select r.project_id, r.bucket, sum(r.hits) as hits
-        from crm.rate_limits r join counted c on c.project_id = r.project_id and c.bucket = r.bucket
-        where r.shard <> v_shard and r.window_start = v_window
-        group by r.project_id, r.bucket
-      ), before as ( -- each counter before this call
-        select h.project_id, h.bucket, h.hits - c.hits + coalesce(o.hits, 0) as hits
-        from hit h
-        join counted c on c.project_id = h.project_id and c.bucket = h.bucket
-        left join others o on o.project_id = h.project_id and o.bucket = h.bucket
+      ), before as ( -- every shard of each counter as this statement's snapshot sees it (without this call)
+        select c.project_id, c.bucket,
+               (select coalesce(sum(r.hits), 0) from crm.rate_limits r
+                where r.project_id = c.project_id and r.bucket = c.bucket and r.window_start = v_window) as hits
+        from counted c
       )
       select t.n from (
         select b.n, b.limit_project, b.limit_ip,
-               bp.hits + sum(b.hits) over (partition by b.project_id order by b.n) as project_hits,
-               bi.hits + sum(b.hits) over (partition by b.project_id, b.ip order by b.n) as ip_hits
+               (select x.hits from before x where x.project_id = b.project_id and x.bucket = 'project')
+                 + sum(b.hits) over (partition by b.project_id order by b.n) as project_hits,
+               (select x.hits from before x where x.project_id = b.project_id and x.bucket = b.ip)
+                 + sum(b.hits) over (partition by b.project_id, b.ip order by b.n) as ip_hits
         from b
-        join before bp on bp.project_id = b.project_id and bp.bucket = 'project'
-        left join before bi on bi.project_id = b.project_id and bi.bucket = b.ip
       ) t
       where t.project_hits > t.limit_project or t.ip_hits > t.limit_ip
     loop
@@ -508,7 +503,7 @@ begin
       from eff where eff.type <> 'heartbeat'
     ), agg as (
       select eff.project_id, eff.session_id,
-             (array_agg(eff.user_id order by eff.n desc))[1] as user_id,
+             (v_batches[max(eff.n)]).user_id as user_id, -- the user of the session's last batch
              (v_batches[min(eff.n)]).context as context, -- the first batch's device and country
              min(eff.occurred_at) as first_at, max(eff.occurred_at) as last_at,
              max(eff.occurred_at) filter (where eff.type = 'leave') as leave_at,
