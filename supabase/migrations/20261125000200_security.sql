@@ -58,7 +58,7 @@ $$;
 revoke execute on function crm.require_project_role(uuid, text) from public;
 
 /**
- * After the role check: P0002 for a project that does not exist (service_role passes
+ * After the role check: PT404 (PostgREST answers HTTP 404) for a project that does not exist (service_role passes
  * the role check for any id, and would otherwise meet a foreign-key error).
  */
 create function crm.require_project_exists(p_project_id uuid) returns void
@@ -67,7 +67,7 @@ set search_path = ''
 as $$
 begin
   if not exists (select from crm.projects p where p.id = p_project_id) then
-    raise exception 'unknown project' using errcode = 'P0002';
+    raise exception 'unknown project' using errcode = 'PT404';
   end if;
 end;
 $$;

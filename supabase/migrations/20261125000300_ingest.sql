@@ -646,9 +646,7 @@ declare
   v_row crm.site_users;
 begin
   perform crm.require_project_role(p_project_id, 'admin');
-  if not exists (select from crm.projects p where p.id = p_project_id) then
-    raise exception 'unknown project' using errcode = '22023';
-  end if;
+  perform crm.require_project_exists(p_project_id);
   if coalesce(nullif(trim(p_email), ''), nullif(p_external_id, '')) is null then
     raise exception 'identify_site_user needs p_email or p_external_id' using errcode = '22023';
   end if;

@@ -579,7 +579,7 @@ grant execute on function public.calculate_funnel_conversion(uuid, integer) to a
  * One site user: profile ({user}) and their last 20 sessions, newest first, each with
  * duration, device, browser, os, country, entry page and its pages in order
  * (path, entered_at, seconds on page = until the next page view, or until the
- * session's end / last activity for the last page). Raises P0002 for an unknown user.
+ * session's end / last activity for the last page). Raises PT404 (HTTP 404) for an unknown user.
  */
 create function public.get_site_user_detail(p_project_id uuid, p_user_id uuid)
 returns jsonb
@@ -602,7 +602,7 @@ begin
   into v_user
   from crm.site_users u where u.project_id = p_project_id and u.id = p_user_id;
   if v_user is null then
-    raise exception 'site user not found' using errcode = 'P0002';
+    raise exception 'site user not found' using errcode = 'PT404';
   end if;
   return jsonb_build_object('user', v_user, 'sessions', coalesce((
     with s as (

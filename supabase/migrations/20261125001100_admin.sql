@@ -118,7 +118,7 @@ begin
                          - array(select k from jsonb_each(p_settings) as e(k, v) where v = 'null'::jsonb) end
   where p.id = p_project_id;
   if not found then
-    raise exception 'unknown project' using errcode = 'P0002';
+    raise exception 'unknown project' using errcode = 'PT404';
   end if;
   return crm.project_json(p_project_id);
 end;
@@ -146,9 +146,7 @@ begin
     raise exception 'p_steps must be an array of 1 to 10 {name, event_name} strings of 1 to 128 characters'
       using errcode = '22023';
   end if;
-  if not exists (select from crm.projects p where p.id = p_project_id) then
-    raise exception 'unknown project' using errcode = 'P0002';
-  end if;
+  perform crm.require_project_exists(p_project_id);
   delete from crm.funnel_steps f where f.project_id = p_project_id;
   insert into crm.funnel_steps (project_id, step_order, name, event_name)
   select p_project_id, s.n, trim(s.step ->> 'name'), trim(s.step ->> 'event_name')
@@ -173,7 +171,7 @@ begin
   where p.id = p_project_id
   returning p.public_key into v_key;
   if v_key is null then
-    raise exception 'unknown project' using errcode = 'P0002';
+    raise exception 'unknown project' using errcode = 'PT404';
   end if;
   return v_key;
 end;
@@ -197,7 +195,7 @@ begin
   where p.id = p_project_id
   returning p.identity_secret into v_secret;
   if v_secret is null then
-    raise exception 'unknown project' using errcode = 'P0002';
+    raise exception 'unknown project' using errcode = 'PT404';
   end if;
   return v_secret;
 end;
@@ -207,7 +205,7 @@ grant execute on function public.rotate_crm_identity_secret(uuid) to authenticat
 /**
  * Adds the signed-up user with this email to the project, or changes their role
  * (owner | admin | viewer). Demoting the last owner is refused (55000). Returns
- * {user_id, email, role}. Owner. Unknown email: P0002.
+ * {user_id, email, role}. Owner. Unknown email: PT404.
  */
 create function public.add_crm_member(p_project_id uuid, p_email text, p_role text default 'viewer')
 returns jsonb
@@ -226,7 +224,7 @@ begin
   select u.id, u.email into v_user, v_email from auth.users u
   where lower(u.email) = lower(trim(p_email)) order by u.created_at limit 1;
   if v_user is null then
-    raise exception 'no signed-up user has this email' using errcode = 'P0002';
+    raise exception 'no signed-up user has this email' using errcode = 'PT404';
   end if;
   -- lock the project's members so two concurrent demotions cannot both pass the check
   perform from crm.project_members m where m.project_id = p_project_id for update;

@@ -15,7 +15,7 @@ alter table crm.erased_ids enable row level security;
  * Erases a site user: their events, sessions, anonymous ids and profile are deleted,
  * and their anonymous ids and user id are recorded in crm.erased_ids so ingest
  * refuses them from now on (reason `erased`). Daily rollups keep their anonymous
- * counts. Returns {user_id, events, sessions, anonymous_ids}. Admin. Unknown user: P0002.
+ * counts. Returns {user_id, events, sessions, anonymous_ids}. Admin. Unknown user: PT404.
  */
 create function public.delete_site_user(p_project_id uuid, p_user_id uuid)
 returns jsonb
@@ -33,7 +33,7 @@ begin
   where u.project_id = p_project_id and u.id = p_user_id
   for update;
   if not found then
-    raise exception 'site user not found' using errcode = 'P0002';
+    raise exception 'site user not found' using errcode = 'PT404';
   end if;
   v_ids := array(select a.anonymous_id from crm.anonymous_ids a where a.project_id = p_project_id and a.user_id = p_user_id)
            || p_user_id;
@@ -60,7 +60,7 @@ grant execute on function public.delete_site_user(uuid, uuid) to authenticated, 
 /**
  * Everything stored about one site user, as jsonb: {exported_at, project_id, user
  * (profile), anonymous_ids[], sessions[] (all, oldest first), events[] (all, oldest
- * first, with properties)}. Admin. Unknown user: P0002.
+ * first, with properties)}. Admin. Unknown user: PT404.
  */
 create function public.export_site_user(p_project_id uuid, p_user_id uuid)
 returns jsonb
@@ -74,7 +74,7 @@ begin
   select to_jsonb(u) - 'project_id' into v_user
   from crm.site_users u where u.project_id = p_project_id and u.id = p_user_id;
   if v_user is null then
-    raise exception 'site user not found' using errcode = 'P0002';
+    raise exception 'site user not found' using errcode = 'PT404';
   end if;
   return jsonb_build_object(
     'exported_at', now(),

@@ -103,7 +103,7 @@ select throws_ok(format($$ select public.identify_site_user(%L, p_name => 'Nobod
   'identify_site_user needs an email or external id');
 select throws_ok(format($$ select public.identify_site_user(%L, p_email => 'a@b.c', p_segment => 'vip') $$, :'p'), '22023', null,
   'identify_site_user refuses an unknown segment');
-select throws_ok($$ select public.identify_site_user(gen_random_uuid(), p_email => 'a@b.c') $$, '22023', null,
+select throws_ok($$ select public.identify_site_user(gen_random_uuid(), p_email => 'a@b.c') $$, 'PT404', null,
   'identify_site_user refuses an unknown project (trusted caller)');
 select is((select count(*)::int from crm.site_users where project_id = :'p' and verified and lower(email) = 'alice@example.com'), 1,
   'there is exactly one verified Alice');

@@ -102,7 +102,7 @@ select ok((select bool_and((a ->> 'started_at')::timestamptz > (b ->> 'started_a
            join jsonb_array_elements(j -> 'sessions') with ordinality as y(b, m) on m = n + 1),
   'sessions newest first');
 select throws_ok(format('select public.get_site_user_detail(%L, %L)', tests.an_id('project'), gen_random_uuid()),
-  'P0002', null, 'an unknown user: P0002');
+  'PT404', null, 'an unknown user: PT404');
 select throws_ok(format('select * from public.list_site_users(%L, %L)', tests.an_id('project'), 'Premium'), '22023', null,
   'list_site_users: an unknown segment is refused, not an empty list');
 select throws_ok(format('select public.export_site_users_csv(%L, %L)', tests.an_id('project'), 'Premium'), '22023', null,

@@ -88,8 +88,8 @@ select is(public.add_crm_member(tests.an_id('project'), ' AN-NEW@example.test ',
   'add_crm_member adds a signed-up user by email (case-insensitive)');
 select is(public.add_crm_member(tests.an_id('project'), 'an-new@example.test', 'viewer') ->> 'role', 'viewer',
   'add_crm_member changes an existing member''s role');
-select throws_ok(format('select public.add_crm_member(%L, %L)', tests.an_id('project'), 'nobody@example.test'), 'P0002', null,
-  'an unknown email: P0002');
+select throws_ok(format('select public.add_crm_member(%L, %L)', tests.an_id('project'), 'nobody@example.test'), 'PT404', null,
+  'an unknown email: PT404');
 select throws_ok(format('select public.add_crm_member(%L, %L, %L)', tests.an_id('project'), 'an-new@example.test', 'god'), '22023', null,
   'an unknown role is refused');
 select throws_ok(format('select public.add_crm_member(%L, %L, %L)', tests.an_id('project'), 'an-owner@example.test', 'admin'), '55000', null,
@@ -110,11 +110,11 @@ select tests.clear_authentication();
 select is((select array_agg(role order by role) from crm.project_members where project_id = tests.an_id('project')),
   array['owner', 'viewer'], 'left: the new owner and the new viewer');
 
--- service_role passes every role check: an unknown project is P0002, not a foreign-key error
-select throws_ok(format('select public.add_crm_member(%L, %L)', gen_random_uuid(), 'nobody@example.com'), 'P0002', null,
-  'add_crm_member: an unknown project is P0002');
-select throws_ok(format('select * from public.calculate_daily_stats(%L, %L)', gen_random_uuid(), current_date), 'P0002', null,
-  'calculate_daily_stats: an unknown project is P0002');
+-- service_role passes every role check: an unknown project is PT404, not a foreign-key error
+select throws_ok(format('select public.add_crm_member(%L, %L)', gen_random_uuid(), 'nobody@example.com'), 'PT404', null,
+  'add_crm_member: an unknown project is PT404');
+select throws_ok(format('select * from public.calculate_daily_stats(%L, %L)', gen_random_uuid(), current_date), 'PT404', null,
+  'calculate_daily_stats: an unknown project is PT404');
 select throws_ok($$ select crm.require_project_role(gen_random_uuid(), 'admim') $$, '22023', null,
   'a misspelt role in a role check is an error, never a pass');
 

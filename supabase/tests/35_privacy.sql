@@ -31,8 +31,8 @@ select is((select jsonb_array_length(j -> 'sessions') from x), 2, 'export: every
 select is((select jsonb_array_length(j -> 'events') from x), 4, 'export: every event (3 page views, 1 custom)');
 select ok((select j -> 'events' -> 0 ? 'properties' and j -> 'sessions' -> 0 ? 'device_type' from x),
   'export: events and sessions with their columns');
-select throws_ok(format('select public.export_site_user(%L, %L)', tests.an_id('project'), gen_random_uuid()), 'P0002', null,
-  'export of an unknown user: P0002');
+select throws_ok(format('select public.export_site_user(%L, %L)', tests.an_id('project'), gen_random_uuid()), 'PT404', null,
+  'export of an unknown user: PT404');
 
 -- delete_site_user
 select crm.refresh_metrics_rollup(tests.an_id('project'));
@@ -54,8 +54,8 @@ select is((select count(*)::integer from crm.user_events where project_id = test
 select ok((select count(*) = 2 from crm.erased_ids x where x.project_id = tests.an_id('project')
              and x.anonymous_id in (tests.an_id('second_anon'), tests.an_id('victim'))),
   'every anonymous id of the user is suppressed');
-select throws_ok(format('select public.delete_site_user(%L, %L)', tests.an_id('project'), tests.an_id('victim')), 'P0002', null,
-  'deleting again: P0002');
+select throws_ok(format('select public.delete_site_user(%L, %L)', tests.an_id('project'), tests.an_id('victim')), 'PT404', null,
+  'deleting again: PT404');
 select tests.authenticate_as(tests.an_id('viewer'));
 select throws_ok(format('select public.delete_site_user(%L, %L)', tests.an_id('project'), tests.an_id('bystander')), '42501', null,
   'a viewer may not erase users');

@@ -46,7 +46,7 @@ describe('UserDetailModal', () => {
   });
 
   it('shows the error state for an unknown user', async () => {
-    setBackendForTests(fakeBackend(() => ({ error: { code: 'P0002', message: 'site user not found' } })).backend);
+    setBackendForTests(fakeBackend(() => ({ error: { code: 'PT404', message: 'site user not found' } })).backend);
     projectsStore.set({ status: 'ready', projects: [], active: { id: P, name: 'Demo', publicKey: 'pk', role: 'viewer', createdAt: null } });
     const { container, unmount } = await render(<UserDetailModal />);
     await act(async () => openUserDetail('nobody'));

@@ -22,7 +22,7 @@ describe('settle', () => {
 describe('useRpcAction', () => {
   it('reports success of a void RPC as ok, and a failure as not ok with its error', async () => {
     let fail = false;
-    setBackendForTests(fakeBackend(() => (fail ? { error: { code: 'P0002', message: 'no signed-up user has this email' } } : {})).backend);
+    setBackendForTests(fakeBackend(() => (fail ? { error: { code: 'PT404', message: 'no signed-up user has this email' } } : {})).backend);
     let action: RpcAction<Parameters<typeof addCrmMember> extends [unknown, ...infer A] ? A : never, void> | null = null;
     function Probe() {
       action = useRpcAction(addCrmMember);
