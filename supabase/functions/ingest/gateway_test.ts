@@ -100,3 +100,16 @@ Deno.test('supabase-js functions.invoke reaches the function (application/json)'
     assert.equal(data.accepted, 1);
   });
 });
+
+Deno.test('the function\'s connection cancels a statement that outlives its timeout (57014, answered 503)', async () => {
+  const sql = connect(env('DB_URL'), 1, 200);
+  try {
+    const [row] = await sql`show statement_timeout`;
+    assert.equal(row!.statement_timeout, '200ms');
+    await assert.rejects(sql`select pg_sleep(2)`, (e: { code?: string }) => e.code === '57014');
+    const [ok] = await sql`select 1 as one`;
+    assert.equal(ok!.one, 1, 'the connection stays usable after the cancel');
+  } finally {
+    await sql.end();
+  }
+});

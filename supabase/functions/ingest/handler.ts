@@ -145,12 +145,13 @@ async function ingest(req: Request, info: Info | undefined, deps: HandlerDeps, c
 /**
  * Worth a retry: anything that is not an SQL error (connection failures, errno codes
  * such as EPIPE, a full queue) and passing database states — connection (08), shutdown
- * (57P), resources (53), deadlock / serialization (40001, 40P01), lock wait (55P03).
+ * (57P), statement timeout (57014), resources (53), deadlock / serialization (40001,
+ * 40P01), lock wait (55P03).
  */
 function isOutage(err: unknown): boolean {
   const code = String((err as { code?: unknown })?.code ?? '');
   const sqlstate = /^[0-9A-Z]{5}$/.test(code) && !/^E[A-Z]+$/.test(code);
-  return !sqlstate || /^(08|53|57P|40001|40P01|55P03)/.test(code);
+  return !sqlstate || /^(08|53|57P|57014|40001|40P01|55P03)/.test(code);
 }
 
 export function createHandler(deps: HandlerDeps): (req: Request, info?: Info) => Promise<Response> {

@@ -102,7 +102,7 @@ Deno.test('a database outage answers 503 with Retry-After so the tracker keeps i
 });
 
 Deno.test('passing database states and socket errors answer 503 too; a busy result from SQL keeps its Retry-After', async () => {
-  for (const code of ['40P01', '53300', '57P01', 'EPIPE', 'QUEUE_FULL']) {
+  for (const code of ['40P01', '53300', '57P01', '57014', 'EPIPE', 'QUEUE_FULL']) {
     const { handler } = setup(() => {
       throw Object.assign(new Error(code), { code });
     });
