@@ -86,6 +86,25 @@ end;
 $$;
 revoke execute on function crm.require_segment(text) from public;
 
+/**
+ * 22023 unless every allowed origin is what a browser sends in its Origin header,
+ * scheme://host[:port] without a path or trailing slash (or * for any): a stored
+ * "https://shop.example/" would refuse every batch of that site with 403.
+ */
+create function crm.require_allowed_origins(p_origins text[]) returns void
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  if p_origins is not null and (cardinality(p_origins) > 100 or exists (
+       select from unnest(p_origins) o
+       where o is null or (o <> '*' and o !~ '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$'))) then
+    raise exception 'allowed origins must be scheme://host[:port] (or *), at most 100' using errcode = '22023';
+  end if;
+end;
+$$;
+revoke execute on function crm.require_allowed_origins(text[]) from public;
+
 -- service_role reaches crm.ingest (granted there); no table or other function.
 grant usage on schema crm to service_role;
 
@@ -128,6 +147,7 @@ begin
   if p_name is null or length(trim(p_name)) not between 1 and 200 then
     raise exception 'project name must be 1 to 200 characters' using errcode = '22023';
   end if;
+  perform crm.require_allowed_origins(p_allowed_origins);
   insert into crm.projects (name, allowed_origins)
   values (trim(p_name), coalesce(p_allowed_origins, '{}'))
   returning * into v_project;

@@ -102,11 +102,7 @@ begin
   if p_name is not null and length(trim(p_name)) not between 1 and 200 then
     raise exception 'project name must be 1 to 200 characters' using errcode = '22023';
   end if;
-  if p_allowed_origins is not null and (cardinality(p_allowed_origins) > 100 or exists (
-       select from unnest(p_allowed_origins) o
-       where o is null or (o <> '*' and o !~ '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$'))) then
-    raise exception 'allowed origins must be scheme://host[:port] (or *), at most 100' using errcode = '22023';
-  end if;
+  perform crm.require_allowed_origins(p_allowed_origins);
   if p_settings is not null then
     perform crm.validate_project_settings(jsonb_strip_nulls(p_settings));
   end if;

@@ -3,7 +3,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/crm.psql
-select plan(56);
+select plan(57);
 
 select tests.create_project('Matrix') as p \gset
 select tests.create_project('Elsewhere') as q \gset
@@ -50,6 +50,8 @@ select throws_ok('select count(*) from crm.site_sessions', '42501', null, 'authe
 select is((public.create_crm_project('Mine', '{https://mine.example}') ->> 'role'), 'owner',
   'any signed-in user may create a project and becomes its owner');
 select is((select count(*)::int from public.list_crm_projects()), 1, 'the new project is the caller''s only project');
+select throws_ok($$ select public.create_crm_project('Slash', '{https://shop.example/}') $$,
+  '22023', null, 'create_crm_project checks the origins as the settings do');
 
 -- viewer --------------------------------------------------------------------------------
 select tests.clear_authentication();

@@ -3,7 +3,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(43);
+select plan(44);
 
 select tests.an_setup('Admin test');
 
@@ -48,6 +48,8 @@ select throws_ok(format('select public.update_crm_project_settings(%L, p_setting
   '22023', null, 'an integer setting written as 5.0 is refused (every ::integer read of it would fail later)');
 select throws_ok(format('select public.update_crm_project_settings(%L, p_allowed_origins => %L)', tests.an_id('project'), '{javascript:alert(1)}'),
   '22023', null, 'an origin that is not scheme://host[:port] is refused');
+select throws_ok(format('select public.update_crm_project_settings(%L, p_allowed_origins => %L)', tests.an_id('project'), '{https://shop.example/}'),
+  '22023', null, 'an origin with a trailing slash is refused (browsers never send one)');
 select throws_ok(format('select public.update_crm_project_settings(%L, %L)', tests.an_id('project'), ''),
   '22023', null, 'an empty name is refused');
 
