@@ -163,6 +163,10 @@ function calls(s: Scale, hasOnline: boolean): Calls {
     calculate_funnel_conversion: () => `select * from public.calculate_funnel_conversion(${p}, 30)`,
     get_site_user_detail: (i) => `select public.get_site_user_detail(${p}, ${user(i)})`,
     'list_site_users (first page)': () => `select * from public.list_site_users(${p})`,
+    // one user's email (users with an email are every 4th), and a word in every 4th user's email
+    'list_site_users (search, 1 match)': (i) =>
+      `select * from public.list_site_users(${p}, p_search => 'user${4 * (1 + ((i * 7919) % Math.floor(s.users / 4 - 1)))}@')`,
+    'list_site_users (search, ¼ of users match)': () => `select * from public.list_site_users(${p}, p_search => 'bench')`,
   };
   if (hasOnline) return { get_online_users: () => `select * from public.get_online_users(p_project_id => ${p})`, ...c };
   return c;

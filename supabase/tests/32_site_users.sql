@@ -3,7 +3,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(28);
+select plan(33);
 
 select tests.an_setup();
 
@@ -60,6 +60,18 @@ select is((select count(*)::integer from public.list_site_users(tests.an_id('pro
   'segment and search combine');
 select is((select count(*)::integer from public.list_site_users(tests.an_id('project'), p_search => '  ')), 4,
   'a blank search matches everyone');
+update crm.site_users set external_id = 'CRM-0042' where id = tests.an_id('carol');
+select is((select array_agg(id) from public.list_site_users(tests.an_id('project'), p_search => 'crm-004')),
+  array[tests.an_id('carol')], 'p_search matches the external id too');
+select is((select count(*)::integer from public.list_site_users(tests.an_id('project'), p_search => E'example.com\nAlice')), 0,
+  'a search never spans two fields (its line break is dropped, leaving no match)');
+select is((select array_agg(id order by ordinality) from public.list_site_users(tests.an_id('project'), p_search => 'example', p_limit => 2) with ordinality),
+  array[tests.an_id('bob'), tests.an_id('alice')], 'a search pages newest first');
+select is((select array_agg(total_count) from public.list_site_users(tests.an_id('project'), p_search => 'example', p_limit => 2)),
+  array[3, 3]::bigint[], 'a search page carries the total of all matches');
+select ok(exists (select from pg_indexes where schemaname = 'crm' and indexname = 'site_users_search_idx'
+                  and indexdef like '%gin%site_user_search_text%gin_trgm_ops%'),
+  'the search has a trigram index on the searched text');
 
 -- total_count on the metrics rollup stays exact
 select crm.refresh_metrics_rollup(tests.an_id('project'));
