@@ -26,28 +26,29 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 declare
-  v_settings jsonb;
+  v_online_since timestamptz;
+  v_stuck_before timestamptz;
 begin
   perform crm.require_project_role(p_project_id, 'viewer');
   if p_segment is not null
      and p_segment not in ('all', 'active', 'inactive', 'visitor', 'user', 'premium', 'trial', 'churned') then
     raise exception 'unknown filter %: use all, active, inactive or a segment', p_segment using errcode = '22023';
   end if;
-  select crm.default_project_settings() || p.settings into v_settings from crm.projects p where p.id = p_project_id;
+  v_online_since := now() - make_interval(mins => crm.project_setting_int(p_project_id, 'online_window_minutes'));
+  v_stuck_before := now() - make_interval(mins => crm.project_setting_int(p_project_id, 'stuck_after_minutes'));
   return query
   select s.id, s.user_id, crm.display_name(u.name, u.email, u.id), u.email, s.current_page,
          greatest(0, extract(epoch from now() - s.started_at))::integer,
          greatest(0, extract(epoch from now() - coalesce(s.current_page_since, s.started_at)))::integer,
          s.device_type, s.browser, s.os, s.country, u.segment,
          s.last_activity_at >= now() - interval '60 seconds'
-           and coalesce(s.current_page_since, s.started_at)
-               < now() - make_interval(mins => (v_settings ->> 'stuck_after_minutes')::integer),
+           and coalesce(s.current_page_since, s.started_at) < v_stuck_before,
          s.last_activity_at < now() - interval '60 seconds',
          s.started_at, s.current_page_since, s.last_activity_at
   from crm.site_sessions s
   join crm.site_users u on u.project_id = s.project_id and u.id = s.user_id
   where s.project_id = p_project_id and s.is_online
-    and s.last_activity_at >= now() - make_interval(mins => (v_settings ->> 'online_window_minutes')::integer)
+    and s.last_activity_at >= v_online_since
     and case coalesce(p_segment, 'all')
       when 'all' then true
       when 'active' then s.last_activity_at >= now() - interval '60 seconds'
