@@ -97,8 +97,8 @@ describe('tracker snippet in Chromium', () => {
   it('a signed identify merges the visitor into the known user; an unsigned one cannot take it over', async () => {
     const email = `known-${crypto.randomUUID().slice(0, 6)}@shop.example`;
     const [known] = await sql`
-      insert into crm.site_users (project_id, id, email, name, segment, verified)
-      values (${project.id}, gen_random_uuid(), ${email}, 'Known Customer', 'premium', true) returning id`;
+      insert into crm.site_users (project_id, id, email, name, segment, verified, email_verified)
+      values (${project.id}, gen_random_uuid(), ${email}, 'Known Customer', 'premium', true, true) returning id`;
     const signature = createHmac('sha256', project.identitySecret).update(email).digest('hex');
 
     const a = await newPage();

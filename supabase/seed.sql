@@ -155,7 +155,7 @@ join seed_view_agg lv on lv.session_id = s.id
 cross join lateral (values ('signup', 2, 1, 5), ('activated', 3, 2, 10), ('payment_success', 4, 3, 15)) e(name, stage, nth, offset_s)
 where u.stage >= e.stage and s.j = least(e.nth, u.sessions);
 
-insert into crm.site_users (project_id, id, external_id, email, name, segment, verified, metadata,
+insert into crm.site_users (project_id, id, external_id, email, name, segment, verified, email_verified, metadata,
                             first_seen_at, last_seen_at, created_at, updated_at)
 select '00000000-0000-4000-8000-000000000001', u.id,
        case when u.stage = 4 then 'cus_' || lpad(u.i::text, 6, '0') end,
@@ -164,6 +164,7 @@ select '00000000-0000-4000-8000-000000000001', u.id,
        case when u.stage > 1 or pg_temp.rnd('ident' || u.i) < 0.04 then n.first || ' ' || n.last end,
        case u.stage when 1 then 'visitor' when 2 then 'user' when 3 then 'trial' else 'premium' end,
        u.stage > 1 and pg_temp.rnd('verified' || u.i) < 0.7,
+       u.stage > 1 and pg_temp.rnd('verified' || u.i) < 0.7, -- verified by their email
        case when u.stage > 1 then jsonb_build_object('plan', case u.stage when 4 then 'pro' when 3 then 'trial' else 'free' end,
                                                     'company', pg_temp.pick(array['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark'], pg_temp.rnd('co' || u.i)))
             else '{}'::jsonb end,

@@ -82,13 +82,13 @@ async function load(db: postgres.Sql, s: Scale) {
   const uid = (u: string) => `('00000000-0000-4000-8000-' || lpad(to_hex(${u}), 12, '0'))::uuid`;
   const sid = (u: string, n: number) => `('0000000${n}-0000-4000-8000-' || lpad(to_hex(${u}), 12, '0'))::uuid`;
   await db.unsafe(`
-    insert into crm.site_users (project_id, id, email, name, segment, verified, first_seen_at, last_seen_at,
+    insert into crm.site_users (project_id, id, email, name, segment, verified, email_verified, first_seen_at, last_seen_at,
                                 sessions_count, pageviews_count, events_count, created_at)
     select ${p}, ${uid('u')},
            case when u % 4 = 0 then 'user' || u || '@bench.example' end,
            case when u % 4 = 0 then 'Bench User ' || u end,
            case when u % 24 = 0 then 'premium' when u % 8 = 0 then 'trial' when u % 4 = 0 then 'user' else 'visitor' end,
-           u % 4 = 0, s1, s2 + interval '150 seconds', 2, 10 - (u % 4 = 0)::int - (u % 8 = 0)::int - (u % 24 = 0)::int,
+           u % 4 = 0, u % 4 = 0, s1, s2 + interval '150 seconds', 2, 10 - (u % 4 = 0)::int - (u % 8 = 0)::int - (u % 24 = 0)::int,
            (u % 4 = 0)::int + (u % 8 = 0)::int + (u % 24 = 0)::int, s1
     from public.bench_plan`);
   await db.unsafe(`insert into crm.anonymous_ids (project_id, anonymous_id, user_id, created_at)

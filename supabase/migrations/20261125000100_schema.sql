@@ -81,6 +81,7 @@ create table crm.site_users (
   name text check (length(name) <= 256),
   segment text not null default 'visitor' check (segment in ('visitor', 'user', 'premium', 'trial', 'churned')),
   verified boolean not null default false,
+  email_verified boolean not null default false,
   metadata jsonb not null default '{}',
   first_seen_at timestamptz not null default now(),
   last_seen_at timestamptz not null default now(),
@@ -91,13 +92,15 @@ create table crm.site_users (
   updated_at timestamptz not null default now(),
   primary key (project_id, id)
 ) with (fillfactor = 80);
--- Only verified identities are unique: an unsigned identify is a claim, not proof.
+-- Only verified identities are unique: an unsigned identify is a claim, not proof. An
+-- email is vouched for only when it was the signed subject or a trusted backend set it
+-- (email_verified); next to a signed external id it is a label.
 create unique index site_users_verified_email_idx on crm.site_users (project_id, lower(email))
-  where verified and email is not null;
+  where email_verified and email is not null;
 create unique index site_users_verified_external_id_idx on crm.site_users (project_id, external_id)
   where verified and external_id is not null;
 comment on table crm.site_users is
-  'A visitor of a tracked site: anonymous until identified. id is the first anonymous id seen (or random for users created by a backend); crm.anonymous_ids maps every anonymous id to its user. verified = identified with a valid signature or by a trusted backend.';
+  'A visitor of a tracked site: anonymous until identified. id is the first anonymous id seen (or random for users created by a backend); crm.anonymous_ids maps every anonymous id to its user. verified = identified with a valid signature or by a trusted backend; email_verified = the email itself was vouched for (the signed subject, or set by a trusted backend), so it may find this user.';
 
 create table crm.anonymous_ids (
   project_id uuid not null,

@@ -129,14 +129,19 @@ revoke execute on function crm.merge_site_users(uuid, uuid, uuid) from public;
 /**
  * Applies an identify to the site user p_user_id (the visitor's user, may be null).
  * Unverified: only labels that user, and never touches a verified one. Verified
- * (valid signature or trusted backend): the user with that external id / email
- * becomes the visitor's user — an unverified visitor is merged into it; a verified
- * visitor of another identity (shared device) keeps its data and the anonymous id
- * moves. Returns the resulting user id.
+ * (valid signature or trusted backend): the user with that external id — or that
+ * email, when p_email_verified — becomes the visitor's user; an unverified visitor is
+ * merged into it; a verified visitor of another identity (shared device) keeps its
+ * data and the anonymous id moves. A signature covers the external id when there is
+ * one, so the email next to it is a label: it never finds a user and never replaces a
+ * vouched-for email (else anyone signed in could name another customer's email and be
+ * merged into that profile). An external id an unverified visitor claimed is dropped
+ * when it becomes verified: only vouched-for identifiers find users. Returns the
+ * resulting user id.
  */
 create function crm.apply_identity(
   p_project_id uuid, p_user_id uuid, p_anonymous_id uuid, p_email text, p_external_id text,
-  p_name text, p_segment text, p_metadata jsonb, p_verified boolean
+  p_name text, p_segment text, p_metadata jsonb, p_verified boolean, p_email_verified boolean
 ) returns uuid
 language plpgsql
 set search_path = ''
@@ -145,6 +150,7 @@ declare
   v_email text := nullif(lower(trim(p_email)), '');
   v_current crm.site_users;
   v_target uuid;
+  v_take_email boolean;
 begin
   select * into v_current from crm.site_users u where u.project_id = p_project_id and u.id = p_user_id;
 
@@ -164,9 +170,9 @@ begin
     select u.id into v_target from crm.site_users u
     where u.project_id = p_project_id and u.verified and u.external_id = p_external_id;
   end if;
-  if v_target is null and v_email is not null then
+  if v_target is null and v_email is not null and p_email_verified then
     select u.id into v_target from crm.site_users u
-    where u.project_id = p_project_id and u.verified and lower(u.email) = v_email;
+    where u.project_id = p_project_id and u.email_verified and lower(u.email) = v_email;
   end if;
 
   if v_target is null then
@@ -187,21 +193,27 @@ begin
     on conflict (project_id, anonymous_id) do update set user_id = excluded.user_id;
   end if;
 
+  -- A vouched-for email / external id is unique per project: taken unless another user
+  -- already holds it vouched for.
+  v_take_email := p_email_verified and v_email is not null and not exists (
+    select from crm.site_users o
+    where o.project_id = p_project_id and o.email_verified and lower(o.email) = v_email and o.id <> v_target);
   update crm.site_users u
   set verified = true,
-      email = case when v_email is not null and not exists (
-                select from crm.site_users o where o.project_id = p_project_id and o.verified
-                  and lower(o.email) = v_email and o.id <> v_target) then v_email else u.email end,
-      external_id = case when p_external_id is not null and not exists (
-                select from crm.site_users o where o.project_id = p_project_id and o.verified
-                  and o.external_id = p_external_id and o.id <> v_target) then p_external_id else u.external_id end,
+      email = case when v_take_email then v_email when u.email_verified then u.email else coalesce(v_email, u.email) end,
+      email_verified = v_take_email or u.email_verified,
+      external_id = case
+        when p_external_id is not null and not exists (select from crm.site_users o where o.project_id = p_project_id
+               and o.verified and o.external_id = p_external_id and o.id <> v_target) then p_external_id
+        when u.verified then u.external_id
+        end, -- else: claimed while unverified, never vouched for
       name = coalesce(p_name, u.name), segment = coalesce(p_segment, u.segment),
       metadata = u.metadata || coalesce(p_metadata, '{}'), updated_at = now()
   where u.project_id = p_project_id and u.id = v_target;
   return v_target;
 end;
 $$;
-revoke execute on function crm.apply_identity(uuid, uuid, uuid, text, text, text, text, jsonb, boolean) from public;
+revoke execute on function crm.apply_identity(uuid, uuid, uuid, text, text, text, text, jsonb, boolean, boolean) from public;
 
 /** One batch of a crm.ingest_batches call while it is being applied. */
 create type crm.ingest_batch as (
@@ -449,8 +461,10 @@ begin
                           where d.project_id = v_b.project_id and d.visitor_id = v_b.visitor_id and d.event_id = e.id)
         order by e.occurred_at, e.idx
       loop
+        -- A signature covers the external id when there is one, else the email.
         v_b.user_id := crm.apply_identity(v_b.project_id, v_b.user_id, v_b.visitor_id, v_ident.email,
-          v_ident.external_id, v_ident.display_name, v_ident.segment, v_ident.metadata, v_ident.signed);
+          v_ident.external_id, v_ident.display_name, v_ident.segment, v_ident.metadata, v_ident.signed,
+          v_ident.external_id is null);
         v_identified := true;
       end loop;
       v_batches[v_i].user_id := v_b.user_id;
@@ -660,7 +674,7 @@ begin
     where a.project_id = p_project_id and a.anonymous_id = p_anonymous_id;
   end if;
   v_user := crm.apply_identity(p_project_id, v_user, p_anonymous_id, p_email, nullif(p_external_id, ''),
-    p_name, p_segment, p_metadata, true);
+    p_name, p_segment, p_metadata, true, true); -- a trusted backend vouches for both
   select * into v_row from crm.site_users u where u.project_id = p_project_id and u.id = v_user;
   return jsonb_build_object('user_id', v_row.id, 'email', v_row.email, 'external_id', v_row.external_id,
     'name', v_row.name, 'segment', v_row.segment, 'verified', v_row.verified, 'metadata', v_row.metadata);

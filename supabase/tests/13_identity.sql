@@ -4,7 +4,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/crm.psql
-select plan(30);
+select plan(37);
 
 select tests.create_project('Identity') as p \gset
 
@@ -107,6 +107,32 @@ select throws_ok($$ select public.identify_site_user(gen_random_uuid(), p_email 
   'identify_site_user refuses an unknown project (trusted caller)');
 select is((select count(*)::int from crm.site_users where project_id = :'p' and verified and lower(email) = 'alice@example.com'), 1,
   'there is exactly one verified Alice');
+
+-- A signature over an external id does not vouch for the email next to it: Mallory,
+-- signed in as herself, names Alice's email and is not merged into Alice.
+select tests.ingest(:'p', tests.uid(41), tests.uid(42), jsonb_build_array(tests.ev('pageview', now() - interval '1 minute')));
+select is(tests.ingest(:'p', tests.uid(41), tests.uid(42), jsonb_build_array(
+  tests.ev('identify', now(), jsonb_build_object('external_id', 'mallory-1', 'email', 'alice@example.com',
+    'name', 'Hacked', 'segment', 'churned', 'signature', tests.sign(:'p', 'mallory-1'))))) -> 'accepted', '1'::jsonb,
+  'a signed identify naming another customer''s email is accepted (for its own external id)');
+select isnt((select user_id from crm.anonymous_ids where project_id = :'p' and anonymous_id = tests.uid(41)), :'alice'::uuid,
+  'it is not merged into the user holding that email');
+select is((select row(external_id, name, segment, email)::text from crm.site_users where project_id = :'p' and id = :'alice'),
+  row(null::text, 'Alice', 'premium', 'alice@example.com')::text, 'Alice''s profile is untouched');
+select is((select row(verified, external_id, email_verified)::text from crm.site_users u
+           join crm.anonymous_ids a on a.project_id = u.project_id and a.user_id = u.id
+           where a.project_id = :'p' and a.anonymous_id = tests.uid(41)),
+  row(true, 'mallory-1', false)::text, 'Mallory is verified by her external id; the email is only a label');
+select is((public.identify_site_user(:'p', p_email => 'alice@example.com') ->> 'user_id')::uuid, :'alice'::uuid,
+  'a trusted lookup by that email still finds Alice');
+
+-- Identifiers an unverified visitor claimed never collide when it becomes verified.
+select tests.ingest(:'p', tests.uid(51), tests.uid(52), jsonb_build_array(
+  tests.ev('identify', now(), '{"email": "alice@example.com", "external_id": "cus_42"}')));
+select lives_ok(format($$ select public.identify_site_user(%L, p_external_id => 'cus_77', p_anonymous_id => %L) $$,
+  :'p', tests.uid(51)), 'promoting a visitor that claimed a verified user''s email and external id does not fail');
+select is((select row(external_id, email, email_verified)::text from crm.site_users where project_id = :'p' and id = tests.uid(51)),
+  row('cus_77', 'alice@example.com', false)::text, 'it keeps the vouched-for external id; the claimed email stays a label');
 
 select * from finish();
 rollback;
