@@ -87,23 +87,36 @@ $$;
 revoke execute on function crm.require_segment(text) from public;
 
 /**
- * 22023 unless every allowed origin is what a browser sends in its Origin header,
- * scheme://host[:port] without a path or trailing slash (or * for any): a stored
- * "https://shop.example/" would refuse every batch of that site with 403.
+ * Allowed origins as a browser sends its Origin header, which ingest compares exactly:
+ * scheme://host[:port] without a path or trailing slash (or * for any), at most 100.
+ * Returns them lower-cased, without the scheme's default port (:443, :80) and without
+ * repeats; 22023 for anything else (a stored "https://shop.example/" would refuse
+ * every batch of that site with 403). Null stays null.
  */
-create function crm.require_allowed_origins(p_origins text[]) returns void
+create function crm.clean_allowed_origins(p_origins text[]) returns text[]
 language plpgsql immutable
 set search_path = ''
 as $$
+declare
+  v_clean text[];
 begin
-  if p_origins is not null and (cardinality(p_origins) > 100 or exists (
+  if p_origins is null then
+    return null;
+  end if;
+  if cardinality(p_origins) > 100 or exists (
        select from unnest(p_origins) o
-       where o is null or (o <> '*' and o !~ '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$'))) then
+       where o is null or (o <> '*' and o !~* '^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$')) then
     raise exception 'allowed origins must be scheme://host[:port] (or *), at most 100' using errcode = '22023';
   end if;
+  select coalesce(array_agg(c order by first), '{}') into v_clean
+  from (select c, min(n) as first
+        from unnest(p_origins) with ordinality as x (o, n)
+        cross join lateral (select regexp_replace(lower(o), '^(https://.*):443$|^(http://.*):80$', '\1\2') as c) y
+        group by c) z;
+  return v_clean;
 end;
 $$;
-revoke execute on function crm.require_allowed_origins(text[]) from public;
+revoke execute on function crm.clean_allowed_origins(text[]) from public;
 
 -- service_role reaches crm.ingest (granted there); no table or other function.
 grant usage on schema crm to service_role;
@@ -147,9 +160,8 @@ begin
   if p_name is null or length(trim(p_name)) not between 1 and 200 then
     raise exception 'project name must be 1 to 200 characters' using errcode = '22023';
   end if;
-  perform crm.require_allowed_origins(p_allowed_origins);
   insert into crm.projects (name, allowed_origins)
-  values (trim(p_name), coalesce(p_allowed_origins, '{}'))
+  values (trim(p_name), coalesce(crm.clean_allowed_origins(p_allowed_origins), '{}'))
   returning * into v_project;
   insert into crm.project_members (project_id, user_id, role) values (v_project.id, v_user, 'owner');
   return jsonb_build_object(

@@ -801,8 +801,8 @@ as $$
 begin
   perform crm.require_project_role(p_project_id, 'admin');
   perform crm.require_project_exists(p_project_id);
-  if p_day is null or p_day > crm.utc_today() then
-    raise exception 'p_day must be a UTC day up to today' using errcode = '22023';
+  if p_day is null or not isfinite(p_day) or p_day > crm.utc_today() or p_day < crm.utc_today() - 3660 then
+    raise exception 'p_day must be a UTC day of the last ten years, up to today' using errcode = '22023';
   end if;
   return query
   select d.day, d.active_users, d.new_users, d.sessions, d.page_views, d.avg_session_seconds,

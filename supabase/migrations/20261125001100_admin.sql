@@ -81,6 +81,7 @@ set search_path = ''
 as $$
 begin
   perform crm.require_project_role(p_project_id, 'viewer');
+  perform crm.require_project_exists(p_project_id);
   return crm.project_json(p_project_id);
 end;
 $$;
@@ -102,7 +103,7 @@ begin
   if p_name is not null and length(trim(p_name)) not between 1 and 200 then
     raise exception 'project name must be 1 to 200 characters' using errcode = '22023';
   end if;
-  perform crm.require_allowed_origins(p_allowed_origins);
+  p_allowed_origins := crm.clean_allowed_origins(p_allowed_origins);
   if p_settings is not null then
     perform crm.validate_project_settings(jsonb_strip_nulls(p_settings));
   end if;
@@ -142,7 +143,13 @@ begin
     raise exception 'p_steps must be an array of 1 to 10 {name, event_name} strings of 1 to 128 characters'
       using errcode = '22023';
   end if;
-  perform crm.require_project_exists(p_project_id);
+  -- The project row locked (not its key: ingest and foreign keys go on) so that two
+  -- saves at once run one after the other instead of both deleting the old steps and
+  -- colliding on insert.
+  perform from crm.projects p where p.id = p_project_id for no key update;
+  if not found then
+    raise exception 'unknown project' using errcode = 'PT404';
+  end if;
   delete from crm.funnel_steps f where f.project_id = p_project_id;
   insert into crm.funnel_steps (project_id, step_order, name, event_name)
   select p_project_id, s.n, trim(s.step ->> 'name'), trim(s.step ->> 'event_name')
@@ -200,7 +207,7 @@ grant execute on function public.rotate_crm_identity_secret(uuid) to authenticat
 
 /**
  * Adds the signed-up user with this email to the project, or changes their role
- * (owner | admin | viewer). Demoting the last owner is refused (55000). Returns
+ * (owner | admin | viewer). Demoting the last owner is refused (PT409, HTTP 409). Returns
  * {user_id, email, role}. Owner. Unknown email: PT404.
  */
 create function public.add_crm_member(p_project_id uuid, p_email text, p_role text default 'viewer')
@@ -228,7 +235,7 @@ begin
        select from crm.project_members m where m.project_id = p_project_id and m.user_id = v_user and m.role = 'owner')
      and not exists (
        select from crm.project_members m where m.project_id = p_project_id and m.role = 'owner' and m.user_id <> v_user) then
-    raise exception 'a project keeps at least one owner' using errcode = '55000';
+    raise exception 'a project keeps at least one owner' using errcode = 'PT409';
   end if;
   insert into crm.project_members (project_id, user_id, role) values (p_project_id, v_user, p_role)
   on conflict (project_id, user_id) do update set role = excluded.role;
@@ -239,7 +246,7 @@ grant execute on function public.add_crm_member(uuid, text, text) to authenticat
 
 /**
  * Removes a member from the project: owners remove anyone, any member may remove
- * themselves. Removing the last owner is refused (55000). Returns true when a member
+ * themselves. Removing the last owner is refused (PT409, HTTP 409). Returns true when a member
  * was removed, false when the user was not a member.
  */
 create function public.remove_crm_member(p_project_id uuid, p_user_id uuid)
@@ -256,7 +263,7 @@ begin
   if exists (select from crm.project_members m where m.project_id = p_project_id and m.user_id = p_user_id and m.role = 'owner')
      and not exists (
        select from crm.project_members m where m.project_id = p_project_id and m.role = 'owner' and m.user_id <> p_user_id) then
-    raise exception 'a project keeps at least one owner' using errcode = '55000';
+    raise exception 'a project keeps at least one owner' using errcode = 'PT409';
   end if;
   delete from crm.project_members m where m.project_id = p_project_id and m.user_id = p_user_id;
   return found;

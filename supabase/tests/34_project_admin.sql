@@ -3,7 +3,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(44);
+select plan(48);
 
 select tests.an_setup('Admin test');
 
@@ -94,9 +94,9 @@ select throws_ok(format('select public.add_crm_member(%L, %L)', tests.an_id('pro
   'an unknown email: PT404');
 select throws_ok(format('select public.add_crm_member(%L, %L, %L)', tests.an_id('project'), 'an-new@example.test', 'god'), '22023', null,
   'an unknown role is refused');
-select throws_ok(format('select public.add_crm_member(%L, %L, %L)', tests.an_id('project'), 'an-owner@example.test', 'admin'), '55000', null,
+select throws_ok(format('select public.add_crm_member(%L, %L, %L)', tests.an_id('project'), 'an-owner@example.test', 'admin'), 'PT409', null,
   'the last owner cannot be demoted');
-select throws_ok(format('select public.remove_crm_member(%L, %L)', tests.an_id('project'), tests.an_id('owner')), '55000', null,
+select throws_ok(format('select public.remove_crm_member(%L, %L)', tests.an_id('project'), tests.an_id('owner')), 'PT409', null,
   'the last owner cannot be removed');
 select is(public.remove_crm_member(tests.an_id('project'), tests.an_id('admin')), true, 'an owner removes a member');
 select is(public.remove_crm_member(tests.an_id('project'), tests.an_id('admin')), false, 'removing a non-member returns false');
@@ -119,6 +119,17 @@ select throws_ok(format('select * from public.calculate_daily_stats(%L, %L)', ge
   'calculate_daily_stats: an unknown project is PT404');
 select throws_ok($$ select crm.require_project_role(gen_random_uuid(), 'admim') $$, '22023', null,
   'a misspelt role in a role check is an error, never a pass');
+select throws_ok(format('select public.get_crm_project(%L)', gen_random_uuid()), 'PT404', null,
+  'get_crm_project: an unknown project is PT404, not a null project');
+select throws_ok(format('select * from public.calculate_daily_stats(%L, %L)', tests.an_id('project'), '-infinity'), '22023', null,
+  'calculate_daily_stats: an infinite day is refused');
+select throws_ok(format('select * from public.calculate_daily_stats(%L, %L)', tests.an_id('project'), '1900-01-01'), '22023', null,
+  'calculate_daily_stats: a day more than ten years back is refused');
+-- origins are stored as browsers send them: lower-case, no default port, once each
+select is(public.update_crm_project_settings(tests.an_id('project'),
+            p_allowed_origins => array['HTTPS://Shop.Example:443', 'http://x.example:80', 'https://shop.example', 'http://[::1]:3000', 'https://y.example:8443']) -> 'allowed_origins',
+  '["https://shop.example", "http://x.example", "http://[::1]:3000", "https://y.example:8443"]'::jsonb,
+  'allowed origins are lower-cased, lose the default port and repeats; IPv6 hosts are accepted');
 
 select * from finish();
 rollback;
