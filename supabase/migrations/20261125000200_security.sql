@@ -58,8 +58,9 @@ $$;
 revoke execute on function crm.require_project_role(uuid, text) from public;
 
 /**
- * After the role check: PT404 (PostgREST answers HTTP 404) for a project that does not exist (service_role passes
- * the role check for any id, and would otherwise meet a foreign-key error).
+ * After the role check: PT404 (PostgREST answers HTTP 404) for a project that does not
+ * exist (service_role passes the role check for any id, and would otherwise meet a
+ * foreign-key error or an empty answer).
  */
 create function crm.require_project_exists(p_project_id uuid) returns void
 language plpgsql stable
