@@ -281,6 +281,28 @@ create table crm.rate_limits (
 comment on table crm.rate_limits is
   'Fixed one-minute windows of events per project (bucket ''project'') and per hashed client IP (bucket ''ip:<hash>''), one row per backend (shard = pg_backend_pid()), so concurrent batches never wait on each other''s row; a counter is the sum of its shards in the current window.';
 
+/**
+ * Trigger: a deleted project takes its events, dedupe ids and rate-limit counters
+ * along. These tables have no foreign key to crm.projects on purpose (a per-row
+ * check on every ingested event would cost more than the events' own indexes).
+ */
+create function crm.projects_delete_unreferenced() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  delete from crm.user_events e where e.project_id = old.id;
+  delete from crm.event_dedupe d where d.project_id = old.id;
+  delete from crm.rate_limits r where r.project_id = old.id;
+  return null;
+end;
+$$;
+revoke execute on function crm.projects_delete_unreferenced() from public;
+
+create trigger projects_delete_unreferenced
+  after delete on crm.projects
+  for each row execute function crm.projects_delete_unreferenced();
+
 -- Nothing here is for the API roles; RLS on as a second fence (service_role bypasses
 -- RLS, but gets no table privileges either: everything goes through functions).
 alter table crm.projects enable row level security;

@@ -3,7 +3,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/crm.psql
-select plan(16);
+select plan(17);
 
 select tables_are('crm', array['projects', 'project_members', 'site_users', 'anonymous_ids', 'site_sessions', 'user_events',
   'user_events_default', 'event_dedupe', 'daily_user_stats', 'funnel_steps', 'rate_limits']
@@ -67,6 +67,18 @@ select results_eq(format('select step_order, name, event_name from crm.funnel_st
   'every new project gets the default funnel');
 select throws_ok($$ insert into crm.projects (name, settings) values ('bad', '{"privacy_mode": "loose"}') $$, '23514', null,
   'privacy mode is standard or cookieless');
+
+-- Deleting a project removes the rows of tables that have no foreign key to it.
+insert into crm.projects (id, name) values ('00000000-0000-4000-8000-00000000de1e', 'doomed');
+insert into crm.user_events (project_id, occurred_at, id, received_at, session_id, user_id, type, page)
+values ('00000000-0000-4000-8000-00000000de1e', now(), gen_random_uuid(), now(), gen_random_uuid(), gen_random_uuid(), 'pageview', '/');
+insert into crm.event_dedupe (project_id, visitor_id, event_id) values ('00000000-0000-4000-8000-00000000de1e', gen_random_uuid(), gen_random_uuid());
+insert into crm.rate_limits values ('00000000-0000-4000-8000-00000000de1e', 'project', 1, now(), 1);
+delete from crm.projects where id = '00000000-0000-4000-8000-00000000de1e';
+select is((select count(*)::int from crm.user_events where project_id = '00000000-0000-4000-8000-00000000de1e')
+        + (select count(*)::int from crm.event_dedupe where project_id = '00000000-0000-4000-8000-00000000de1e')
+        + (select count(*)::int from crm.rate_limits where project_id = '00000000-0000-4000-8000-00000000de1e'), 0,
+  'a deleted project leaves no events, dedupe ids or rate-limit counters behind');
 
 select * from finish();
 rollback;
