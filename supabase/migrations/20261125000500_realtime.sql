@@ -67,7 +67,10 @@ begin
       'current_page_since', new.current_page_since, 'is_stuck', new.is_stuck), 'page_changed', v_topic, true);
   end if;
   if new.is_stuck and not old.is_stuck then
-    perform realtime.send(jsonb_build_object('session_id', new.id, 'current_page', new.current_page,
+    -- who it is, so an alert can name the visitor on any page (rare: once per stuck visit)
+    select * into v_user from crm.site_users u where u.project_id = new.project_id and u.id = new.user_id;
+    perform realtime.send(jsonb_build_object('session_id', new.id, 'user_id', new.user_id,
+      'display_name', crm.display_name(v_user.name, v_user.email, new.user_id), 'current_page', new.current_page,
       'current_page_since', new.current_page_since), 'session_stuck', v_topic, true);
   end if;
   if new.is_idle is distinct from old.is_idle then

@@ -93,7 +93,8 @@ select tests.ingest(:'p', tests.uid(3), tests.uid(103), jsonb_build_array(tests.
 select is(pg_temp.events(), '{session_started}'::text[], 'a third session starts');
 select crm.job_detect_stuck();
 select is(pg_temp.take(), jsonb_build_array(jsonb_build_object('event', 'session_stuck', 'payload', jsonb_build_object(
-    'session_id', tests.uid(103), 'current_page', '/checkout', 'current_page_since', now() - interval '6 minutes'))),
+    'session_id', tests.uid(103), 'user_id', tests.uid(3), 'display_name', 'Visitor ' || left(tests.uid(3)::text, 8),
+    'current_page', '/checkout', 'current_page_since', now() - interval '6 minutes'))),
   'stuck detection broadcasts session_stuck');
 select crm.job_detect_stuck();
 select is(pg_temp.events(), '{}'::text[], 'a session stuck already is not broadcast again');

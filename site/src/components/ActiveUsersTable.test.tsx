@@ -27,11 +27,18 @@ const session = (id: string, extra: Record<string, unknown> = {}) => ({
 });
 
 let rows: Record<string, unknown>[];
+let failing: boolean;
 let fake: ReturnType<typeof fakeBackend>;
 
 beforeEach(() => {
   rows = [session('a')];
-  fake = fakeBackend((fn) => (fn === 'get_online_users' ? { data: rows } : { error: { code: 'PGRST202', message: fn } }));
+  failing = false;
+  fake = fakeBackend((fn) =>
+    fn !== 'get_online_users'
+      ? { error: { code: 'PGRST202', message: fn } }
+      : failing
+        ? { error: { code: '', message: 'TypeError: Failed to fetch' } }
+        : { data: rows });
   setBackendForTests(fake.backend);
   connectionStore.set(initialConnection);
   projectsStore.set({ status: 'ready', projects: [], active: { id: P, name: 'Demo', publicKey: 'pk_demo', role: 'owner', createdAt: null } });
@@ -91,6 +98,24 @@ describe('ActiveUsersTable', () => {
     await act(async () => ch.status('SUBSCRIBED'));
     await flush();
     expect(rowIds(container)).toEqual(['c']);
+    await unmount();
+  });
+
+  it('a failed refresh keeps the live state: no ended session comes back from the last snapshot', async () => {
+    const { container, unmount } = await render(<ActiveUsersTable />);
+    await flush();
+    const ch = fake.channels[0]!;
+    await act(async () => ch.status('SUBSCRIBED'));
+    expect(rowIds(container)).toEqual(['a']);
+    await act(async () => ch.broadcast('session_ended', { session_id: 'a', user_id: 'u-a', reason: 'ended', ended_at: null }));
+    expect(rowIds(container)).toEqual([]);
+    failing = true;
+    const calls = fake.calls.length;
+    await act(async () => ch.status('CHANNEL_ERROR'));
+    await act(async () => ch.status('SUBSCRIBED'));
+    await flush();
+    expect(fake.calls.length).toBeGreaterThan(calls); // the refresh ran, and failed
+    expect(rowIds(container)).toEqual([]);
     await unmount();
   });
 

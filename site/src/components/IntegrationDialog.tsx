@@ -1,6 +1,7 @@
 // Integratie Code: the ready snippet for this project, a copy button, vibeTrack/vibeIdentify examples.
 import { useT } from '../i18n/i18n';
 import { useRuntimeConfig } from '../data/client';
+import { useCrmProject } from '../data/getCrmProject';
 import type { CrmProject } from '../data/listCrmProjects';
 import { integrationSnippet, TRACK_EXAMPLE } from '../lib/snippet';
 import { Dialog } from './ui/Dialog';
@@ -9,7 +10,13 @@ import { CopyButton } from './ui/CopyButton';
 export function IntegrationDialog({ project, onClose }: { project: CrmProject; onClose: () => void }) {
   const t = useT();
   const config = useRuntimeConfig();
-  const snippet = config ? integrationSnippet(config.ingestUrl, project.publicKey) : '';
+  // The project's privacy settings decide the tag's attributes; until they are read (or
+  // if they cannot be), the plain tag is shown.
+  const settings = useCrmProject(project.id).state;
+  const opts = settings.status === 'ready'
+    ? { cookieless: settings.data.privacyMode === 'cookieless', respectDnt: settings.data.respectDnt }
+    : {};
+  const snippet = config ? integrationSnippet(config.ingestUrl, project.publicKey, opts) : '';
   return (
     <Dialog title={t('integration')} onClose={onClose} testId="integration-dialog" wide>
       <p>{t('integrationText')}</p>

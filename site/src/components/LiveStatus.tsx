@@ -15,9 +15,12 @@ export function LiveStatus() {
   }, []);
   const label = status === 'live' ? t('live') : status === 'reconnecting' ? t('reconnecting') : status === 'connecting' ? t('connecting') : t('offline');
   return (
-    <div className={`live-status ${status}`} data-testid="live-status" data-status={status} aria-live="polite">
+    <div className={`live-status ${status}`} data-testid="live-status" data-status={status}>
       <span className="dot" aria-hidden="true" />
-      <span data-testid="live-status-label">{label}</span>
+      {/* Only the connection state is announced; the seconds counter changes every second. */}
+      <span data-testid="live-status-label" aria-live="polite">
+        {label}
+      </span>
       <span className="muted" data-testid="live-status-updated">
         {last === null ? t('notUpdated') : t('updatedAgo', { n: secondsSince(last, Math.max(now, last)) })}
       </span>

@@ -1,7 +1,7 @@
 // Settings (admins and owners): origins, privacy, DNT, signed identify with the identity
 // secret, funnel steps, members and roles, public key rotation. The SQL checks every role
 // again; this page only hides what a viewer cannot use.
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { useT } from '../i18n/i18n';
 import { canConfigure, type CrmProject } from '../data/listCrmProjects';
 import { projectsStore } from '../data/activeProject';
@@ -118,8 +118,9 @@ function IdentitySecret({ projectId }: { projectId: string }) {
 
 function Funnel({ s, reload }: { s: ProjectSettings; reload: () => void }) {
   const t = useT();
+  // Local edits live until saved: a reload after another panel's action (or a refused
+  // save) must not snap them back. The panel is keyed by project, so a switch starts over.
   const [steps, setSteps] = useState<FunnelStepDef[]>(s.funnelSteps);
-  useEffect(() => setSteps(s.funnelSteps), [s.funnelSteps]);
   const action = useSetCrmFunnelSteps();
   const edit = (i: number, patch: Partial<FunnelStepDef>) => setSteps((xs) => xs.map((x, j) => (j === i ? { ...x, ...patch } : x)));
   return (
@@ -144,8 +145,7 @@ function Funnel({ s, reload }: { s: ProjectSettings; reload: () => void }) {
           className="primary"
           disabled={action.busy}
           onClick={async () => {
-            await action.run(s.id, steps);
-            reload();
+            if ((await action.run(s.id, steps)).ok) reload();
           }}
           data-testid="settings-funnel-save"
         >
@@ -269,7 +269,7 @@ function Settings({ project }: { project: CrmProject }) {
       <div className="settings-grid">
         <Access key={`access-${s.id}`} s={s} reload={reload} />
         <PublicKey s={s} project={project} reload={reload} />
-        <Funnel s={s} reload={reload} />
+        <Funnel key={`funnel-${s.id}`} s={s} reload={reload} />
         <Members s={s} reload={reload} />
         <IdentitySecret projectId={s.id} />
       </div>

@@ -23,13 +23,13 @@ export default function StuckToasts() {
   useCrmMessages((msg) => {
     if (msg.event !== EVENTS.sessionStuck) return;
     const p = msg.payload;
-    // session_stuck carries the session id and page; name and user come from the live table.
+    // session_stuck names the user; the live table (when on screen) is the fallback.
     const known = shownSession(text(p, 'session_id') ?? '');
     const toast = {
       id: nextId++,
-      name: known?.displayName ?? t('anonymous'),
+      name: text(p, 'display_name') ?? known?.displayName ?? t('anonymous'),
       page: text(p, 'current_page') ?? known?.currentPage ?? '–',
-      userId: known?.userId ?? null,
+      userId: text(p, 'user_id') ?? known?.userId ?? null,
     };
     setToasts((ts) => [...ts.slice(-3), toast]);
   }, [t]);

@@ -46,9 +46,12 @@ export function useOnlineUsers(projectId: string | null, filter: SegmentFilter):
   });
   useCrmChannel(projectId);
   useEffect(() => dispatch({ type: 'reset', segment }), [projectId, segment]);
+  // Only new rows replace the list: a failed refresh keeps the last rows in query.state
+  // (with the error beside them), and replaying those would undo every broadcast since.
+  const rows = query.state.status === 'ready' ? query.state.data : null;
   useEffect(() => {
-    if (query.state.status === 'ready') dispatch({ type: 'rows', rows: query.state.data });
-  }, [query.state]);
+    if (rows) dispatch({ type: 'rows', rows });
+  }, [rows]);
   useCrmMessages((msg) => dispatch({ type: 'msg', msg, now: Date.now() }), []);
   const { reload } = query;
   useEffect(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, formatPercent, secondsSince, segmentLabelKey, trendOf } from './format';
-import { csvFileName, integrationSnippet } from './snippet';
+import { csvFileName, integrationSnippet, QUEUE_STUB } from './snippet';
 
 describe('formatDuration', () => {
   it('shows m:ss and h:mm:ss', () => {
@@ -42,10 +42,25 @@ describe('small helpers', () => {
     expect(segmentLabelKey('vip')).toBeNull();
   });
 
-  it('builds the snippet from the ingest URL and public key', () => {
+  it('builds the snippet from the ingest URL and public key, after the queue stub', () => {
     expect(integrationSnippet('https://x.supabase.co/functions/v1/ingest/', 'pk_abc')).toBe(
-      '<script defer src="https://x.supabase.co/functions/v1/ingest/vibe.js" data-project="pk_abc" data-api="https://x.supabase.co/functions/v1/ingest"></script>',
+      `${QUEUE_STUB}\n<script defer src="https://x.supabase.co/functions/v1/ingest/vibe.js" data-project="pk_abc" data-api="https://x.supabase.co/functions/v1/ingest"></script>`,
     );
+  });
+
+  it('follows the project\'s privacy settings: cookieless and Do Not Track', () => {
+    const tag = integrationSnippet('https://x.supabase.co/functions/v1/ingest', 'pk_abc', { cookieless: true, respectDnt: true });
+    expect(tag).toContain(' data-mode="cookieless"');
+    expect(tag).toContain(' data-respect-dnt>');
+    expect(integrationSnippet('https://x/ingest', 'pk_abc', { cookieless: false, respectDnt: false })).not.toMatch(/data-mode|data-respect-dnt/);
+  });
+
+  it('the queue stub keeps early calls where the tracker reads them (window.vibeQ)', () => {
+    const w: Record<string, unknown> = {};
+    const body = QUEUE_STUB.replace(/^<script>|<\/script>$/g, '');
+    new Function('window', body)(w);
+    (w.vibeTrack as (...a: unknown[]) => void)('signup', { plan: 'pro' });
+    expect((w.vibeQ as unknown[][]).map(([f, args]) => [f, Array.from(args as ArrayLike<unknown>)])).toEqual([['vibeTrack', ['signup', { plan: 'pro' }]]]);
   });
 
   it('names CSV files by project, kind and day', () => {

@@ -1,7 +1,21 @@
 // The texts of the Integratie Code dialog and the signing example in Settings.
-export function integrationSnippet(ingestUrl: string, publicKey: string): string {
+
+/** Keeps vibeTrack/vibeIdentify/vibeReset calls made before the deferred script has run (README "Tracker"). */
+export const QUEUE_STUB =
+  "<script>['vibeTrack','vibeIdentify','vibeReset'].forEach(function(f){window[f]=window[f]||function(){(window.vibeQ=window.vibeQ||[]).push([f,arguments])}})</script>";
+
+export interface SnippetOptions {
+  /** The project is cookieless: the tracker must not use storage either. */
+  cookieless?: boolean;
+  /** The project honours Do Not Track: the tracker then sends nothing at all. */
+  respectDnt?: boolean;
+}
+
+/** The tag for this project, following its privacy settings, after the queue stub. */
+export function integrationSnippet(ingestUrl: string, publicKey: string, opts: SnippetOptions = {}): string {
   const base = ingestUrl.replace(/\/+$/, '');
-  return `<script defer src="${base}/vibe.js" data-project="${publicKey}" data-api="${base}"></script>`;
+  const extra = (opts.cookieless ? ' data-mode="cookieless"' : '') + (opts.respectDnt ? ' data-respect-dnt' : '');
+  return `${QUEUE_STUB}\n<script defer src="${base}/vibe.js" data-project="${publicKey}" data-api="${base}"${extra}></script>`;
 }
 
 export const TRACK_EXAMPLE = `window.vibeTrack('signup', {plan: 'pro'})

@@ -1,6 +1,6 @@
 // Loading, error and empty states shared by every view.
 import type { ReactNode } from 'react';
-import { useT } from '../../i18n/i18n';
+import { useT, type Translate } from '../../i18n/i18n';
 import { RpcError } from '../../data/rpc';
 import { NotConfiguredError } from '../../data/client';
 
@@ -13,14 +13,23 @@ export function Loading({ testId }: { testId: string }) {
   );
 }
 
+/** What to tell the user: the SQLSTATEs of supabase/API.md in words; the server's text only as detail. */
+export function errorText(t: Translate, error: Error): string {
+  if (error instanceof NotConfiguredError) return t('errorNotConfigured');
+  if (error instanceof RpcError) {
+    if (error.notAllowed) return t('errorNotAllowed');
+    if (error.code === 'PT409') return t('errorLastOwner');
+    if (error.code === 'PT404') return `${t('errorNotFound')} (${error.message})`;
+    if (error.code === '22023') return `${t('errorInvalid')}: ${error.message}`;
+    // supabase-js reports a failed fetch as an error without a code
+    if (!error.code && /fetch|network/i.test(error.message)) return t('errorNetwork');
+  }
+  return `${t('errorGeneric')}: ${error.message}`;
+}
+
 export function ErrorState({ error, onRetry, testId }: { error: Error; onRetry?: () => void; testId: string }) {
   const t = useT();
-  const text =
-    error instanceof RpcError && error.notAllowed
-      ? t('errorNotAllowed')
-      : error instanceof NotConfiguredError
-        ? t('errorNotConfigured')
-        : `${t('errorGeneric')}: ${error.message}`;
+  const text = errorText(t, error);
   return (
     <div className="state error" role="alert" data-testid={`${testId}-error`}>
       <span>{text}</span>
