@@ -41,6 +41,9 @@ describe('MetricCards', () => {
     expect(byTestId(container, 'metric-new_this_week-trend')?.dataset.tone).toBe('bad');
     expect(byTestId(container, 'metric-churn_rate-value')?.textContent).toBe('5%');
     expect(byTestId(container, 'metric-churn_rate-trend')?.dataset.tone).toBe('bad');
+    // churn 4 % → 5 % is one percentage point, not +25 %
+    expect(byTestId(container, 'metric-churn_rate-trend')?.textContent).toContain('+1 pp');
+    expect(byTestId(container, 'metric-total_users-trend')?.textContent).toContain('+20%');
     expect(byTestId(container, 'metric-online_now-trend')?.dataset.tone).toBe('neutral');
     await unmount();
   });

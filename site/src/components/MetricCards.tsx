@@ -2,7 +2,7 @@
 import { useT, useLocale } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/dictionary';
 import { useCrmMetrics, type Metric, type MetricKey } from '../data/getCrmMetrics';
-import { formatNumber, formatPercent, trendOf } from '../lib/format';
+import { formatNumber, formatPercent, formatPoints, trendOf } from '../lib/format';
 import { ProjectGate } from './ProjectGate';
 import { ErrorState, Loading } from './ui/States';
 
@@ -29,7 +29,9 @@ function Card({ metric, label, percent, higherIsBetter = true, live, testId }: {
       <p className={`trend ${trend?.tone ?? 'neutral'}`} data-testid={`${testId}-trend`} data-tone={trend?.tone ?? 'none'}>
         {trend ? (
           <>
-            <span aria-hidden="true">{trend.arrow}</span> {formatPercent(metric.change, locale, true)} <span className="muted">{t('vsLastWeek')}</span>
+            <span aria-hidden="true">{trend.arrow}</span>{' '}
+            {metric.changeUnit === 'pp' ? formatPoints(metric.change, locale) : formatPercent(metric.change, locale, true)}{' '}
+            <span className="muted">{t('vsLastWeek')}</span>
           </>
         ) : (
           <span className="muted">{t('noTrend')}</span>

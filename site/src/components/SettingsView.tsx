@@ -103,6 +103,8 @@ function IdentitySecret({ projectId }: { projectId: string }) {
       )}
       <div className="row">
         <button type="button" disabled={action.busy} onClick={async () => {
+            // The site's backend signs with the old secret until it is updated there.
+            if (!window.confirm(t('rotateSecretConfirm'))) return;
             const rotated = await action.run(projectId);
             if (rotated.ok) setSecret(rotated.value);
           }} data-testid="settings-secret-rotate">
@@ -194,8 +196,8 @@ function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
                 type="button"
                 disabled={busy}
                 onClick={async () => {
-                  await remove.run(s.id, m.userId);
-                  reload();
+                  if (!window.confirm(t('removeMemberConfirm', { who: m.email ?? m.userId }))) return;
+                  if ((await remove.run(s.id, m.userId)).ok) reload();
                 }}
                 aria-label={`${t('remove')} ${m.email ?? m.userId}`}
               >

@@ -11,8 +11,12 @@ export type MetricKey = (typeof METRIC_KEYS)[number];
 export interface Metric {
   value: number | null;
   lastWeek: number | null;
-  /** Week-over-week change in % as the RPC computed it (null when it cannot be computed). */
+  /**
+   * Week-over-week change as the RPC computed it (null when it cannot be computed): in %
+   * of last week's figure, or for a rate (churn) in percentage points ('pp').
+   */
   change: number | null;
+  changeUnit: '%' | 'pp';
 }
 
 export type CrmMetrics = Record<MetricKey, Metric>;
@@ -24,14 +28,17 @@ const LIVE_EVENTS = [EVENTS.sessionStarted, EVENTS.sessionEnded];
 
 /**
  * get_crm_metrics returns one row per metric {metric, value, last_week, change, change_pct};
- * `change` here is change_pct (the cards show the % change). A metric without a row reads
- * as nulls.
+ * the cards show change_pct, except for churn_rate, itself a percentage, whose change is
+ * shown in percentage points (3 % → 4.5 % is +1.5 pp, not +50 %). A metric without a row
+ * reads as nulls.
  */
 export function mapMetrics(rows: Record<string, unknown>[]): CrmMetrics {
   const byMetric = new Map(rows.map((r) => [text(r, 'metric'), r]));
   const metric = (k: MetricKey): Metric => {
     const r = byMetric.get(k) ?? {};
-    return { value: num(r, 'value'), lastWeek: num(r, 'last_week'), change: num(r, 'change_pct') };
+    return k === 'churn_rate'
+      ? { value: num(r, 'value'), lastWeek: num(r, 'last_week'), change: num(r, 'change'), changeUnit: 'pp' }
+      : { value: num(r, 'value'), lastWeek: num(r, 'last_week'), change: num(r, 'change_pct'), changeUnit: '%' };
   };
   return {
     total_users: metric('total_users'),

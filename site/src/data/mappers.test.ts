@@ -22,7 +22,7 @@ import { removeCrmMember } from './removeCrmMember';
 const P = '11111111-1111-1111-1111-111111111111';
 
 describe('get_crm_metrics', () => {
-  it('maps one row per metric as the SQL returns it, change = change_pct', async () => {
+  it('maps one row per metric as the SQL returns it: change = change_pct, churn in percentage points', async () => {
     const { rpc, calls } = fakeRpc(() => ({
       data: [
         { metric: 'total_users', value: 120, last_week: 100, change: 20, change_pct: 20.0 },
@@ -34,10 +34,10 @@ describe('get_crm_metrics', () => {
     const m = await fetchCrmMetrics(rpc, P);
     expect(calls).toEqual([{ fn: 'get_crm_metrics', args: { p_project_id: P } }]);
     expect(m).toEqual({
-      total_users: { value: 120, lastWeek: 100, change: 20 },
-      online_now: { value: 3, lastWeek: 4, change: -25 },
-      new_this_week: { value: 5, lastWeek: 0, change: null },
-      churn_rate: { value: 4.5, lastWeek: 3, change: 50 },
+      total_users: { value: 120, lastWeek: 100, change: 20, changeUnit: '%' },
+      online_now: { value: 3, lastWeek: 4, change: -25, changeUnit: '%' },
+      new_this_week: { value: 5, lastWeek: 0, change: null, changeUnit: '%' },
+      churn_rate: { value: 4.5, lastWeek: 3, change: 1.5, changeUnit: 'pp' },
     });
   });
 
@@ -49,9 +49,9 @@ describe('get_crm_metrics', () => {
       ],
     }));
     const m = await fetchCrmMetrics(rpc, P);
-    expect(m.total_users).toEqual({ value: 120, lastWeek: 100, change: 20 });
-    expect(m.churn_rate).toEqual({ value: 4.5, lastWeek: 3, change: 50 });
-    expect(m.online_now).toEqual({ value: null, lastWeek: null, change: null });
+    expect(m.total_users).toEqual({ value: 120, lastWeek: 100, change: 20, changeUnit: '%' });
+    expect(m.churn_rate).toEqual({ value: 4.5, lastWeek: 3, change: 1.5, changeUnit: 'pp' });
+    expect(m.online_now).toEqual({ value: null, lastWeek: null, change: null, changeUnit: '%' });
   });
 });
 

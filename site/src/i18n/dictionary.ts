@@ -64,7 +64,7 @@ export const nl = {
   colSegment: 'Segment',
   colStatus: 'Status',
   stuck: 'Vast',
-  stuckTitle: 'Langer dan 5 minuten op deze pagina',
+  stuckTitle: 'Langer op deze pagina dan de drempel van het project (standaard 5 minuten)',
   idle: 'Inactief',
   anonymous: 'Anoniem',
   noOnlineUsers: 'Er is nu niemand online.',
@@ -141,6 +141,8 @@ export const nl = {
   publicKey: 'Publieke sleutel',
   rotateKey: 'Sleutel vervangen',
   rotateKeyConfirm: 'De huidige trackingcode stopt dan met werken. Doorgaan?',
+  rotateSecretConfirm: 'Ondertekende identify-calls met het huidige geheim worden dan geweigerd tot je backend het nieuwe gebruikt. Doorgaan?',
+  removeMemberConfirm: '{who} verliest de toegang tot dit project. Doorgaan?',
 };
 
 export type Dictionary = typeof nl;
@@ -205,7 +207,7 @@ export const en: Dictionary = {
   colSegment: 'Segment',
   colStatus: 'Status',
   stuck: 'Stuck',
-  stuckTitle: 'More than 5 minutes on this page',
+  stuckTitle: "On this page longer than the project's threshold (5 minutes by default)",
   idle: 'Idle',
   anonymous: 'Anonymous',
   noOnlineUsers: 'Nobody is online right now.',
@@ -276,6 +278,8 @@ export const en: Dictionary = {
   publicKey: 'Public key',
   rotateKey: 'Replace key',
   rotateKeyConfirm: 'The current tracking snippet will stop working. Continue?',
+  rotateSecretConfirm: 'Signed identify calls with the current secret are refused until your backend uses the new one. Continue?',
+  removeMemberConfirm: '{who} loses access to this project. Continue?',
 };
 
 export const dictionaries = { nl, en } as const;

@@ -24,6 +24,12 @@ export function formatPercent(n: number | null, locale: Locale, signed = false):
   return `${f.format(n)}%`;
 }
 
+/** A signed change in percentage points: "+1,5 pp". */
+export function formatPoints(n: number | null, locale: Locale): string {
+  if (n === null) return '–';
+  return `${new Intl.NumberFormat(tag(locale), { maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(n)} pp`;
+}
+
 export function formatDateTime(iso: string | null, locale: Locale): string {
   if (!iso) return '–';
   const d = new Date(iso);
