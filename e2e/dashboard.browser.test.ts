@@ -168,6 +168,8 @@ describe('dashboard in Chromium', () => {
     const snippet = await page.getByTestId('integration-snippet').innerText();
     expect(snippet).toContain(`data-project="${DEMO.key}"`);
     expect(snippet).toContain(`${env.apiUrl}/functions/v1/ingest`);
+    expect(snippet).toContain('data-respect-dnt'); // the demo project honours Do Not Track (the default)
+    expect(snippet).toContain('window.vibeQ'); // the queue stub comes first
     await page.screenshot({ path: join(shots, 'integration.png') });
     await page.getByTestId('integration-copy').click();
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(snippet);

@@ -6,24 +6,32 @@ import type { CrmProject } from '../data/listCrmProjects';
 import { integrationSnippet, TRACK_EXAMPLE } from '../lib/snippet';
 import { Dialog } from './ui/Dialog';
 import { CopyButton } from './ui/CopyButton';
+import { Loading } from './ui/States';
 
 export function IntegrationDialog({ project, onClose }: { project: CrmProject; onClose: () => void }) {
   const t = useT();
   const config = useRuntimeConfig();
-  // The project's privacy settings decide the tag's attributes; until they are read (or
-  // if they cannot be), the plain tag is shown.
+  // The project's privacy settings decide the tag's attributes: the tag is shown once they
+  // are read (the plain tag if they cannot be), so what is copied never changes under you.
   const settings = useCrmProject(project.id).state;
   const opts = settings.status === 'ready'
     ? { cookieless: settings.data.privacyMode === 'cookieless', respectDnt: settings.data.respectDnt }
     : {};
-  const snippet = config ? integrationSnippet(config.ingestUrl, project.publicKey, opts) : '';
+  const settled = settings.status === 'ready' || settings.status === 'error';
+  const snippet = config && settled ? integrationSnippet(config.ingestUrl, project.publicKey, opts) : '';
   return (
     <Dialog title={t('integration')} onClose={onClose} testId="integration-dialog" wide>
       <p>{t('integrationText')}</p>
-      <pre className="code" data-testid="integration-snippet">
-        {snippet}
-      </pre>
-      <CopyButton text={snippet} testId="integration-copy" />
+      {snippet ? (
+        <>
+          <pre className="code" data-testid="integration-snippet">
+            {snippet}
+          </pre>
+          <CopyButton text={snippet} testId="integration-copy" />
+        </>
+      ) : (
+        <Loading testId="integration" />
+      )}
       <p>{t('trackExample')}</p>
       <pre className="code" data-testid="integration-examples">
         {TRACK_EXAMPLE}
