@@ -4,7 +4,7 @@
 import { useEffect, useReducer } from 'react';
 import { asRows, callRpc, type RpcClient } from './rpc';
 import { mapOnlineSession, segmentParam, type OnlineSession, type SegmentFilter } from './onlineSession';
-import { applyMessage, emptyOnlineUsers, replaceAll, type OnlineUsersState } from './onlineUsersStore';
+import { emptyOnlineUsers, receive, replaceAll, type OnlineUsersState } from './onlineUsersStore';
 import { useRpcQuery, type QueryState } from './query';
 import { useCrmChannel, useCrmMessages } from './realtime';
 import type { CrmMessage } from './realtimeEvents';
@@ -21,12 +21,15 @@ export async function fetchOnlineUsers(rpc: RpcClient, projectId: string, filter
   return asRows(data).map((r) => mapOnlineSession(r, at));
 }
 
-type Action = { type: 'reset'; segment: string | null } | { type: 'rows'; rows: OnlineSession[] } | { type: 'msg'; msg: CrmMessage; now: number };
+type Action =
+  | { type: 'reset'; segment: string | null }
+  | { type: 'rows'; rows: OnlineSession[]; since: number }
+  | { type: 'msg'; msg: CrmMessage; now: number };
 
 function reducer(state: OnlineUsersState, a: Action): OnlineUsersState {
   if (a.type === 'reset') return emptyOnlineUsers(a.segment);
-  if (a.type === 'rows') return replaceAll(state, a.rows);
-  return applyMessage(state, a.msg, a.now);
+  if (a.type === 'rows') return replaceAll(state, a.rows, a.since);
+  return receive(state, a.msg, a.now);
 }
 
 export interface OnlineUsersView {
@@ -39,7 +42,10 @@ export interface OnlineUsersView {
 export function useOnlineUsers(projectId: string | null, filter: SegmentFilter): OnlineUsersView {
   const segment = segmentParam(filter);
   const [state, dispatch] = useReducer(reducer, segment, emptyOnlineUsers);
-  const query = useRpcQuery((rpc) => fetchOnlineUsers(rpc, projectId as string, filter), ['get_online_users', projectId, filter], {
+  const query = useRpcQuery(async (rpc) => {
+    const since = Date.now(); // messages after this may be missing from the result
+    return { rows: await fetchOnlineUsers(rpc, projectId as string, filter), since };
+  }, ['get_online_users', projectId, filter], {
     enabled: !!projectId,
     refreshMs: ONLINE_REFRESH_MS,
     refreshOnReconnect: true,
@@ -48,10 +54,10 @@ export function useOnlineUsers(projectId: string | null, filter: SegmentFilter):
   useEffect(() => dispatch({ type: 'reset', segment }), [projectId, segment]);
   // Only new rows replace the list: a failed refresh keeps the last rows in query.state
   // (with the error beside them), and replaying those would undo every broadcast since.
-  const rows = query.state.status === 'ready' ? query.state.data : null;
+  const snapshot = query.state.status === 'ready' ? query.state.data : null;
   useEffect(() => {
-    if (rows) dispatch({ type: 'rows', rows });
-  }, [rows]);
+    if (snapshot) dispatch({ type: 'rows', rows: snapshot.rows, since: snapshot.since });
+  }, [snapshot]);
   useCrmMessages((msg) => dispatch({ type: 'msg', msg, now: Date.now() }), []);
   const { reload } = query;
   useEffect(() => {

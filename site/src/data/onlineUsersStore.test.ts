@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyMessage, emptyOnlineUsers, replaceAll, type OnlineUsersState } from './onlineUsersStore';
+import { applyMessage, emptyOnlineUsers, receive, replaceAll, type OnlineUsersState } from './onlineUsersStore';
 import { mapOnlineSession } from './onlineSession';
 import { EVENTS } from './realtimeEvents';
 
@@ -29,6 +29,23 @@ describe('replaceAll', () => {
     const next = replaceAll(s, [mapOnlineSession(row('b'), NOW)]);
     expect(ids(next)).toEqual(['b']);
     expect(next.needsRefresh).toBe(false);
+  });
+
+  it('replays messages that came after the refresh was requested, not those before', () => {
+    let s = start([row('a'), row('b')]);
+    s = receive(s, { event: EVENTS.pageChanged, payload: { session_id: 'b', current_page: '/old', is_stuck: false } }, NOW + 500);
+    s = receive(s, { event: EVENTS.sessionEnded, payload: { session_id: 'a', user_id: 'u-a', reason: 'ended', ended_at: null } }, NOW + 2_000);
+    // a refresh requested at NOW + 1 s answers with a snapshot that still has session a
+    const next = replaceAll(s, [mapOnlineSession(row('a'), NOW + 1_500), mapOnlineSession(row('b', { current_page: '/new' }), NOW + 1_500)], NOW + 1_000);
+    expect(ids(next)).toEqual(['b']);
+    expect(next.sessions[0]?.currentPage).toBe('/new');
+  });
+
+  it('remembers only the last minute of messages', () => {
+    let s = start([row('a')]);
+    s = receive(s, { event: EVENTS.sessionStuck, payload: { session_id: 'a' } }, NOW);
+    s = receive(s, { event: EVENTS.sessionStuck, payload: { session_id: 'a' } }, NOW + 61_000);
+    expect(s.recent.map((r) => r.at)).toEqual([NOW + 61_000]);
   });
 
   it('anchors durations so they tick from the server-measured seconds', () => {

@@ -11,12 +11,30 @@ export interface OnlineUsersState {
   segment: string | null;
   sessions: OnlineSession[];
   needsRefresh: boolean;
+  /** Messages of the last RECENT_MS, replayed over a refresh that started before they came. */
+  recent: { msg: CrmMessage; at: number }[];
 }
 
-export const emptyOnlineUsers = (segment: string | null = null): OnlineUsersState => ({ segment, sessions: [], needsRefresh: false });
+const RECENT_MS = 60_000;
+const RECENT_MAX = 500;
 
-export function replaceAll(state: OnlineUsersState, rows: OnlineSession[]): OnlineUsersState {
-  return { ...state, sessions: rows, needsRefresh: false };
+export const emptyOnlineUsers = (segment: string | null = null): OnlineUsersState => ({ segment, sessions: [], needsRefresh: false, recent: [] });
+
+/**
+ * The sessions of a get_online_users result that was requested at `since` (ms): messages
+ * that arrived after that moment are applied again on top, since the snapshot may predate
+ * them (a session that ended meanwhile must not come back).
+ */
+export function replaceAll(state: OnlineUsersState, rows: OnlineSession[], since = Infinity): OnlineUsersState {
+  let next: OnlineUsersState = { ...state, sessions: rows, needsRefresh: false };
+  for (const r of state.recent) if (r.at >= since) next = applyMessage(next, r.msg, r.at);
+  return next;
+}
+
+/** Applies a message as it arrives and remembers it for replay over a refresh in flight. */
+export function receive(state: OnlineUsersState, msg: CrmMessage, now: number): OnlineUsersState {
+  const recent = [...state.recent.filter((r) => r.at >= now - RECENT_MS).slice(-(RECENT_MAX - 1)), { msg, at: now }];
+  return { ...applyMessage(state, msg, now), recent };
 }
 
 const refresh = (state: OnlineUsersState): OnlineUsersState => (state.needsRefresh ? state : { ...state, needsRefresh: true });
