@@ -16,6 +16,7 @@ import { SIGNING_EXAMPLE } from '../lib/snippet';
 import { ProjectGate } from './ProjectGate';
 import { CopyButton } from './ui/CopyButton';
 import { ErrorState, Loading } from './ui/States';
+import { authStore } from '../data/auth';
 
 const ROLES = ['viewer', 'admin', 'owner'] as const;
 
@@ -197,7 +198,11 @@ function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
                 disabled={busy}
                 onClick={async () => {
                   if (!window.confirm(t('removeMemberConfirm', { who: m.email ?? m.userId }))) return;
-                  if ((await remove.run(s.id, m.userId)).ok) reload();
+                  if (!(await remove.run(s.id, m.userId)).ok) return;
+                  const me = authStore.get();
+                  // Leaving the project: start over, so the project list no longer offers it.
+                  if (me.status === 'signedIn' && me.session.user.id === m.userId) window.location.assign('/');
+                  else reload();
                 }}
                 aria-label={`${t('remove')} ${m.email ?? m.userId}`}
               >
