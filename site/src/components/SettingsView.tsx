@@ -274,7 +274,8 @@ function Settings({ project }: { project: CrmProject }) {
   return (
     <div className="stack" data-testid="settings">
       <div className="settings-grid">
-        <Access key={`access-${s.id}`} s={s} reload={reload} />
+        {/* Keyed by the stored values: after a save the form shows them as stored (origins normalised). */}
+        <Access key={`access-${s.id}-${JSON.stringify([s.allowedOrigins, s.privacyMode, s.respectDnt, s.requireSignedIdentify])}`} s={s} reload={reload} />
         <PublicKey s={s} project={project} reload={reload} />
         <Funnel key={`funnel-${s.id}`} s={s} reload={reload} />
         <Members s={s} reload={reload} />
