@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyMessage, emptyOnlineUsers, receive, replaceAll, type OnlineUsersState } from './onlineUsersStore';
-import { mapOnlineSession } from './onlineSession';
+import { clockSkewMs, mapOnlineSession } from './onlineSession';
 import { EVENTS } from './realtimeEvents';
 
 const NOW = 1_700_000_000_000;
@@ -39,6 +39,17 @@ describe('replaceAll', () => {
     const next = replaceAll(s, [mapOnlineSession(row('a'), NOW + 1_500), mapOnlineSession(row('b', { current_page: '/new' }), NOW + 1_500)], NOW + 1_000);
     expect(ids(next)).toEqual(['b']);
     expect(next.sessions[0]?.currentPage).toBe('/new');
+  });
+
+  it('places a new session on the browser clock with the skew measured on the last refresh', () => {
+    // the browser clock runs 90 s ahead of the server: started_at + 120 s on the server is NOW here
+    const raw = [row('a', { started_at: new Date(NOW - 90_000 - 120_000).toISOString() })];
+    expect(clockSkewMs(raw, NOW)).toBe(90_000);
+    let s = replaceAll(emptyOnlineUsers(), raw.map((r) => mapOnlineSession(r, NOW)), Infinity, clockSkewMs(raw, NOW));
+    // a session that started 10 s ago on the server clock
+    s = applyMessage(s, { event: EVENTS.sessionStarted, payload: { ...row('b'), time_on_site_seconds: undefined, time_on_page_seconds: undefined,
+      started_at: new Date(NOW - 90_000 - 10_000).toISOString(), current_page_since: new Date(NOW - 90_000 - 10_000).toISOString() } }, NOW);
+    expect(s.sessions.find((x) => x.sessionId === 'b')?.startedAtMs).toBe(NOW - 10_000);
   });
 
   it('remembers only the last minute of messages', () => {
