@@ -458,8 +458,9 @@ begin
            (4, 'churn_rate',
             case when v_base.churn_base_this_week > 0
                  then round(100.0 * v_base.churned_this_week / v_base.churn_base_this_week, 2) else 0 end,
+            -- nobody could churn last week: no comparison (not a 0 % week)
             case when v_base.churn_base_last_week > 0
-                 then round(100.0 * v_base.churned_last_week / v_base.churn_base_last_week, 2) else 0 end)
+                 then round(100.0 * v_base.churned_last_week / v_base.churn_base_last_week, 2) end)
   )
   select m.metric, m.value, m.last_week, m.value - m.last_week,
          case when m.last_week <> 0 then round(100.0 * (m.value - m.last_week) / m.last_week, 1) end

@@ -24,6 +24,11 @@ export function IntegrationDialog({ project, onClose }: { project: CrmProject; o
       <p>{t('integrationText')}</p>
       {snippet ? (
         <>
+          {settings.status === 'error' && (
+            <p className="state error" role="alert" data-testid="integration-settings-unknown">
+              {t('snippetSettingsUnknown')}
+            </p>
+          )}
           <pre className="code" data-testid="integration-snippet">
             {snippet}
           </pre>

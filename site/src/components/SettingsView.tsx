@@ -50,7 +50,10 @@ function Access({ s, reload }: { s: ProjectSettings; reload: () => void }) {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const allowedOrigins = origins.split('\n').map((o) => o.trim()).filter(Boolean);
-    await action.run(s.id, { allowedOrigins, privacyMode: privacy, respectDnt: dnt, requireSignedIdentify: signed });
+    const saved = await action.run(s.id, { allowedOrigins, privacyMode: privacy, respectDnt: dnt, requireSignedIdentify: signed });
+    if (!saved.ok) return;
+    // show the origins as stored (lower-cased, default port dropped, once each)
+    if (saved.value) setOrigins(saved.value.allowedOrigins.join('\n'));
     reload();
   };
   return (
@@ -274,8 +277,7 @@ function Settings({ project }: { project: CrmProject }) {
   return (
     <div className="stack" data-testid="settings">
       <div className="settings-grid">
-        {/* Keyed by the stored values: after a save the form shows them as stored (origins normalised). */}
-        <Access key={`access-${s.id}-${JSON.stringify([s.allowedOrigins, s.privacyMode, s.respectDnt, s.requireSignedIdentify])}`} s={s} reload={reload} />
+        <Access key={`access-${s.id}`} s={s} reload={reload} />
         <PublicKey s={s} project={project} reload={reload} />
         <Funnel key={`funnel-${s.id}`} s={s} reload={reload} />
         <Members s={s} reload={reload} />

@@ -29,7 +29,7 @@ export async function fetchOnlineSnapshot(rpc: RpcClient, projectId: string, fil
 
 type Action =
   | { type: 'reset'; segment: string | null }
-  | { type: 'rows'; rows: OnlineSession[]; since: number; skewMs: number }
+  | { type: 'rows'; rows: OnlineSession[]; since: number; skewMs: number | null }
   | { type: 'msg'; msg: CrmMessage; now: number };
 
 function reducer(state: OnlineUsersState, a: Action): OnlineUsersState {

@@ -39,9 +39,9 @@ function since(row: Record<string, unknown>, now: number, secondsName: string, a
 /**
  * Browser clock minus server clock, from get_online_users rows received at `now`: each
  * row gives the server's started_at and the seconds since (whole seconds, so this is
- * good to about a second). The median of the rows; 0 without any.
+ * good to about a second). The median of the rows; null without any (keep the last one).
  */
-export function clockSkewMs(rows: Record<string, unknown>[], now: number): number {
+export function clockSkewMs(rows: Record<string, unknown>[], now: number): number | null {
   const skews = rows
     .map((r) => {
       const seconds = num(r, 'time_on_site_seconds');
@@ -50,7 +50,7 @@ export function clockSkewMs(rows: Record<string, unknown>[], now: number): numbe
     })
     .filter(Number.isFinite)
     .sort((a, b) => a - b);
-  return skews.length ? (skews[Math.floor(skews.length / 2)] as number) : 0;
+  return skews.length ? (skews[Math.floor(skews.length / 2)] as number) : null;
 }
 
 export function mapOnlineSession(row: Record<string, unknown>, now: number, skewMs = 0): OnlineSession {

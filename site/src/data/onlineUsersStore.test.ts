@@ -50,6 +50,9 @@ describe('replaceAll', () => {
     s = applyMessage(s, { event: EVENTS.sessionStarted, payload: { ...row('b'), time_on_site_seconds: undefined, time_on_page_seconds: undefined,
       started_at: new Date(NOW - 90_000 - 10_000).toISOString(), current_page_since: new Date(NOW - 90_000 - 10_000).toISOString() } }, NOW);
     expect(s.sessions.find((x) => x.sessionId === 'b')?.startedAtMs).toBe(NOW - 10_000);
+    // a refresh with nobody online cannot measure the skew: the last one is kept
+    expect(clockSkewMs([], NOW)).toBeNull();
+    expect(replaceAll(s, [], Infinity, clockSkewMs([], NOW)).skewMs).toBe(90_000);
   });
 
   it('remembers only the last minute of messages', () => {

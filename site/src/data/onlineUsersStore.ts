@@ -27,8 +27,9 @@ export const emptyOnlineUsers = (segment: string | null = null): OnlineUsersStat
  * that arrived after that moment are applied again on top, since the snapshot may predate
  * them (a session that ended meanwhile must not come back).
  */
-export function replaceAll(state: OnlineUsersState, rows: OnlineSession[], since = Infinity, skewMs = state.skewMs): OnlineUsersState {
-  let next: OnlineUsersState = { ...state, sessions: rows, needsRefresh: false, skewMs };
+export function replaceAll(state: OnlineUsersState, rows: OnlineSession[], since = Infinity, skewMs: number | null = null): OnlineUsersState {
+  // a result without a measurable row (an empty list, brand-new sessions) keeps the last skew
+  let next: OnlineUsersState = { ...state, sessions: rows, needsRefresh: false, skewMs: skewMs ?? state.skewMs };
   for (const r of state.recent) if (r.at >= since) next = applyMessage(next, r.msg, r.at);
   return next;
 }

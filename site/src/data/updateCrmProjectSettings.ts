@@ -1,7 +1,8 @@
 // update_crm_project_settings(p_project_id, p_name, p_allowed_origins, p_settings jsonb):
 // origins go in their own argument, the rest as settings keys; null arguments change nothing.
-import { callRpc, type RpcClient } from './rpc';
+import { asRow, callRpc, type RpcClient } from './rpc';
 import { useRpcAction } from './query';
+import { mapProjectSettings, type ProjectSettings } from './getCrmProject';
 
 export interface SettingsPatch {
   allowedOrigins?: string[];
@@ -19,13 +20,15 @@ export function settingsJson(p: SettingsPatch): Record<string, unknown> {
   return out;
 }
 
-export async function updateCrmProjectSettings(rpc: RpcClient, projectId: string, patch: SettingsPatch): Promise<void> {
+/** Returns the project as stored (origins normalised), as get_crm_project would. */
+export async function updateCrmProjectSettings(rpc: RpcClient, projectId: string, patch: SettingsPatch): Promise<ProjectSettings | null> {
   const settings = settingsJson(patch);
-  await callRpc(rpc, 'update_crm_project_settings', {
+  const row = asRow(await callRpc(rpc, 'update_crm_project_settings', {
     p_project_id: projectId,
     p_allowed_origins: patch.allowedOrigins,
     p_settings: Object.keys(settings).length > 0 ? settings : undefined,
-  });
+  }));
+  return row ? mapProjectSettings(row) : null;
 }
 
 export const useUpdateCrmProjectSettings = () => useRpcAction(updateCrmProjectSettings);

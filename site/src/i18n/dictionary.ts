@@ -141,6 +141,7 @@ export const nl = {
   publicKey: 'Publieke sleutel',
   rotateKey: 'Sleutel vervangen',
   rotateKeyConfirm: 'De huidige trackingcode stopt dan met werken. Doorgaan?',
+  snippetSettingsUnknown: 'De privacy-instellingen van het project konden niet worden gelezen: voeg zelf data-mode="cookieless" of data-respect-dnt toe als het project die gebruikt.',
   rotateSecretConfirm: 'Ondertekende identify-calls met het huidige geheim worden dan geweigerd tot je backend het nieuwe gebruikt. Doorgaan?',
   removeMemberConfirm: '{who} verliest de toegang tot dit project. Doorgaan?',
 };
@@ -278,6 +279,7 @@ export const en: Dictionary = {
   publicKey: 'Public key',
   rotateKey: 'Replace key',
   rotateKeyConfirm: 'The current tracking snippet will stop working. Continue?',
+  snippetSettingsUnknown: 'The project\'s privacy settings could not be read: add data-mode="cookieless" or data-respect-dnt yourself if the project uses them.',
   rotateSecretConfirm: 'Signed identify calls with the current secret are refused until your backend uses the new one. Continue?',
   removeMemberConfirm: '{who} loses access to this project. Continue?',
 };
