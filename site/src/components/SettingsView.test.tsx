@@ -1,0 +1,80 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from 'vitest';
+import { act } from 'react';
+import SettingsView from './SettingsView';
+import { setBackendForTests } from '../data/client';
+import { projectsStore } from '../data/activeProject';
+import { fakeBackend } from '../test/fakeBackend';
+import { allByTestId, byTestId, flush, render } from '../test/render';
+
+const P = '77777777-7777-7777-7777-777777777777';
+const projectJson = (origins: string[]) => ({
+  id: P,
+  name: 'Demo',
+  public_key: 'pk_demo',
+  allowed_origins: origins,
+  settings: { privacy_mode: 'standard', respect_dnt: true, require_signed_identify: false },
+  funnel_steps: [
+    { step_order: 1, name: 'Bezoekers', event_name: 'pageview' },
+    { step_order: 2, name: 'Signup', event_name: 'signup' },
+  ],
+  members: [{ user_id: 'dash-user', email: 'me@example.com', role: 'owner' }],
+});
+
+function setInput(el: HTMLElement | null, value: string) {
+  const input = el as HTMLInputElement;
+  const setter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(input), 'value')?.set;
+  setter?.call(input, value);
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+afterEach(() => {
+  setBackendForTests(null);
+  projectsStore.set({ status: 'idle', projects: [], active: null });
+});
+
+async function mount(answer: Parameters<typeof fakeBackend>[0]) {
+  const fake = fakeBackend(answer);
+  setBackendForTests(fake.backend);
+  projectsStore.set({ status: 'ready', projects: [], active: { id: P, name: 'Demo', publicKey: 'pk_demo', role: 'owner', createdAt: null } });
+  const view = await render(<SettingsView />);
+  await flush();
+  return { fake, ...view };
+}
+
+describe('SettingsView', () => {
+  it('saves the origins, then shows them as stored and says so', async () => {
+    let stored = ['https://shop.example'];
+    const { fake, container, unmount } = await mount((fn) => {
+      if (fn === 'update_crm_project_settings') {
+        stored = ['https://new.example']; // as the SQL stores 'HTTPS://New.Example:443'
+        return { data: projectJson(stored) };
+      }
+      return fn === 'get_crm_project' ? { data: projectJson(stored) } : {};
+    });
+    const origins = byTestId(container, 'settings-origins') as HTMLTextAreaElement;
+    expect(origins.value).toBe('https://shop.example');
+    await act(async () => setInput(origins, 'HTTPS://New.Example:443'));
+    await act(async () => (byTestId(container, 'settings-save') as HTMLButtonElement).click());
+    await flush();
+    expect(fake.calls.find((c) => c.fn === 'update_crm_project_settings')?.args.p_allowed_origins).toEqual(['HTTPS://New.Example:443']);
+    expect((byTestId(container, 'settings-origins') as HTMLTextAreaElement).value).toBe('https://new.example');
+    expect(byTestId(container, 'settings-access-saved')).not.toBeNull();
+    await unmount();
+  });
+
+  it('keeps funnel edits when the save is refused, and says why in words', async () => {
+    const { container, unmount } = await mount((fn) =>
+      fn === 'set_crm_funnel_steps'
+        ? { error: { code: '22023', message: 'p_steps must be an array of 1 to 10 {name, event_name} strings' } }
+        : { data: projectJson([]) },
+    );
+    const [first] = allByTestId(container, 'settings-funnel-step');
+    await act(async () => setInput(first!.querySelector('input'), ''));
+    await act(async () => (byTestId(container, 'settings-funnel-save') as HTMLButtonElement).click());
+    await flush();
+    expect(byTestId(container, 'settings-funnel-error')?.textContent).toContain('Ongeldige invoer');
+    expect((allByTestId(container, 'settings-funnel-step')[0]!.querySelector('input') as HTMLInputElement).value).toBe('');
+    await unmount();
+  });
+});
