@@ -1,0 +1,36 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from 'vitest';
+import { IntegrationDialog } from './IntegrationDialog';
+import type { CrmProject } from '../data/listCrmProjects';
+import { setBackendForTests } from '../data/client';
+import { fakeBackend } from '../test/fakeBackend';
+import { byTestId, flush, render } from '../test/render';
+
+const project: CrmProject = { id: 'p1', name: 'Demo', publicKey: 'pk_demo', role: 'viewer', createdAt: null };
+const settingsOf = (privacy_mode: string, respect_dnt: boolean) => ({
+  data: { id: 'p1', name: 'Demo', public_key: 'pk_demo', allowed_origins: [], settings: { privacy_mode, respect_dnt }, funnel_steps: [], members: [] },
+});
+
+afterEach(() => setBackendForTests(null));
+
+describe('IntegrationDialog', () => {
+  it('gives a cookieless project a cookieless tag, with the queue stub first', async () => {
+    setBackendForTests(fakeBackend((fn) => (fn === 'get_crm_project' ? settingsOf('cookieless', false) : {})).backend);
+    const { container, unmount } = await render(<IntegrationDialog project={project} onClose={() => {}} />);
+    await flush();
+    const snippet = byTestId(container, 'integration-snippet')?.textContent ?? '';
+    expect(snippet.startsWith('<script>[')).toBe(true);
+    expect(snippet).toContain('data-project="pk_demo" data-api="http://sb/functions/v1/ingest" data-mode="cookieless"></script>');
+    expect(byTestId(container, 'integration-settings-unknown')).toBeNull();
+    await unmount();
+  });
+
+  it('warns beside the plain tag when the settings cannot be read', async () => {
+    setBackendForTests(fakeBackend(() => ({ error: { code: '', message: 'TypeError: Failed to fetch' } })).backend);
+    const { container, unmount } = await render(<IntegrationDialog project={project} onClose={() => {}} />);
+    await flush();
+    expect(byTestId(container, 'integration-snippet')?.textContent).not.toMatch(/data-mode|data-respect-dnt/);
+    expect(byTestId(container, 'integration-settings-unknown')).not.toBeNull();
+    await unmount();
+  });
+});
