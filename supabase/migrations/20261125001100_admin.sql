@@ -270,3 +270,26 @@ begin
 end;
 $$;
 grant execute on function public.remove_crm_member(uuid, uuid) to authenticated, service_role;
+
+/**
+ * Deletes the project and everything of it — members, site users, sessions, events,
+ * stats, funnel, rollups (foreign keys, and the projects_delete_unreferenced trigger
+ * for the tables without one). p_confirm_name must be the project's name, so a wrong
+ * id or a slip cannot delete. Owner. Returns true.
+ */
+create function public.delete_crm_project(p_project_id uuid, p_confirm_name text)
+returns boolean
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+begin
+  perform crm.require_project_role(p_project_id, 'owner');
+  perform crm.require_project_exists(p_project_id);
+  if not exists (select from crm.projects p where p.id = p_project_id and p.name = p_confirm_name) then
+    raise exception 'p_confirm_name must be the project''s name' using errcode = '22023';
+  end if;
+  delete from crm.projects p where p.id = p_project_id;
+  return true;
+end;
+$$;
+grant execute on function public.delete_crm_project(uuid, text) to authenticated, service_role;

@@ -3,7 +3,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(48);
+select plan(52);
 
 select tests.an_setup('Admin test');
 
@@ -130,6 +130,25 @@ select is(public.update_crm_project_settings(tests.an_id('project'),
             p_allowed_origins => array['HTTPS://Shop.Example:443', 'http://x.example:80', 'https://shop.example', 'http://[::1]:3000', 'https://y.example:8443']) -> 'allowed_origins',
   '["https://shop.example", "http://x.example", "http://[::1]:3000", "https://y.example:8443"]'::jsonb,
   'allowed origins are lower-cased, lose the default port and repeats; IPv6 hosts are accepted');
+
+-- Deleting a project: owners only, with its name typed as confirmation; everything goes.
+select tests.clear_authentication();
+select tests.an_setup('Doomed Shop');
+select tests.an_user(tests.an_id('project'), now());
+select tests.authenticate_as(tests.an_id('admin'));
+select throws_ok(format('select public.delete_crm_project(%L, %L)', tests.an_id('project'), 'Doomed Shop'), '42501', null,
+  'an admin may not delete the project');
+select tests.clear_authentication();
+select tests.authenticate_as(tests.an_id('owner'));
+select throws_ok(format('select public.delete_crm_project(%L, %L)', tests.an_id('project'), 'doomed shop'), '22023', null,
+  'a confirmation that is not the project''s exact name deletes nothing');
+select is(public.delete_crm_project(tests.an_id('project'), 'Doomed Shop'), true,
+  'the owner deletes the project with its name');
+select tests.clear_authentication();
+select is((select count(*)::int from crm.projects where id = tests.an_id('project'))
+        + (select count(*)::int from crm.site_users where project_id = tests.an_id('project'))
+        + (select count(*)::int from crm.project_members where project_id = tests.an_id('project')), 0,
+  'the project, its site users and its members are gone');
 
 select * from finish();
 rollback;

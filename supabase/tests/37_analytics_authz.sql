@@ -24,9 +24,10 @@ insert into tests.an_fns values
   ('rotate_crm_public_key', '{uuid}', 'text', 'owner', 'select public.rotate_crm_public_key(tests.an_id(''project''))'),
   ('rotate_crm_identity_secret', '{uuid}', 'text', 'owner', 'select public.rotate_crm_identity_secret(tests.an_id(''project''))'),
   ('add_crm_member', '{uuid,text,text}', 'jsonb', 'owner', 'select public.add_crm_member(tests.an_id(''project''), ''an-outsider@example.test'', ''viewer'')'),
-  ('remove_crm_member', '{uuid,uuid}', 'boolean', 'owner', 'select public.remove_crm_member(tests.an_id(''project''), tests.an_id(''extra''))');
+  ('remove_crm_member', '{uuid,uuid}', 'boolean', 'owner', 'select public.remove_crm_member(tests.an_id(''project''), tests.an_id(''extra''))'),
+  ('delete_crm_project', '{uuid,text}', 'boolean', 'owner', 'select public.delete_crm_project(tests.an_id(''project''), ''Authz'')');
 
-select plan(17 * 2 + 5 + 17 * 6);
+select plan(18 * 2 + 5 + 18 * 6);
 
 select tests.an_setup('Authz');
 insert into tests.an_ids values ('extra', tests.create_user('an-extra@example.test'));
@@ -39,7 +40,7 @@ from tests.an_fns order by name;
 select function_returns('public', name, args, returns, format('public.%s returns %s', name, returns))
 from tests.an_fns order by name;
 select is((select count(*)::integer from pg_proc p where p.pronamespace = 'public'::regnamespace
-           and p.proname in (select name from tests.an_fns)), 17, 'one function per name');
+           and p.proname in (select name from tests.an_fns)), 18, 'one function per name');
 select is(array(select f.name from tests.an_fns f join pg_proc p on p.proname = f.name and p.pronamespace = 'public'::regnamespace
                 where not p.prosecdef or p.proconfig is distinct from array['search_path=""'] order by 1),
   '{}'::text[], 'every one is security definer with search_path pinned to ''''');

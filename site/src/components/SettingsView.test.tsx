@@ -63,6 +63,21 @@ describe('SettingsView', () => {
     await unmount();
   });
 
+  it('deletes the project only once its name is typed exactly (owners)', async () => {
+    const { fake, container, unmount } = await mount((fn) => (fn === 'get_crm_project' ? { data: projectJson([]) } : { error: { code: '42501', message: 'no' } }));
+    const submit = byTestId(container, 'settings-delete-submit') as HTMLButtonElement;
+    expect(submit.disabled).toBe(true);
+    await act(async () => setInput(byTestId(container, 'settings-delete-name'), 'demo'));
+    expect(submit.disabled).toBe(true);
+    await act(async () => setInput(byTestId(container, 'settings-delete-name'), 'Demo'));
+    expect(submit.disabled).toBe(false);
+    await act(async () => submit.click());
+    await flush();
+    expect(fake.calls.find((c) => c.fn === 'delete_crm_project')?.args).toEqual({ p_project_id: P, p_confirm_name: 'Demo' });
+    expect(byTestId(container, 'settings-delete-error')?.textContent).toBe('Je hebt geen toegang tot deze gegevens.');
+    await unmount();
+  });
+
   it('keeps funnel edits when the save is refused, and says why in words', async () => {
     const { container, unmount } = await mount((fn) =>
       fn === 'set_crm_funnel_steps'

@@ -17,6 +17,7 @@ import { ProjectGate } from './ProjectGate';
 import { CopyButton } from './ui/CopyButton';
 import { ErrorState, Loading } from './ui/States';
 import { authStore } from '../data/auth';
+import { useDeleteCrmProject } from '../data/deleteCrmProject';
 
 const ROLES = ['viewer', 'admin', 'owner'] as const;
 
@@ -267,6 +268,30 @@ function PublicKey({ s, project, reload }: { s: ProjectSettings; project: CrmPro
   );
 }
 
+/** Owners only: the project and all its data go, after its name is typed (the SQL checks it too). */
+function DeleteProject({ s }: { s: ProjectSettings }) {
+  const t = useT();
+  const [name, setName] = useState('');
+  const action = useDeleteCrmProject();
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    // Start over: the project list must no longer offer it.
+    if ((await action.run(s.id, name)).ok) window.location.assign('/');
+  };
+  return (
+    <Panel title={t('deleteProject')} testId="settings-delete">
+      <p className="muted">{t('deleteProjectText', { name: s.name })}</p>
+      <form className="row" onSubmit={submit}>
+        <input aria-label={t('deleteProjectConfirm')} placeholder={s.name} value={name} onChange={(e) => setName(e.target.value)} data-testid="settings-delete-name" />
+        <button type="submit" disabled={action.busy || name !== s.name} data-testid="settings-delete-submit">
+          {t('deleteProject')}
+        </button>
+      </form>
+      {action.error && <ErrorState error={action.error} testId="settings-delete" />}
+    </Panel>
+  );
+}
+
 function Settings({ project }: { project: CrmProject }) {
   const t = useT();
   const { state, reload } = useCrmProject(project.id);
@@ -282,6 +307,7 @@ function Settings({ project }: { project: CrmProject }) {
         <Funnel key={`funnel-${s.id}`} s={s} reload={reload} />
         <Members s={s} reload={reload} />
         <IdentitySecret projectId={s.id} />
+        {project.role === 'owner' && <DeleteProject key={`delete-${s.id}`} s={s} />}
       </div>
     </div>
   );
