@@ -17,8 +17,8 @@ export interface CoalesceOptions {
   maxInFlight?: number;
   /** Items waiting at most; beyond, a call fails at once with code QUEUE_FULL (default: unbounded). */
   maxQueued?: number;
-  /** Retry a failed group item by item, so a poison item fails alone (default true). */
-  splitOnError?: boolean;
+  /** Retry a failed group item by item, so a poison item fails alone (default true; a function decides per error). */
+  splitOnError?: boolean | ((err: unknown) => boolean);
 }
 
 interface Pending<I, O> {
@@ -40,7 +40,8 @@ export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, opts: Coalesce
       if (out.length !== group.length) throw new Error(`batched call returned ${out.length} results for ${group.length} items`);
       group.forEach((p, i) => p.resolve(out[i]!));
     } catch (err) {
-      if (group.length === 1 || opts.splitOnError === false) return group.forEach((p) => p.reject(err));
+      const split = typeof opts.splitOnError === 'function' ? opts.splitOnError(err) : opts.splitOnError !== false;
+      if (group.length === 1 || !split) return group.forEach((p) => p.reject(err));
       await Promise.all(group.map((p) => runGroup([p])));
     }
   };

@@ -99,3 +99,19 @@ Deno.test('with splitOnError false a failed group fails whole, without a retry p
   assert.deepEqual(settled.map((s) => s.status), ['rejected', 'rejected', 'rejected']);
   assert.equal(calls, 1);
 });
+
+Deno.test('splitOnError as a function: split for the errors it names, fail whole for the rest', async () => {
+  let calls = 0;
+  const run = coalesce(async (items: string[]) => {
+    calls++;
+    if (items.includes('bad')) throw Object.assign(new Error('bad data'), { code: '22P05' });
+    if (items.includes('down')) throw Object.assign(new Error('gone'), { code: '08006' });
+    return items.map((x) => x.toUpperCase());
+  }, { windowMs: 5, maxItems: 100, splitOnError: (e) => (e as { code: string }).code.startsWith('22') });
+  const data = await Promise.allSettled([run('a'), run('bad'), run('b')]);
+  assert.deepEqual(data.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  calls = 0;
+  const outage = await Promise.allSettled([run('c'), run('down')]);
+  assert.deepEqual(outage.map((r) => r.status), ['rejected', 'rejected']);
+  assert.equal(calls, 1, 'an outage is not retried item by item');
+});

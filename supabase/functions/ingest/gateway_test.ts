@@ -113,3 +113,15 @@ Deno.test('the function\'s connection cancels a statement that outlives its time
     await sql.end();
   }
 });
+
+Deno.test('through the gateway: a title cut inside an emoji and a U+0000 are stored (as U+FFFD), not refused', async () => {
+  await withProject(async (sql, p) => {
+    const ev = { ...pageview('/sale'), title: 'Sale \ud83d' };
+    const custom = { id: crypto.randomUUID(), type: 'event', ts: Date.now(), path: '/sale', name: 'click', props: { ['k\u0000']: 'v' } };
+    const res = await post(batch(p.key, [ev, custom]));
+    assert.equal(res.status, 202);
+    assert.equal((await res.json()).accepted, 2);
+    const [row] = await sql`select properties ->> 'title' as title from crm.user_events where project_id = ${p.id} and id = ${ev.id}`;
+    assert.equal(row!.title, 'Sale \uFFFD');
+  });
+});

@@ -79,11 +79,25 @@ async function serveTracker(req: Request, deps: HandlerDeps): Promise<Response> 
   return new Response(req.method === 'HEAD' ? null : file.body, { status: 200, headers });
 }
 
+/**
+ * Text Postgres can store: a lone surrogate (a title cut in the middle of an emoji) or
+ * U+0000 makes jsonb refuse the whole parameter — and with it every batch coalesced into
+ * the same call. Both become U+FFFD, in keys too.
+ */
+function storable(v: unknown): unknown {
+  if (typeof v === 'string') return v.toWellFormed().replaceAll('\u0000', '\uFFFD');
+  if (Array.isArray(v)) return v.map(storable);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [storable(k) as string, storable(x)]));
+  }
+  return v;
+}
+
 async function ingest(req: Request, info: Info | undefined, deps: HandlerDeps, cors: Record<string, string>) {
   const text = await readBody(req);
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = storable(JSON.parse(text));
   } catch {
     throw new HttpError(400, 'invalid_batch', 'body is not JSON');
   }

@@ -151,3 +151,13 @@ Deno.test('preflight and the tracker script with ETag revalidation', async () =>
   const again = await handler(new Request('http://localhost/ingest/vibe.js', { headers: { 'if-none-match': js.headers.get('etag')! } }));
   assert.equal(again.status, 304);
 });
+
+Deno.test('text Postgres cannot store (a lone surrogate, U+0000) reaches SQL as U+FFFD, in keys too', async () => {
+  const { handler, calls } = setup();
+  const cut = 'Sale \ud83d'; // a title cut in the middle of an emoji
+  const ev = { id: id(7), ts: Date.now(), type: 'event', name: 'x\u0000y', props: { ['k\u0000']: cut } };
+  assert.equal((await handler(post(JSON.stringify(batch([ev]))))).status, 202);
+  const sent = (calls[0]!.batch.events as Record<string, unknown>[])[0]!;
+  assert.equal(sent.name, 'x\uFFFDy');
+  assert.deepEqual(sent.props, { ['k\uFFFD']: 'Sale \uFFFD' });
+});

@@ -13,13 +13,15 @@ interface Item {
 
 /**
  * At most one group per pooled connection runs; at most 2,000 requests wait (beyond,
- * 503 and the tracker retries). A failed group is not split: crm.ingest_batches already
- * isolates a faulty batch itself, so a thrown error means the database is unusable.
+ * 503 and the tracker retries). crm.ingest_batches isolates a faulty batch itself; a
+ * call that throws a data error (SQLSTATE class 22: Postgres refused a parameter before
+ * the function ran) is split so only the faulty batch fails; any other error means the
+ * database is unusable and fails the group at once.
  */
 export function sqlIngest(sql: Sql, opts: Partial<CoalesceOptions> = {}): IngestCall {
   const call = coalesce(async (items: Item[]): Promise<IngestResult[]> => {
     const [row] = await sql`select crm.ingest_batches(${sql.json(items as never)}) as results`;
     return row.results as IngestResult[];
-  }, { windowMs: 3, maxItems: 64, maxInFlight: sql.options.max, maxQueued: 2000, splitOnError: false, ...opts });
+  }, { windowMs: 3, maxItems: 64, maxInFlight: sql.options.max, maxQueued: 2000, splitOnError: (err) => /^22/.test(String((err as { code?: unknown })?.code ?? '')), ...opts });
   return (batch, context) => call({ batch, context });
 }
