@@ -606,7 +606,9 @@ begin
   exception when others then
     if jsonb_array_length(items) = 1 then
       -- A deadlock, serialization failure, lock or resource shortage passes: 503, retry.
-      if sqlstate ~ '^(40|53)' or sqlstate = '55P03' then
+      -- So does a unique violation: two devices of one person verifying the same
+      -- identity at once; the retry finds the other one's user and merges.
+      if sqlstate ~ '^(40|53)' or sqlstate in ('55P03', '23505') then
         return jsonb_build_array(jsonb_build_object('status', 503, 'error', 'unavailable', 'retry_after', 2,
           'message', 'the database is busy; retry later', 'sqlstate', sqlstate));
       end if;

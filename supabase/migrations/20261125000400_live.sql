@@ -8,6 +8,15 @@ as $$
 $$;
 revoke execute on function crm.display_name(text, text, uuid) from public;
 
+/** Sessions with activity since this instant (now - the project's online_window_minutes) and is_online are online. */
+create function crm.online_since(p_project_id uuid) returns timestamptz
+language sql stable
+set search_path = ''
+as $$
+  select now() - make_interval(mins => crm.project_setting_int(p_project_id, 'online_window_minutes'))
+$$;
+revoke execute on function crm.online_since(uuid) from public;
+
 /**
  * Sessions active within the project's online window, newest first. p_segment filters:
  * null or 'all'; 'active' (activity in the last 60 s); 'inactive' (online, idle longer,
@@ -34,7 +43,7 @@ begin
      and p_segment not in ('all', 'active', 'inactive', 'visitor', 'user', 'premium', 'trial', 'churned') then
     raise exception 'unknown filter %: use all, active, inactive or a segment', p_segment using errcode = '22023';
   end if;
-  v_online_since := now() - make_interval(mins => crm.project_setting_int(p_project_id, 'online_window_minutes'));
+  v_online_since := crm.online_since(p_project_id);
   v_stuck_before := now() - make_interval(mins => crm.project_setting_int(p_project_id, 'stuck_after_minutes'));
   return query
   select s.id, s.user_id, crm.display_name(u.name, u.email, u.id), u.email, s.current_page,

@@ -90,15 +90,6 @@ as $$
 $$;
 revoke execute on function crm.utc_today() from public;
 
-/** Sessions with activity since this instant (now - the project's online_window_minutes) and is_online are online. */
-create function crm.online_since(p_project_id uuid) returns timestamptz
-language sql stable
-set search_path = ''
-as $$
-  select now() - make_interval(mins => crm.project_setting_int(p_project_id, 'online_window_minutes'))
-$$;
-revoke execute on function crm.online_since(uuid) from public;
-
 /**
  * Daily figures of one project and UTC day, computed from the base tables:
  * active users = distinct users with a session started that day; new users = first
@@ -802,7 +793,7 @@ as $$
 begin
   perform crm.require_project_role(p_project_id, 'admin');
   perform crm.require_project_exists(p_project_id);
-  if p_day is null or not isfinite(p_day) or p_day > crm.utc_today() or p_day < crm.utc_today() - 3660 then
+  if p_day is null or p_day > crm.utc_today() or p_day < crm.utc_today() - 3660 then -- (±infinity fail one of them)
     raise exception 'p_day must be a UTC day of the last ten years, up to today' using errcode = '22023';
   end if;
   return query
