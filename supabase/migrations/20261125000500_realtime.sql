@@ -4,7 +4,11 @@
 -- trigger's WHEN clause skips it: never one message per heartbeat.
 -- Events and payloads: supabase/API.md, "Realtime".
 
-/** The live-view row of a session, as the payload of session_started. */
+/**
+ * The live-view row of a session, as the payload of session_started, with the seconds
+ * on site and on the page measured here as get_online_users does (a browser's clock
+ * may be off; these are not).
+ */
 create function crm.live_session_payload(p_session crm.site_sessions) returns jsonb
 language sql stable
 set search_path = ''
@@ -15,7 +19,10 @@ as $$
     'current_page', p_session.current_page, 'current_page_since', p_session.current_page_since,
     'started_at', p_session.started_at, 'last_activity_at', p_session.last_activity_at,
     'device_type', p_session.device_type, 'browser', p_session.browser, 'os', p_session.os,
-    'country', p_session.country, 'is_stuck', p_session.is_stuck, 'is_idle', p_session.is_idle)
+    'country', p_session.country, 'is_stuck', p_session.is_stuck, 'is_idle', p_session.is_idle,
+    'time_on_site_seconds', greatest(0, extract(epoch from now() - p_session.started_at))::integer,
+    'time_on_page_seconds',
+      greatest(0, extract(epoch from now() - coalesce(p_session.current_page_since, p_session.started_at)))::integer)
   from crm.site_users u
   where u.project_id = p_session.project_id and u.id = p_session.user_id
 $$;

@@ -31,8 +31,9 @@ select is(pg_temp.take(), jsonb_build_array(jsonb_build_object('event', 'session
     'session_id', tests.uid(101), 'user_id', tests.uid(1), 'display_name', 'Visitor ' || left(tests.uid(1)::text, 8),
     'email', null, 'segment', 'visitor', 'current_page', '/', 'current_page_since', now() - interval '30 seconds',
     'started_at', now() - interval '30 seconds', 'last_activity_at', now() - interval '30 seconds',
-    'device_type', 'tablet', 'browser', 'Firefox', 'os', 'Linux', 'country', 'DE', 'is_stuck', false, 'is_idle', false))),
-  'a new session broadcasts session_started with its live-view row');
+    'device_type', 'tablet', 'browser', 'Firefox', 'os', 'Linux', 'country', 'DE', 'is_stuck', false, 'is_idle', false,
+    'time_on_site_seconds', 30, 'time_on_page_seconds', 30))),
+  'a new session broadcasts session_started with its live-view row, seconds measured by the server');
 
 -- No message for a heartbeat or a custom event.
 select tests.ingest(:'p', tests.uid(1), tests.uid(101), jsonb_build_array(tests.ev('heartbeat', now() - interval '20 seconds')));

@@ -1,12 +1,12 @@
 // Integratie Code: the ready snippet for this project, a copy button, vibeTrack/vibeIdentify examples.
 import { useT } from '../i18n/i18n';
-import { useRuntimeConfig } from '../data/client';
+import { NotConfiguredError, useRuntimeConfig } from '../data/client';
 import { useCrmProject } from '../data/getCrmProject';
 import type { CrmProject } from '../data/listCrmProjects';
 import { integrationSnippet, TRACK_EXAMPLE } from '../lib/snippet';
 import { Dialog } from './ui/Dialog';
 import { CopyButton } from './ui/CopyButton';
-import { Loading } from './ui/States';
+import { ErrorState, Loading } from './ui/States';
 
 export function IntegrationDialog({ project, onClose }: { project: CrmProject; onClose: () => void }) {
   const t = useT();
@@ -22,7 +22,9 @@ export function IntegrationDialog({ project, onClose }: { project: CrmProject; o
   return (
     <Dialog title={t('integration')} onClose={onClose} testId="integration-dialog" wide>
       <p>{t('integrationText')}</p>
-      {snippet ? (
+      {config === null ? (
+        <ErrorState error={new NotConfiguredError()} testId="integration" />
+      ) : snippet ? (
         <>
           {settings.status === 'error' && (
             <p className="state error" role="alert" data-testid="integration-settings-unknown">

@@ -4,7 +4,6 @@ import { useT } from '../i18n/i18n';
 import { useCrmMessages } from '../data/realtime';
 import { EVENTS } from '../data/realtimeEvents';
 import { text } from '../data/fields';
-import { shownSession } from '../data/getOnlineUsers';
 import { openUserDetail } from '../lib/selection';
 
 interface Toast {
@@ -23,13 +22,12 @@ export default function StuckToasts() {
   useCrmMessages((msg) => {
     if (msg.event !== EVENTS.sessionStuck) return;
     const p = msg.payload;
-    // session_stuck names the user; the live table (when on screen) is the fallback.
-    const known = shownSession(text(p, 'session_id') ?? '');
+    // session_stuck names the user and the page (API.md, "Realtime").
     const toast = {
       id: nextId++,
-      name: text(p, 'display_name') ?? known?.displayName ?? t('anonymous'),
-      page: text(p, 'current_page') ?? known?.currentPage ?? '–',
-      userId: text(p, 'user_id') ?? known?.userId ?? null,
+      name: text(p, 'display_name') ?? t('anonymous'),
+      page: text(p, 'current_page') ?? '–',
+      userId: text(p, 'user_id'),
     };
     setToasts((ts) => [...ts.slice(-3), toast]);
   }, [t]);

@@ -3,7 +3,7 @@
 // a reconnect.
 import { useEffect, useReducer } from 'react';
 import { asRows, callRpc, type RpcClient } from './rpc';
-import { clockSkewMs, mapOnlineSession, segmentParam, type OnlineSession, type SegmentFilter } from './onlineSession';
+import { mapOnlineSession, segmentParam, type OnlineSession, type SegmentFilter } from './onlineSession';
 import { emptyOnlineUsers, receive, replaceAll, type OnlineUsersState } from './onlineUsersStore';
 import { useRpcQuery, type QueryState } from './query';
 import { useCrmChannel, useCrmMessages } from './realtime';
@@ -11,30 +11,20 @@ import type { CrmMessage } from './realtimeEvents';
 
 export const ONLINE_REFRESH_MS = 10_000;
 
-// The sessions last shown, by id, for messages that carry only a session id (the stuck toast).
-const shown = new Map<string, OnlineSession>();
-export const shownSession = (sessionId: string): OnlineSession | undefined => shown.get(sessionId);
-
 export async function fetchOnlineUsers(rpc: RpcClient, projectId: string, filter: SegmentFilter, now = Date.now): Promise<OnlineSession[]> {
-  return (await fetchOnlineSnapshot(rpc, projectId, filter, now)).rows;
-}
-
-/** The rows and the browser's clock skew against the server, measured on them. */
-export async function fetchOnlineSnapshot(rpc: RpcClient, projectId: string, filter: SegmentFilter, now = Date.now) {
   const data = await callRpc(rpc, 'get_online_users', { p_project_id: projectId, p_segment: segmentParam(filter) ?? undefined });
   const at = now();
-  const raw = asRows(data);
-  return { rows: raw.map((r) => mapOnlineSession(r, at)), skewMs: clockSkewMs(raw, at) };
+  return asRows(data).map((r) => mapOnlineSession(r, at));
 }
 
 type Action =
   | { type: 'reset'; segment: string | null }
-  | { type: 'rows'; rows: OnlineSession[]; since: number; skewMs: number | null }
+  | { type: 'rows'; rows: OnlineSession[]; since: number }
   | { type: 'msg'; msg: CrmMessage; now: number };
 
 function reducer(state: OnlineUsersState, a: Action): OnlineUsersState {
   if (a.type === 'reset') return emptyOnlineUsers(a.segment);
-  if (a.type === 'rows') return replaceAll(state, a.rows, a.since, a.skewMs);
+  if (a.type === 'rows') return replaceAll(state, a.rows, a.since);
   return receive(state, a.msg, a.now);
 }
 
@@ -50,7 +40,7 @@ export function useOnlineUsers(projectId: string | null, filter: SegmentFilter):
   const [state, dispatch] = useReducer(reducer, segment, emptyOnlineUsers);
   const query = useRpcQuery(async (rpc) => {
     const since = Date.now(); // messages after this may be missing from the result
-    return { ...(await fetchOnlineSnapshot(rpc, projectId as string, filter)), since };
+    return { rows: await fetchOnlineUsers(rpc, projectId as string, filter), since };
   }, ['get_online_users', projectId, filter], {
     enabled: !!projectId,
     refreshMs: ONLINE_REFRESH_MS,
@@ -62,17 +52,13 @@ export function useOnlineUsers(projectId: string | null, filter: SegmentFilter):
   // (with the error beside them), and replaying those would undo every broadcast since.
   const snapshot = query.state.status === 'ready' ? query.state.data : null;
   useEffect(() => {
-    if (snapshot) dispatch({ type: 'rows', rows: snapshot.rows, since: snapshot.since, skewMs: snapshot.skewMs });
+    if (snapshot) dispatch({ type: 'rows', rows: snapshot.rows, since: snapshot.since });
   }, [snapshot]);
   useCrmMessages((msg) => dispatch({ type: 'msg', msg, now: Date.now() }), []);
   const { reload } = query;
   useEffect(() => {
     if (state.needsRefresh) reload();
   }, [state.needsRefresh, reload]);
-  useEffect(() => {
-    shown.clear();
-    for (const x of state.sessions) shown.set(x.sessionId, x);
-  }, [state.sessions]);
   const s = query.state;
   return {
     status: s.status,

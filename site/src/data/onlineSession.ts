@@ -25,43 +25,25 @@ export const SEGMENT_FILTERS = ['all', 'active', 'inactive', 'premium', 'trial',
 export type SegmentFilter = (typeof SEGMENT_FILTERS)[number];
 export const segmentParam = (f: SegmentFilter): string | null => (f === 'all' ? null : f);
 
-// get_online_users rows carry seconds measured by the server (free of client clock skew);
-// session_started broadcasts carry only the server's timestamps, moved onto the browser's
-// clock by skewMs (browser clock − server clock, see clockSkewMs).
-function since(row: Record<string, unknown>, now: number, secondsName: string, atName: string, skewMs: number): number {
+// get_online_users rows and session_started broadcasts carry seconds measured by the
+// server, free of the browser's clock skew; the timestamps are only a fallback.
+function since(row: Record<string, unknown>, now: number, secondsName: string, atName: string): number {
   const seconds = num(row, secondsName);
   if (seconds !== null) return now - seconds * 1000;
   const at = text(row, atName);
   const parsed = at ? Date.parse(at) : NaN;
-  return Number.isFinite(parsed) ? Math.min(now, parsed + skewMs) : now;
+  return Number.isFinite(parsed) ? Math.min(now, parsed) : now;
 }
 
-/**
- * Browser clock minus server clock, from get_online_users rows received at `now`: each
- * row gives the server's started_at and the seconds since (whole seconds, so this is
- * good to about a second). The median of the rows; null without any (keep the last one).
- */
-export function clockSkewMs(rows: Record<string, unknown>[], now: number): number | null {
-  const skews = rows
-    .map((r) => {
-      const seconds = num(r, 'time_on_site_seconds');
-      const at = Date.parse(text(r, 'started_at') ?? '');
-      return seconds !== null && seconds > 0 && Number.isFinite(at) ? now - seconds * 1000 - at : NaN;
-    })
-    .filter(Number.isFinite)
-    .sort((a, b) => a - b);
-  return skews.length ? (skews[Math.floor(skews.length / 2)] as number) : null;
-}
-
-export function mapOnlineSession(row: Record<string, unknown>, now: number, skewMs = 0): OnlineSession {
+export function mapOnlineSession(row: Record<string, unknown>, now: number): OnlineSession {
   return {
     sessionId: text(row, 'session_id') ?? '',
     userId: text(row, 'user_id'),
     displayName: text(row, 'display_name'),
     email: text(row, 'email'),
     currentPage: text(row, 'current_page'),
-    startedAtMs: since(row, now, 'time_on_site_seconds', 'started_at', skewMs),
-    pageSinceMs: since(row, now, 'time_on_page_seconds', 'current_page_since', skewMs),
+    startedAtMs: since(row, now, 'time_on_site_seconds', 'started_at'),
+    pageSinceMs: since(row, now, 'time_on_page_seconds', 'current_page_since'),
     deviceType: text(row, 'device_type'),
     browser: text(row, 'browser'),
     os: text(row, 'os'),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyMessage, emptyOnlineUsers, receive, replaceAll, type OnlineUsersState } from './onlineUsersStore';
-import { clockSkewMs, mapOnlineSession } from './onlineSession';
+import { mapOnlineSession } from './onlineSession';
 import { EVENTS } from './realtimeEvents';
 
 const NOW = 1_700_000_000_000;
@@ -41,18 +41,12 @@ describe('replaceAll', () => {
     expect(next.sessions[0]?.currentPage).toBe('/new');
   });
 
-  it('places a new session on the browser clock with the skew measured on the last refresh', () => {
-    // the browser clock runs 90 s ahead of the server: started_at + 120 s on the server is NOW here
-    const raw = [row('a', { started_at: new Date(NOW - 90_000 - 120_000).toISOString() })];
-    expect(clockSkewMs(raw, NOW)).toBe(90_000);
-    let s = replaceAll(emptyOnlineUsers(), raw.map((r) => mapOnlineSession(r, NOW)), Infinity, clockSkewMs(raw, NOW));
-    // a session that started 10 s ago on the server clock
-    s = applyMessage(s, { event: EVENTS.sessionStarted, payload: { ...row('b'), time_on_site_seconds: undefined, time_on_page_seconds: undefined,
-      started_at: new Date(NOW - 90_000 - 10_000).toISOString(), current_page_since: new Date(NOW - 90_000 - 10_000).toISOString() } }, NOW);
-    expect(s.sessions.find((x) => x.sessionId === 'b')?.startedAtMs).toBe(NOW - 10_000);
-    // a refresh with nobody online cannot measure the skew: the last one is kept
-    expect(clockSkewMs([], NOW)).toBeNull();
-    expect(replaceAll(s, [], Infinity, clockSkewMs([], NOW)).skewMs).toBe(90_000);
+  it('places a new session by the seconds the server measured, whatever the browser clock says', () => {
+    // started_at is 100 s in the browser's future (a clock 90 s slow … or fast): the seconds win
+    const s = applyMessage(start([]), { event: EVENTS.sessionStarted, payload: { ...row('b'), time_on_site_seconds: 10, time_on_page_seconds: 4,
+      started_at: new Date(NOW + 100_000).toISOString(), current_page_since: new Date(NOW + 100_000).toISOString() } }, NOW);
+    expect(s.sessions[0]?.startedAtMs).toBe(NOW - 10_000);
+    expect(s.sessions[0]?.pageSinceMs).toBe(NOW - 4_000);
   });
 
   it('remembers only the last minute of messages', () => {

@@ -13,23 +13,20 @@ export interface OnlineUsersState {
   needsRefresh: boolean;
   /** Messages of the last RECENT_MS, replayed over a refresh that started before they came. */
   recent: { msg: CrmMessage; at: number }[];
-  /** Browser clock − server clock, for the timestamps of session_started (clockSkewMs). */
-  skewMs: number;
 }
 
 const RECENT_MS = 60_000;
 const RECENT_MAX = 500;
 
-export const emptyOnlineUsers = (segment: string | null = null): OnlineUsersState => ({ segment, sessions: [], needsRefresh: false, recent: [], skewMs: 0 });
+export const emptyOnlineUsers = (segment: string | null = null): OnlineUsersState => ({ segment, sessions: [], needsRefresh: false, recent: [] });
 
 /**
  * The sessions of a get_online_users result that was requested at `since` (ms): messages
  * that arrived after that moment are applied again on top, since the snapshot may predate
  * them (a session that ended meanwhile must not come back).
  */
-export function replaceAll(state: OnlineUsersState, rows: OnlineSession[], since = Infinity, skewMs: number | null = null): OnlineUsersState {
-  // a result without a measurable row (an empty list, brand-new sessions) keeps the last skew
-  let next: OnlineUsersState = { ...state, sessions: rows, needsRefresh: false, skewMs: skewMs ?? state.skewMs };
+export function replaceAll(state: OnlineUsersState, rows: OnlineSession[], since = Infinity): OnlineUsersState {
+  let next: OnlineUsersState = { ...state, sessions: rows, needsRefresh: false };
   for (const r of state.recent) if (r.at >= since) next = applyMessage(next, r.msg, r.at);
   return next;
 }
@@ -61,7 +58,7 @@ export function applyMessage(state: OnlineUsersState, msg: CrmMessage, now: numb
       if (!sessionId) return state;
       // Only the server knows whether a new session belongs to a filtered list.
       if (state.segment !== null) return refresh(state);
-      const row = mapOnlineSession(p, now, state.skewMs);
+      const row = mapOnlineSession(p, now);
       const others = state.sessions.filter((s) => s.sessionId !== sessionId);
       return { ...state, sessions: [row, ...others] };
     }
