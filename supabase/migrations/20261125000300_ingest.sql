@@ -263,10 +263,6 @@ declare
   v_first timestamptz;
   v_ident crm.ingest_event;
   v_identified boolean := false;
-  v_any_cookieless boolean;
-  v_any_erased boolean;
-  v_any_new boolean;
-  v_any_identify boolean;
   v_result jsonb;
   c_uuid constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 begin
@@ -279,13 +275,8 @@ begin
   begin
     -- Every batch's header: project, origin, DNT, skew, the tracker's ids (standard mode)
     -- and, for those, the visitor's user and whether it was erased.
-    select array_agg(t.b order by (t.b).n),
-           -- which of the rare steps below may have work (else they are skipped)
-           coalesce(bool_or((t.b).result is null and (t.b).visitor_id is null), false),
-           coalesce(bool_or((t.b).result is null and (t.b).erased), false),
-           coalesce(bool_or((t.b).result is null and (t.b).user_id is null), false),
-           coalesce(bool_or((t.b).result is null and (t.b).has_identify), false)
-    into v_batches, v_any_cookieless, v_any_erased, v_any_new, v_any_identify
+    select array_agg(t.b order by (t.b).n)
+    into v_batches
     from (select row(
         x.n, p.id, p.identity_secret, (s.settings ->> 'require_signed_identify')::boolean,
         make_interval(mins => (s.settings ->> 'session_timeout_minutes')::integer),
@@ -382,7 +373,7 @@ begin
     -- Cookieless mode (or a batch without ids): ids derived from the hashed IP, the user
     -- agent and the UTC day; the session is the visitor's one still active, else derived.
     for v_i in select b.n from unnest(v_batches) b
-               where v_any_cookieless and b.result is null and b.visitor_id is null order by b.n loop
+               where b.result is null and b.visitor_id is null order by b.n loop
       v_b := v_batches[v_i];
       if v_b.context ->> 'ip_hash' is null then
         v_batches[v_i].result := jsonb_build_object('status', 400, 'error', 'invalid_batch',
@@ -418,7 +409,7 @@ begin
     -- A visitor erased on request may not come back (a replayed offline queue): every
     -- event of its batch is rejected.
     for v_i in select b.n from unnest(v_batches) b
-               where (v_any_erased or v_any_cookieless) and b.result is null and b.erased loop
+               where b.result is null and b.erased loop
       v_b := v_batches[v_i];
       v_batches[v_i].result := jsonb_build_object('status', 202, 'accepted', 0, 'duplicates', 0,
         'rejected', (select coalesce(jsonb_agg(jsonb_build_object('index', o.n - 1, 'id', left(o.e ->> 'id', 64),
@@ -428,7 +419,7 @@ begin
     end loop;
 
     -- New visitors with at least one valid event become site users.
-    if v_any_new and exists (select from unnest(v_batches) b where b.result is null and b.user_id is null) then
+    if exists (select from unnest(v_batches) b where b.result is null and b.user_id is null) then
       with firsts as (
         select b.project_id, b.visitor_id, min(e.occurred_at) as first_at
         from unnest(v_batches) b
@@ -448,7 +439,7 @@ begin
 
     -- Identify events not seen before, per batch in time order (rare: a loop is fine).
     for v_i in select b.n from unnest(v_batches) b
-               where v_any_identify and b.result is null and b.has_identify order by b.n loop
+               where b.result is null and b.has_identify order by b.n loop
       v_b := v_batches[v_i];
       if v_identified then
         select a.user_id into v_b.user_id from crm.anonymous_ids a
