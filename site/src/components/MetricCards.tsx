@@ -2,7 +2,7 @@
 import { useT, useLocale } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/dictionary';
 import { useCrmMetrics, type Metric, type MetricKey } from '../data/getCrmMetrics';
-import { formatNumber, formatPercent, formatPoints, trendOf } from '../lib/format';
+import { formatNumber, formatPercent, trendOf } from '../lib/format';
 import { ProjectGate } from './ProjectGate';
 import { ErrorState, Loading } from './ui/States';
 
@@ -30,7 +30,7 @@ function Card({ metric, label, percent, higherIsBetter = true, live, testId }: {
         {trend ? (
           <>
             <span aria-hidden="true">{trend.arrow}</span>{' '}
-            {metric.changeUnit === 'pp' ? formatPoints(metric.change, locale) : formatPercent(metric.change, locale, true)}{' '}
+            {formatPercent(metric.change, locale, true, metric.changeUnit)}{' '}
             <span className="muted">{t('vsLastWeek')}</span>
           </>
         ) : (

@@ -18,16 +18,11 @@ export function formatNumber(n: number | null, locale: Locale): string {
 }
 
 /** Percent values arrive as 0–100 from SQL. */
-export function formatPercent(n: number | null, locale: Locale, signed = false): string {
+/** A percentage ("12,5%"), signed for a change; unit 'pp' for a change in percentage points ("+1,5 pp"). */
+export function formatPercent(n: number | null, locale: Locale, signed = false, unit: '%' | 'pp' = '%'): string {
   if (n === null) return '–';
   const f = new Intl.NumberFormat(tag(locale), { maximumFractionDigits: 1, signDisplay: signed ? 'exceptZero' : 'auto' });
-  return `${f.format(n)}%`;
-}
-
-/** A signed change in percentage points: "+1,5 pp". */
-export function formatPoints(n: number | null, locale: Locale): string {
-  if (n === null) return '–';
-  return `${new Intl.NumberFormat(tag(locale), { maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(n)} pp`;
+  return unit === 'pp' ? `${f.format(n)} pp` : `${f.format(n)}%`;
 }
 
 export function formatDateTime(iso: string | null, locale: Locale): string {
