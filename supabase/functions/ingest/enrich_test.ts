@@ -31,24 +31,35 @@ Deno.test('the client ip is the first forwarded address', () => {
   assert.equal(clientIp(new Headers(), '127.0.0.1'), '127.0.0.1');
 });
 
-Deno.test('ip hashes are stable within a day, differ across days and secrets, and hide the ip', async () => {
+Deno.test('ip hashes are stable within a day, differ across days and secrets, and hide the ip', () => {
   const day1 = new Date('2026-11-25T01:00:00Z');
   const day1b = new Date('2026-11-25T23:00:00Z');
   const day2 = new Date('2026-11-26T01:00:00Z');
-  const a = await hashIp('203.0.113.7', 's1', day1);
+  const a = hashIp('203.0.113.7', 's1', day1);
   assert.match(a, /^[0-9a-f]{64}$/);
-  assert.equal(a, await hashIp('203.0.113.7', 's1', day1b));
-  assert.notEqual(a, await hashIp('203.0.113.7', 's1', day2));
-  assert.notEqual(a, await hashIp('203.0.113.7', 's2', day1));
-  assert.notEqual(a, await hashIp('203.0.113.8', 's1', day1));
+  assert.equal(a, hashIp('203.0.113.7', 's1', day1b));
+  assert.notEqual(a, hashIp('203.0.113.7', 's1', day2));
+  assert.notEqual(a, hashIp('203.0.113.7', 's2', day1));
+  assert.notEqual(a, hashIp('203.0.113.8', 's1', day1));
 });
 
-Deno.test('bots and empty user agents are flagged', async () => {
+Deno.test('the ip hash is SHA-256(HMAC-SHA-256(secret, "ip-salt:" + day) ‖ ip), as stored hashes were made', async () => {
+  // Computed independently with WebCrypto: cookieless visitor ids and rate-limit
+  // buckets derive from this hash, so a change would split a day's visitors.
+  const enc = new TextEncoder();
+  const key = await crypto.subtle.importKey('raw', enc.encode('s1'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const salt = new Uint8Array(await crypto.subtle.sign('HMAC', key, enc.encode('ip-salt:2026-11-25')));
+  const expected = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array([...salt, ...enc.encode('203.0.113.7')])));
+  const hex = Array.from(expected, (b) => b.toString(16).padStart(2, '0')).join('');
+  assert.equal(hashIp('203.0.113.7', 's1', new Date('2026-11-25T12:00:00Z')), hex);
+});
+
+Deno.test('bots and empty user agents are flagged', () => {
   const now = new Date();
-  const bot = await enrich(new Headers({ 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' }), { secret: 's', now });
+  const bot = enrich(new Headers({ 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' }), { secret: 's', now });
   assert.equal(bot.is_bot, true);
-  assert.equal((await enrich(new Headers(), { secret: 's', now })).is_bot, true);
-  const human = await enrich(new Headers({ 'user-agent': CHROME_WIN, 'x-forwarded-for': '198.51.100.1' }), { secret: 's', now });
+  assert.equal(enrich(new Headers(), { secret: 's', now }).is_bot, true);
+  const human = enrich(new Headers({ 'user-agent': CHROME_WIN, 'x-forwarded-for': '198.51.100.1' }), { secret: 's', now });
   assert.equal(human.is_bot, false);
   assert.ok(human.ip_hash && !JSON.stringify(human).includes('198.51.100.1'), 'the raw ip must not appear');
 });

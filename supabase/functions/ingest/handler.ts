@@ -110,7 +110,7 @@ async function ingest(req: Request, info: Info | undefined, deps: HandlerDeps, c
   const { envelope } = checked;
 
   const now = deps.now?.() ?? new Date();
-  const enriched = await enrich(req.headers, { secret: deps.ipSecret, now, remoteIp: info?.remoteAddr?.hostname });
+  const enriched = enrich(req.headers, { secret: deps.ipSecret, now, remoteIp: info?.remoteAddr?.hostname });
   if (enriched.is_bot) {
     return json(202, { status: 202, accepted: 0, duplicates: 0, rejected: [], ignored: 'bot' }, cors);
   }
