@@ -10,10 +10,12 @@ import { fileURLToPath } from 'node:url';
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { seconds: { type: 'string', default: '8' }, concurrency: { type: 'string', default: '32' } },
+  options: { seconds: { type: 'string', default: '8' }, concurrency: { type: 'string', default: '32,64' } },
 });
 const SECONDS = Number(values.seconds);
-const CONCURRENCY = Number(values.concurrency);
+// Senders at once (comma-separated: each path runs at each). The senders wait for their
+// answers (a closed loop), so a low count measures latency more than capacity.
+const CONCURRENCIES = values.concurrency.split(',').map(Number);
 const env = (k: string) => {
   const v = Deno.env.get(k);
   if (!v) throw new Error(`${k} is not set: run via \`npm run bench:ingest\` (it reads \`npm run status\`)`);
@@ -23,7 +25,7 @@ const DB_URL = env('DB_URL');
 const INGEST_URL = Deno.env.get('INGEST_URL') ?? `${env('API_URL')}/functions/v1/ingest`;
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-const sql = postgres(DB_URL, { max: CONCURRENCY, prepare: false, onnotice: () => {} });
+const sql = postgres(DB_URL, { max: Math.max(...CONCURRENCIES), prepare: false, onnotice: () => {} });
 const [project] = await sql`
   insert into crm.projects (name, settings)
   values ('bench ' || now()::text, crm.default_project_settings()
@@ -49,6 +51,7 @@ function batch(size: number, worker: number) {
 interface Run {
   label: string;
   batch: number;
+  senders: number;
   requests: number;
   seconds: number;
   p50: number;
@@ -61,13 +64,13 @@ const pct = (xs: number[], p: number) => {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
 };
 
-/** crm.ingest over SQL from CONCURRENCY postgres.js connections, one sender each. */
-async function direct(size: number): Promise<Run> {
+/** crm.ingest over SQL from `senders` postgres.js connections, one sender each. */
+async function direct(size: number, senders: number): Promise<Run> {
   const latencies: number[] = [];
   let errors = 0;
   const until = performance.now() + SECONDS * 1000;
   const start = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => {
+  await Promise.all(Array.from({ length: senders }, async (_, w) => {
     while (performance.now() < until) {
       const t = performance.now();
       const context = { origin: null, ip_hash: 'bench', user_agent: UA, device_type: 'desktop', browser: 'Chrome', os: 'Windows', country: 'NL', received_at: new Date().toISOString() };
@@ -77,7 +80,7 @@ async function direct(size: number): Promise<Run> {
     }
   }));
   return {
-    label: 'crm.ingest direct', batch: size, requests: latencies.length, seconds: (performance.now() - start) / 1000,
+    label: 'crm.ingest direct', batch: size, senders, requests: latencies.length, seconds: (performance.now() - start) / 1000,
     p50: pct(latencies, 50), p99: pct(latencies, 99), errors,
   };
 }
@@ -96,13 +99,13 @@ async function ensureWrk(): Promise<void> {
   }
 }
 
-/** Tracker batches of `size` page views POSTed to the ingest URL by wrk, CONCURRENCY connections. */
-async function http(size: number): Promise<Run> {
+/** Tracker batches of `size` page views POSTed to the ingest URL by wrk, `senders` connections. */
+async function http(size: number, senders: number): Promise<Run> {
   const script = fileURLToPath(new URL('./ingest-wrk.lua', import.meta.url));
   const threads = 2;
   const out = await new Deno.Command('wrk', {
-    args: ['-t', String(threads), '-c', String(CONCURRENCY), '-d', `${SECONDS}s`, '--latency', '-s', script, INGEST_URL,
-      '--', project!.public_key, String(size), String(Math.ceil(CONCURRENCY / threads))],
+    args: ['-t', String(threads), '-c', String(senders), '-d', `${SECONDS}s`, '--latency', '-s', script, INGEST_URL,
+      '--', project!.public_key, String(size), String(Math.ceil(senders / threads))],
     stdout: 'piped', stderr: 'piped',
   }).output();
   const text = new TextDecoder().decode(out.stdout);
@@ -111,7 +114,7 @@ async function http(size: number): Promise<Run> {
   const r = JSON.parse(line);
   if (r.not_202) console.log(`  ${r.not_202} answers were not 202 (first: ${r.first_bad_status})`);
   return {
-    label: size === 1 ? 'HTTP (gateway → function), coalesced' : 'HTTP (gateway → function)', batch: size,
+    label: size === 1 ? 'HTTP (gateway → function), coalesced' : 'HTTP (gateway → function)', batch: size, senders,
     requests: r.requests - r.not_202, seconds: r.seconds, p50: r.p50_ms, p99: r.p99_ms,
     errors: r.not_202 + r.socket_errors,
   };
@@ -122,23 +125,27 @@ const stored = async () => Number((await sql`select count(*)::bigint as n from c
 
 await ensureWrk();
 const runs: Run[] = [];
-console.log(`bench:ingest — ${SECONDS} s per run, ${CONCURRENCY} concurrent senders, ${INGEST_URL}`);
+console.log(`bench:ingest — ${SECONDS} s per run, ${CONCURRENCIES.join(' and ')} concurrent senders, ${INGEST_URL}`);
 let accepted = 0;
-for (const [size, fn] of [[20, direct], [20, http], [1, direct], [1, http]] as const) {
-  console.log(`• ${fn === direct ? 'crm.ingest direct' : 'HTTP (wrk → gateway → function)'}, batches of ${size}…`);
-  const run = await fn(size);
-  runs.push(run);
-  accepted += run.requests * size;
+for (const size of [20, 1]) {
+  for (const fn of [direct, http]) {
+    for (const senders of CONCURRENCIES) {
+      console.log(`• ${fn === direct ? 'crm.ingest direct' : 'HTTP (wrk → gateway → function)'}, batches of ${size}, ${senders} senders…`);
+      const run = await fn(size, senders);
+      runs.push(run);
+      accepted += run.requests * size;
+    }
+  }
 }
 // Every 202 stands for stored events: check that none went missing.
 const storedEvents = await stored();
 await sql`delete from crm.projects where id = ${project!.id}`;
 await sql.end();
 
-console.log('\n| path | batch | events/s | requests/s | p50 ms | p99 ms | errors |');
-console.log('|---|---:|---:|---:|---:|---:|---:|');
+console.log('\n| path | batch | senders | events/s | requests/s | p50 ms | p99 ms | errors |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of runs) {
-  console.log(`| ${r.label} | ${r.batch} | ${Math.round((r.requests * r.batch) / r.seconds)} | ${Math.round(r.requests / r.seconds)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`);
+  console.log(`| ${r.label} | ${r.batch} | ${r.senders} | ${Math.round((r.requests * r.batch) / r.seconds)} | ${Math.round(r.requests / r.seconds)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`);
 }
 console.log(`\nevents accepted (202) ${accepted}, stored ${storedEvents}${storedEvents < accepted ? ' — EVENTS WENT MISSING' : ''}`);
 console.log('Goals: ≥ 10,000 events/s through HTTP in batches of 20; ≥ 3,000 single-event requests/s (coalesced).');
