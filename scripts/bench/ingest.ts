@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { seconds: { type: 'string', default: '8' }, concurrency: { type: 'string', default: '32,64' } },
+  options: { seconds: { type: 'string', default: '8' }, concurrency: { type: 'string', default: '32,64,128' } },
 });
 const SECONDS = Number(values.seconds);
 // Senders at once (comma-separated: each path runs at each). The senders wait for their
