@@ -1,4 +1,5 @@
 // Small HTTP helpers shared by every service: JSON answers, CORS, bounded bodies.
+import { BodyTooLarge, readBytes } from '../../supabase/functions/_shared/body.ts';
 
 export const CORS_ALLOW_HEADERS = 'authorization, x-client-info, apikey, content-type';
 
@@ -45,11 +46,7 @@ export function json(
   });
 }
 
-export class BodyTooLarge extends Error {
-  constructor(readonly limit: number) {
-    super(`request body is larger than ${limit} bytes`);
-  }
-}
+export { BodyTooLarge };
 
 /** The client stopped sending its body (slowloris). */
 export class BodyTimeout extends Error {
@@ -69,47 +66,15 @@ export async function readBody(
   limit: number,
   timeoutMs = BODY_TIMEOUT_MS,
 ): Promise<Uint8Array> {
-  const declared = Number(req.headers.get('content-length') ?? NaN);
-  if (declared > limit) throw new BodyTooLarge(limit);
-  if (!req.body) return new Uint8Array();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BodyTimeout(timeoutMs)), timeoutMs);
+  });
   try {
-    if (Number.isFinite(declared)) {
-      // A declared length bounds the body (the server enforces it): read it natively,
-      // which is much cheaper than a stream reader loop for the many small bodies.
-      const body = await Promise.race([req.arrayBuffer(), expired]);
-      if (body === 'timeout') throw new BodyTimeout(timeoutMs);
-      if (body.byteLength > limit) throw new BodyTooLarge(limit);
-      return new Uint8Array(body);
-    }
-    const reader = req.body.getReader();
-    for (;;) {
-      const next = await Promise.race([reader.read(), expired]);
-      if (next === 'timeout') {
-        reader.cancel().catch(() => {});
-        throw new BodyTimeout(timeoutMs);
-      }
-      if (next.done) break;
-      size += next.value.byteLength;
-      if (size > limit) {
-        reader.cancel().catch(() => {});
-        throw new BodyTooLarge(limit);
-      }
-      chunks.push(next.value);
-    }
+    return await readBytes(req, limit, deadline);
   } finally {
     clearTimeout(timer);
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 export class BadJson extends Error {}

@@ -2,6 +2,7 @@
 // Thin on purpose: parse, validate, enrich, then crm.ingest (concurrent requests
 // coalesced into one crm.ingest_batches call, see sql.ts);
 // every rule about sessions, identity, dedupe and rate limits lives in Postgres.
+import { BodyTooLarge, readBytes } from '../_shared/body.ts';
 import { corsHeaders } from '../_shared/cors.ts';
 import { enrich } from './enrich.ts';
 import type { IngestCall, IngestRejection } from './result.ts';
@@ -31,32 +32,16 @@ function json(status: number, body: unknown, headers: Record<string, string>): R
   });
 }
 
-/** Reads at most MAX_BODY_BYTES; larger bodies are refused before they are buffered. */
+/** Reads at most MAX_BODY_BYTES as UTF-8 text; larger bodies are refused before they are buffered. */
 async function readBody(req: Request): Promise<string> {
-  const declared = Number(req.headers.get('content-length') ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`);
   if (!req.body) throw new HttpError(400, 'invalid_batch', 'empty body');
   let all: Uint8Array;
-  if (req.headers.has('content-length')) {
-    // The declared length (checked above) bounds the body: read it natively.
-    try {
-      all = new Uint8Array(await req.arrayBuffer());
-    } catch {
-      throw new HttpError(400, 'invalid_batch', 'the body could not be read (cut short?)');
-    }
-  } else {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of req.body) {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`);
-      chunks.push(chunk);
-    }
-    all = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) all.set(c, (at += c.length) - c.length);
+  try {
+    all = await readBytes(req, MAX_BODY_BYTES);
+  } catch (e) {
+    if (e instanceof BodyTooLarge) throw new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`);
+    throw new HttpError(400, 'invalid_batch', 'the body could not be read (cut short?)');
   }
-  if (all.length > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(all);
   } catch {
