@@ -675,43 +675,29 @@ begin
     raise exception 'p_limit must be 1 to 1000 and p_offset >= 0' using errcode = '22023';
   end if;
 
-  if v_pattern is not null then
-    -- Planned for this very pattern (EXECUTE): a rare one reads its few matches through
-    -- site_users_search_idx, a common one walks the newest users and stops at the page.
-    execute 'select count(*) from crm.site_users u
-             where u.project_id = $1 and ($2::text is null or u.segment = $2)
-               and crm.site_user_search_text(u.email, u.name, u.external_id) ilike $3'
-      into v_total using p_project_id, p_segment, v_pattern;
-    return query execute
-      'select u.id, u.external_id, u.email, u.name, u.segment, u.verified, u.first_seen_at, u.last_seen_at,
-              u.sessions_count, u.pageviews_count, u.events_count,
-              exists (select from crm.site_sessions s
-                      where s.project_id = u.project_id and s.user_id = u.id and s.is_online and s.last_activity_at >= $4),
-              $5::bigint
-       from crm.site_users u
-       where u.project_id = $1 and ($2::text is null or u.segment = $2)
-         and crm.site_user_search_text(u.email, u.name, u.external_id) ilike $3
-       order by u.first_seen_at desc, u.id desc
-       limit $6 offset $7'
-      using p_project_id, p_segment, v_pattern, v_since, v_total, p_limit, p_offset;
-    return;
-  end if;
-
-  if p_segment is null then
+  -- Planned for this very call (EXECUTE): a null filter folds away, a rare pattern reads
+  -- its few matches through site_users_search_idx, a common one walks the newest users
+  -- and stops at the page.
+  if v_pattern is null and p_segment is null then
     v_total := crm.total_users(p_project_id);
   else
-    select count(*) into v_total from crm.site_users u where u.project_id = p_project_id and u.segment = p_segment;
+    execute 'select count(*) from crm.site_users u
+             where u.project_id = $1 and ($2::text is null or u.segment = $2)
+               and ($3::text is null or crm.site_user_search_text(u.email, u.name, u.external_id) ilike $3)'
+      into v_total using p_project_id, p_segment, v_pattern;
   end if;
-  return query
-  select u.id, u.external_id, u.email, u.name, u.segment, u.verified, u.first_seen_at, u.last_seen_at,
-         u.sessions_count, u.pageviews_count, u.events_count,
-         exists (select from crm.site_sessions s
-                 where s.project_id = u.project_id and s.user_id = u.id and s.is_online and s.last_activity_at >= v_since),
-         v_total
-  from crm.site_users u
-  where u.project_id = p_project_id and (p_segment is null or u.segment = p_segment)
-  order by u.first_seen_at desc, u.id desc
-  limit p_limit offset p_offset;
+  return query execute
+    'select u.id, u.external_id, u.email, u.name, u.segment, u.verified, u.first_seen_at, u.last_seen_at,
+            u.sessions_count, u.pageviews_count, u.events_count,
+            exists (select from crm.site_sessions s
+                    where s.project_id = u.project_id and s.user_id = u.id and s.is_online and s.last_activity_at >= $4),
+            $5::bigint
+     from crm.site_users u
+     where u.project_id = $1 and ($2::text is null or u.segment = $2)
+       and ($3::text is null or crm.site_user_search_text(u.email, u.name, u.external_id) ilike $3)
+     order by u.first_seen_at desc, u.id desc
+     limit $6 offset $7'
+    using p_project_id, p_segment, v_pattern, v_since, v_total, p_limit, p_offset;
 end;
 $$;
 grant execute on function public.list_site_users(uuid, text, text, integer, integer) to authenticated, service_role;
