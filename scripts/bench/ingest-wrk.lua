@@ -41,11 +41,8 @@ function request()
     '{"project":"%s","sent_at":%d,"visitor_id":"00000000-0000-4000-8000-%012x",'
       .. '"session_id":"00000000-0000-4000-9000-%012x","events":[%s]}',
     key, now, v, v, table.concat(events, ","))
-  return wrk.format("POST", nil, {
-    ["content-type"] = "text/plain",
-    ["user-agent"] = ua,
-    ["x-forwarded-for"] = string.format("10.9.%d.%d", tid, counter % visitors % 250),
-  }, body)
+  -- No x-forwarded-for: the gateway sets it to the connection's address, as Supabase's does.
+  return wrk.format("POST", nil, { ["content-type"] = "text/plain", ["user-agent"] = ua }, body)
 end
 
 function response(status)

@@ -15,7 +15,10 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds);
 // Senders at once (comma-separated: each path runs at each). The senders wait for their
 // answers (a closed loop), so a low count measures latency more than capacity.
-const CONCURRENCIES = values.concurrency.split(',').map(Number);
+const CONCURRENCIES = values.concurrency.split(',').filter((c) => c.trim() !== '').map(Number);
+if (!CONCURRENCIES.length || CONCURRENCIES.some((c) => !Number.isInteger(c) || c < 1)) {
+  throw new Error(`--concurrency takes whole numbers ≥ 1, comma-separated (got "${values.concurrency}")`);
+}
 const env = (k: string) => {
   const v = Deno.env.get(k);
   if (!v) throw new Error(`${k} is not set: run via \`npm run bench:ingest\` (it reads \`npm run status\`)`);
@@ -25,6 +28,7 @@ const DB_URL = env('DB_URL');
 const INGEST_URL = Deno.env.get('INGEST_URL') ?? `${env('API_URL')}/functions/v1/ingest`;
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
+await ensureWrk(); // before the project exists: nothing to clean up if it fails
 const sql = postgres(DB_URL, { max: Math.max(...CONCURRENCIES), prepare: false, onnotice: () => {} });
 const [project] = await sql`
   insert into crm.projects (name, settings)
@@ -90,6 +94,9 @@ async function ensureWrk(): Promise<void> {
   const has = async () => (await new Deno.Command('sh', { args: ['-c', 'command -v wrk'], stdout: 'null' }).output()).success;
   if (await has()) return;
   if (Deno.uid() !== 0) throw new Error('wrk is missing: sudo apt-get install -y wrk');
+  if (!(await new Deno.Command('sh', { args: ['-c', 'command -v apt-get'], stdout: 'null' }).output()).success) {
+    throw new Error('wrk is missing and this machine has no apt-get: install wrk (https://github.com/wg/wrk) by other means');
+  }
   console.log('• installing wrk (Debian package)…');
   const apt = (args: string[]) => new Deno.Command('apt-get', { args, stdout: 'null', stderr: 'piped' }).output();
   if (!(await apt(['install', '-y', '-qq', 'wrk'])).success) {
@@ -102,7 +109,7 @@ async function ensureWrk(): Promise<void> {
 /** Tracker batches of `size` page views POSTed to the ingest URL by wrk, `senders` connections. */
 async function http(size: number, senders: number): Promise<Run> {
   const script = fileURLToPath(new URL('./ingest-wrk.lua', import.meta.url));
-  const threads = 2;
+  const threads = Math.min(2, senders); // wrk needs a connection per thread
   const out = await new Deno.Command('wrk', {
     args: ['-t', String(threads), '-c', String(senders), '-d', `${SECONDS}s`, '--latency', '-s', script, INGEST_URL,
       '--', project!.public_key, String(size), String(Math.ceil(senders / threads))],
@@ -123,27 +130,31 @@ async function http(size: number, senders: number): Promise<Run> {
 /** Events of the bench project stored so far (each accepted event is one row). */
 const stored = async () => Number((await sql`select count(*)::bigint as n from crm.user_events where project_id = ${project!.id}`)[0]!.n);
 
-await ensureWrk();
 const runs: Run[] = [];
-console.log(`bench:ingest — ${SECONDS} s per run, ${CONCURRENCIES.join(' and ')} concurrent senders, ${INGEST_URL}`);
+console.log(`bench:ingest — ${SECONDS} s per run, ${CONCURRENCIES.join(', ')} concurrent senders, ${INGEST_URL}`);
 let accepted = 0;
-for (const size of [20, 1]) {
-  for (const fn of [direct, http]) {
-    for (const senders of CONCURRENCIES) {
-      console.log(`• ${fn === direct ? 'crm.ingest direct' : 'HTTP (wrk → gateway → function)'}, batches of ${size}, ${senders} senders…`);
-      const run = await fn(size, senders);
-      runs.push(run);
-      accepted += run.requests * size;
+let storedEvents = 0;
+try {
+  for (const size of [20, 1]) {
+    for (const fn of [direct, http]) {
+      for (const senders of CONCURRENCIES) {
+        console.log(`• ${fn === direct ? 'crm.ingest direct' : 'HTTP (wrk → gateway → function)'}, batches of ${size}, ${senders} senders…`);
+        const run = await fn(size, senders);
+        runs.push(run);
+        accepted += run.requests * size;
+      }
     }
   }
+  // Every 202 stands for stored events: check that none went missing.
+  storedEvents = await stored();
+} finally {
+  // Leave the dev database as it was, also after a failed run: the project (its events
+  // go with it) and its broadcasts, which would otherwise wait for the nightly purge
+  // and slow the next run.
+  await sql`delete from crm.projects where id = ${project!.id}`;
+  await sql`delete from realtime.messages where topic = ${'crm:' + project!.id}`;
+  await sql.end();
 }
-// Every 202 stands for stored events: check that none went missing.
-const storedEvents = await stored();
-// Leave the dev database as it was: the project (its events go with it) and its
-// broadcasts, which would otherwise wait for the nightly purge and slow the next run.
-await sql`delete from crm.projects where id = ${project!.id}`;
-await sql`delete from realtime.messages where topic = ${'crm:' + project!.id}`;
-await sql.end();
 
 console.log('\n| path | batch | senders | events/s | requests/s | p50 ms | p99 ms | errors |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');

@@ -14,6 +14,8 @@ import { functionSettings, verifyJwtFor } from './toml.ts';
 const HOST_SCRIPT = new URL('./function-host.ts', import.meta.url).pathname;
 const BOOT_TIMEOUT_MS = 60_000;
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
+/** Hosted Supabase stops a function after 400 s of wall-clock time (paid plans). */
+const WALL_CLOCK_MS = 400_000;
 const HOP_BY_HOP = [
   'connection',
   'keep-alive',
@@ -127,12 +129,14 @@ export class Functions {
         // A client that hangs up does not cancel the function's request: it runs to its
         // end (an ingest still stores what it was sent) and the answer is dropped.
         // Following req.signal cost a third of the proxy's CPU per request (Deno builds
-        // an AbortError for every finished request whose signal was touched).
+        // an AbortError for every finished request whose signal was touched); a hung
+        // function is cut off at the platform's wall-clock limit instead.
         const res = await fetch(`http://127.0.0.1:${worker.port}${target}`, {
           method: req.method,
           headers,
           body: body as BodyInit | null,
           redirect: 'manual',
+          signal: AbortSignal.timeout(WALL_CLOCK_MS),
         });
         const out = new Headers(res.headers);
         for (const h of HOP_BY_HOP) out.delete(h);
@@ -142,6 +146,10 @@ export class Functions {
           headers: out,
         });
       } catch (e) {
+        if ((e as Error).name === 'TimeoutError') {
+          this.log(`functions: ${name} did not answer within ${WALL_CLOCK_MS / 1000} s`);
+          return json(504, { code: 'WORKER_TIMEOUT', message: 'Function did not answer in time' });
+        }
         // The worker died between requests: start a fresh one and try once more.
         if (worker.exited && attempt === 0) continue;
         this.log(`functions: ${name} request failed: ${(e as Error).message}`);

@@ -39,9 +39,15 @@ export async function createCluster(cfg: StackConfig): Promise<void> {
 
 /** Settings the project relies on; rewritten at every start so port changes apply. */
 async function writeSettings(cfg: StackConfig): Promise<void> {
-  const fast = cfg.profile === 'test'
+  // The test stack trades durability for speed. The dev stack gets memory and WAL as
+  // hosted Supabase sets them for a 2-core, 4 GB instance: with the stock 1 GB
+  // max_wal_size, steady ingest forced a checkpoint every ~20 s, and the full-page
+  // images written after each one made ~85 % of the WAL (51 kB per 20-event call
+  // instead of 7 kB): commits queued on WAL writes. (Applies from the next start.)
+  const profile = cfg.profile === 'test'
     ? ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off']
-    : [];
+    : ['shared_buffers = 1GB', 'wal_buffers = 16MB', 'max_wal_size = 4GB', 'min_wal_size = 1GB',
+      'checkpoint_completion_target = 0.9'];
   const lines = [
     "listen_addresses = '127.0.0.1'",
     `port = ${cfg.dbPort}`,
@@ -52,16 +58,7 @@ async function writeSettings(cfg: StackConfig): Promise<void> {
     "cron.database_name = 'postgres'",
     "timezone = 'UTC'",
     'log_min_messages = warning',
-    // Memory and WAL as hosted Supabase sets them for a 2-core, 4 GB instance. With the
-    // stock 1 GB max_wal_size, steady ingest forced a checkpoint every ~20 s, and the
-    // full-page images written after each one made ~85 % of the WAL (51 kB per 20-event
-    // call instead of 7 kB): commits queued on WAL writes.
-    'shared_buffers = 1GB',
-    'wal_buffers = 16MB',
-    'max_wal_size = 4GB',
-    'min_wal_size = 1GB',
-    'checkpoint_completion_target = 0.9',
-    ...fast,
+    ...profile,
   ];
   const file = join(dataDir(cfg), 'vibe.conf');
   await Deno.writeTextFile(file, lines.join('\n') + '\n');
