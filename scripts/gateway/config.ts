@@ -32,6 +32,8 @@ export interface GatewayConfig {
   /** Log one line per request. */
   logRequests: boolean;
   maxBodyBytes: number;
+  /** A function that has not answered by then gets 504 (hosted Supabase: 400 s wall clock). */
+  functionTimeoutMs: number;
 }
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -82,5 +84,6 @@ export function gatewayConfigFromEnv(): GatewayConfig {
     ],
     logRequests: Deno.env.get('GATEWAY_LOG_REQUESTS') !== '0',
     maxBodyBytes: intEnv('GATEWAY_MAX_BODY_BYTES', 1024 * 1024),
+    functionTimeoutMs: intEnv('GATEWAY_FUNCTION_TIMEOUT_MS', 400_000),
   };
 }

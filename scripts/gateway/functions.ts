@@ -14,8 +14,6 @@ import { functionSettings, verifyJwtFor } from './toml.ts';
 const HOST_SCRIPT = new URL('./function-host.ts', import.meta.url).pathname;
 const BOOT_TIMEOUT_MS = 60_000;
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
-/** Hosted Supabase stops a function after 400 s of wall-clock time (paid plans). */
-const WALL_CLOCK_MS = 400_000;
 const HOP_BY_HOP = [
   'connection',
   'keep-alive',
@@ -133,7 +131,7 @@ export class Functions {
       // timer cleared on the answer: AbortSignal.timeout would keep one per request
       // alive for the whole 400 s).
       const wallClock = new AbortController();
-      const timer = setTimeout(() => wallClock.abort(), WALL_CLOCK_MS);
+      const timer = setTimeout(() => wallClock.abort(), this.cfg.functionTimeoutMs);
       try {
         const res = await fetch(`http://127.0.0.1:${worker.port}${target}`, {
           method: req.method,
@@ -151,7 +149,7 @@ export class Functions {
         });
       } catch (e) {
         if (wallClock.signal.aborted) {
-          this.log(`functions: ${name} did not answer within ${WALL_CLOCK_MS / 1000} s`);
+          this.log(`functions: ${name} did not answer within ${this.cfg.functionTimeoutMs / 1000} s`);
           return json(504, { code: 'WORKER_TIMEOUT', message: 'Function did not answer in time' });
         }
         // The worker died between requests: start a fresh one and try once more.

@@ -1,6 +1,7 @@
 // Entry point of the local API gateway (started by the stack: scripts/stack/gateway.ts).
 // Environment: API_URL, DB_URL, ANON_KEY, SERVICE_ROLE_KEY, JWT_SECRET, and optionally
-// GATEWAY_JWT_EXPIRY, GATEWAY_PID_FILE, GATEWAY_LOG_REQUESTS=0.
+// GATEWAY_JWT_EXPIRY, GATEWAY_PID_FILE, GATEWAY_LOG_REQUESTS=0, GATEWAY_MAX_BODY_BYTES,
+// GATEWAY_FUNCTION_TIMEOUT_MS (default 400 s, hosted Supabase's wall-clock limit).
 import { gatewayConfigFromEnv } from './config.ts';
 import { startGateway } from './server.ts';
 

@@ -23,7 +23,11 @@ export function gatewayService(cfg: StackConfig, stackVars: Record<string, strin
       (test ? '15' : '3600'),
     GATEWAY_PID_FILE: pidFile(cfg, service),
     ...(test
-      ? { GATEWAY_EXTRA_FUNCTIONS_DIR: join(repoRoot, 'scripts', 'gateway', 'test', 'functions') }
+      ? {
+        GATEWAY_EXTRA_FUNCTIONS_DIR: join(repoRoot, 'scripts', 'gateway', 'test', 'functions'),
+        // Short, so the conformance suite can see a hung function cut off (504).
+        GATEWAY_FUNCTION_TIMEOUT_MS: '5000',
+      }
       : {}),
   };
   return service;

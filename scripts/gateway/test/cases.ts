@@ -481,6 +481,20 @@ export const cases: Case[] = [
     },
   },
   {
+    name: 'functions: a function that never answers is cut off with 504 at the wall-clock limit',
+    fn: async ({ env }) => {
+      // The test stack's limit is 5 s (GATEWAY_FUNCTION_TIMEOUT_MS); hosted Supabase's 400 s.
+      const started = Date.now();
+      const hung = await fetch(`${env.apiUrl}/functions/v1/gwtest-hang`, { method: 'POST' });
+      assert.equal(hung.status, 504);
+      assert.equal((await hung.json()).code, 'WORKER_TIMEOUT');
+      assert.ok(Date.now() - started >= 4500, 'cut off at the limit, not before');
+      const open = await fetch(`${env.apiUrl}/functions/v1/gwtest-open`, { method: 'POST' });
+      assert.equal(open.status, 200, 'other functions keep answering');
+      await open.body?.cancel();
+    },
+  },
+  {
     name:
       'bad requests get clear errors: malformed JSON, oversize body, missing apikey, CORS headers',
     fn: async ({ env }) => {
