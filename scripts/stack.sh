@@ -11,6 +11,9 @@ PACKAGES=(postgresql-15 postgresql-15-pgtap postgresql-15-cron postgresql-15-plp
 # Browser tests drive Debian's Chromium (no browser downloads work here); `ss` (iproute2)
 # names who holds a busy port.
 [ "$cmd" = test ] && PACKAGES+=(chromium iproute2)
+# A caller's own needs, installed the same way (npm run bench:ingest: wrk).
+# shellcheck disable=SC2206
+[ -n "${VIBE_EXTRA_PACKAGES:-}" ] && PACKAGES+=($VIBE_EXTRA_PACKAGES)
 
 missing_packages() {
   local p

@@ -2,8 +2,9 @@
 // Edge Function → Postgres) for batches of 1 and 20, next to crm.ingest called
 // directly over SQL. Runs against the running dev stack (`npm run up`) and a project
 // of its own with rate limits lifted; loopback only, bounded in time. The HTTP load
-// comes from wrk (C, installed on first use like the stack's packages): a load
-// generator in JavaScript took about a quarter of the 2 cores it was measuring.
+// comes from wrk (C; `npm run bench:ingest` has scripts/stack.sh install it with the
+// stack's packages): a load generator in JavaScript took about a quarter of the 2
+// cores it was measuring.
 import postgres from 'postgres';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,6 @@ const DB_URL = env('DB_URL');
 const INGEST_URL = Deno.env.get('INGEST_URL') ?? `${env('API_URL')}/functions/v1/ingest`;
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-await ensureWrk(); // before the project exists: nothing to clean up if it fails
 const sql = postgres(DB_URL, { max: Math.max(...CONCURRENCIES), prepare: false, onnotice: () => {} });
 const [project] = await sql`
   insert into crm.projects (name, settings)
@@ -87,23 +87,6 @@ async function direct(size: number, senders: number): Promise<Run> {
     label: 'crm.ingest direct', batch: size, senders, requests: latencies.length, seconds: (performance.now() - start) / 1000,
     p50: pct(latencies, 50), p99: pct(latencies, 99), errors,
   };
-}
-
-/** Installs wrk (Debian package) when missing, as scripts/stack.sh does for its packages. */
-async function ensureWrk(): Promise<void> {
-  const has = async () => (await new Deno.Command('sh', { args: ['-c', 'command -v wrk'], stdout: 'null' }).output()).success;
-  if (await has()) return;
-  if (Deno.uid() !== 0) throw new Error('wrk is missing: sudo apt-get install -y wrk');
-  if (!(await new Deno.Command('sh', { args: ['-c', 'command -v apt-get'], stdout: 'null' }).output()).success) {
-    throw new Error('wrk is missing and this machine has no apt-get: install wrk (https://github.com/wg/wrk) by other means');
-  }
-  console.log('• installing wrk (Debian package)…');
-  const apt = (args: string[]) => new Deno.Command('apt-get', { args, stdout: 'null', stderr: 'piped' }).output();
-  if (!(await apt(['install', '-y', '-qq', 'wrk'])).success) {
-    await apt(['update', '-qq']);
-    const res = await apt(['install', '-y', '-qq', 'wrk']);
-    if (!res.success) throw new Error(`apt-get install wrk failed: ${new TextDecoder().decode(res.stderr)}`);
-  }
 }
 
 /** Tracker batches of `size` page views POSTed to the ingest URL by wrk, `senders` connections. */

@@ -661,7 +661,6 @@ returns table (id uuid, external_id text, email text, name text, segment text, v
 language plpgsql stable security definer
 set search_path = ''
 as $$
-#variable_conflict use_column
 declare
   v_pattern text := case when nullif(trim(replace(p_search, E'\n', '')), '') is not null
     then '%' || replace(replace(replace(trim(replace(p_search, E'\n', '')), '\', '\\'), '%', '\%'), '_', '\_') || '%' end;

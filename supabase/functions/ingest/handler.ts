@@ -34,7 +34,6 @@ function json(status: number, body: unknown, headers: Record<string, string>): R
 
 /** Reads at most MAX_BODY_BYTES as UTF-8 text; larger bodies are refused before they are buffered. */
 async function readBody(req: Request): Promise<string> {
-  if (!req.body) throw new HttpError(400, 'invalid_batch', 'empty body');
   let all: Uint8Array;
   try {
     all = await readBytes(req, MAX_BODY_BYTES);
@@ -42,6 +41,7 @@ async function readBody(req: Request): Promise<string> {
     if (e instanceof BodyTooLarge) throw new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`);
     throw new HttpError(400, 'invalid_batch', 'the body could not be read (cut short?)');
   }
+  if (!all.length) throw new HttpError(400, 'invalid_batch', 'empty body');
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(all);
   } catch {

@@ -53,6 +53,8 @@ Deno.test('bad input gets clear 4xx answers, never a 500, and never reaches SQL'
     [post('x'.repeat(70_000)), 413, 'too_large'],
     [post(new TextDecoder('latin1').decode(new Uint8Array([0xff, 0xfe]))), 400, 'invalid_batch'],
     [new Request('http://localhost/ingest', { method: 'PUT', body: '{}' }), 405, 'method_not_allowed'],
+    [post(''), 400, 'invalid_batch'],
+    [new Request('http://localhost/ingest', { method: 'POST' }), 400, 'invalid_batch'],
     // A declared length is read natively, and the size is checked again after reading.
     [post('x'.repeat(70_000), { 'content-length': '10' }), 413, 'too_large'],
     [new Request('http://localhost/ingest', {
