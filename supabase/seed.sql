@@ -162,7 +162,7 @@ select '00000000-0000-4000-8000-000000000001', u.id,
        -- identified: everyone who signed up, and 4% of the visitors (newsletter, contact form)
        case when u.stage > 1 or pg_temp.rnd('ident' || u.i) < 0.04 then lower(n.first) || '.' || lower(n.last) || u.i || '@example.com' end,
        case when u.stage > 1 or pg_temp.rnd('ident' || u.i) < 0.04 then n.first || ' ' || n.last end,
-       case u.stage when 1 then 'visitor' when 2 then 'user' when 3 then 'trial' else 'premium' end,
+       (case u.stage when 1 then 'visitor' when 2 then 'user' when 3 then 'trial' else 'premium' end)::crm.segment,
        u.stage > 1 and pg_temp.rnd('verified' || u.i) < 0.7,
        u.stage > 1 and pg_temp.rnd('verified' || u.i) < 0.7, -- verified by their email
        case when u.stage > 1 then jsonb_build_object('plan', case u.stage when 4 then 'pro' when 3 then 'trial' else 'free' end,

@@ -1,13 +1,5 @@
 -- Live view: who is on the site right now.
 
-/** A site user's name for the dashboard: name, else email, else "Visitor" + a short anonymous id. */
-create function crm.display_name(p_name text, p_email text, p_user_id uuid) returns text
-language sql immutable
-as $$
-  select coalesce(nullif(p_name, ''), nullif(p_email, ''), 'Visitor ' || left(p_user_id::text, 8))
-$$;
-revoke execute on function crm.display_name(text, text, uuid) from public;
-
 /** Sessions with activity since this instant (now - the project's online_window_minutes) and is_online are online. */
 create function crm.online_since(p_project_id uuid) returns timestamptz
 language sql stable
@@ -20,13 +12,14 @@ revoke execute on function crm.online_since(uuid) from public;
 /**
  * Sessions active within the project's online window, newest first. p_segment filters:
  * null or 'all'; 'active' (activity in the last 60 s); 'inactive' (online, idle longer,
- * e.g. a hidden tab); or a user segment (visitor|user|premium|trial|churned).
- * is_idle = no activity for 60 s; is_stuck = active but on the same page longer than
- * settings.stuck_after_minutes. Viewer.
+ * e.g. a hidden tab); or a crm.segment label. is_idle = no activity for 60 s;
+ * is_stuck = active but on the same page longer than settings.stuck_after_minutes.
+ * name and email are the user's own (null when unknown): the dashboard makes the
+ * display name, in its language. Viewer.
  */
 create function public.get_online_users(p_project_id uuid, p_segment text default null)
 returns table (
-  session_id uuid, user_id uuid, display_name text, email text, current_page text,
+  session_id uuid, user_id uuid, name text, email text, current_page text,
   time_on_site_seconds integer, time_on_page_seconds integer, device_type text, browser text, os text,
   country text, segment text, is_stuck boolean, is_idle boolean,
   started_at timestamptz, current_page_since timestamptz, last_activity_at timestamptz)
@@ -37,19 +30,24 @@ as $$
 declare
   v_online_since timestamptz;
   v_stuck_before timestamptz;
+  v_segment crm.segment;
 begin
   perform crm.require_project_role(p_project_id, 'viewer');
-  if p_segment is not null
-     and p_segment not in ('all', 'active', 'inactive', 'visitor', 'user', 'premium', 'trial', 'churned') then
-    raise exception 'unknown filter %: use all, active, inactive or a segment', p_segment using errcode = '22023';
+  if p_segment is not null and p_segment not in ('all', 'active', 'inactive')
+     and not p_segment = any (crm.enum_labels('crm.segment')) then
+    raise exception 'unknown filter %: use all, active, inactive or a segment (%)', p_segment,
+      array_to_string(crm.enum_labels('crm.segment'), ', ') using errcode = '22023';
+  end if;
+  if p_segment not in ('all', 'active', 'inactive') then
+    v_segment := p_segment::crm.segment;
   end if;
   v_online_since := crm.online_since(p_project_id);
   v_stuck_before := now() - make_interval(mins => crm.project_setting_int(p_project_id, 'stuck_after_minutes'));
   return query
-  select s.id, s.user_id, crm.display_name(u.name, u.email, u.id), u.email, s.current_page,
+  select s.id, s.user_id, u.name, u.email, s.current_page,
          greatest(0, extract(epoch from now() - s.started_at))::integer,
          greatest(0, extract(epoch from now() - coalesce(s.current_page_since, s.started_at)))::integer,
-         s.device_type, s.browser, s.os, s.country, u.segment,
+         s.device_type, s.browser, s.os, s.country, u.segment::text,
          s.last_activity_at >= now() - interval '60 seconds'
            and coalesce(s.current_page_since, s.started_at) < v_stuck_before,
          s.last_activity_at < now() - interval '60 seconds',
@@ -62,7 +60,7 @@ begin
       when 'all' then true
       when 'active' then s.last_activity_at >= now() - interval '60 seconds'
       when 'inactive' then s.last_activity_at < now() - interval '60 seconds'
-      else u.segment = p_segment
+      else u.segment = v_segment
     end
   order by s.started_at desc, s.id;
 end;

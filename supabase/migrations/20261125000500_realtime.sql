@@ -15,7 +15,7 @@ set search_path = ''
 as $$
   select jsonb_build_object(
     'session_id', p_session.id, 'user_id', p_session.user_id,
-    'display_name', crm.display_name(u.name, u.email, u.id), 'email', u.email, 'segment', u.segment,
+    'name', u.name, 'email', u.email, 'segment', u.segment::text,
     'current_page', p_session.current_page, 'current_page_since', p_session.current_page_since,
     'started_at', p_session.started_at, 'last_activity_at', p_session.last_activity_at,
     'device_type', p_session.device_type, 'browser', p_session.browser, 'os', p_session.os,
@@ -66,8 +66,8 @@ begin
   if new.user_id is distinct from old.user_id then
     select * into v_user from crm.site_users u where u.project_id = new.project_id and u.id = new.user_id;
     perform realtime.send(jsonb_build_object('session_id', new.id, 'user_id', new.user_id,
-      'display_name', crm.display_name(v_user.name, v_user.email, v_user.id), 'email', v_user.email,
-      'segment', v_user.segment, 'verified', v_user.verified), 'session_identified', v_topic, true);
+      'name', v_user.name, 'email', v_user.email,
+      'segment', v_user.segment::text, 'verified', v_user.verified), 'session_identified', v_topic, true);
   end if;
   if (new.current_page, new.current_page_since) is distinct from (old.current_page, old.current_page_since) then
     perform realtime.send(jsonb_build_object('session_id', new.id, 'current_page', new.current_page,
@@ -77,7 +77,7 @@ begin
     -- who it is, so an alert can name the visitor on any page (rare: once per stuck visit)
     select * into v_user from crm.site_users u where u.project_id = new.project_id and u.id = new.user_id;
     perform realtime.send(jsonb_build_object('session_id', new.id, 'user_id', new.user_id,
-      'display_name', crm.display_name(v_user.name, v_user.email, new.user_id), 'current_page', new.current_page,
+      'name', v_user.name, 'email', v_user.email, 'current_page', new.current_page,
       'current_page_since', new.current_page_since), 'session_stuck', v_topic, true);
   end if;
   if new.is_idle is distinct from old.is_idle then
@@ -109,8 +109,8 @@ as $$
 begin
   if exists (select from crm.site_sessions s where s.project_id = new.project_id and s.user_id = new.id and s.is_online) then
     perform realtime.send(jsonb_build_object('user_id', new.id,
-      'display_name', crm.display_name(new.name, new.email, new.id), 'email', new.email,
-      'segment', new.segment, 'verified', new.verified), 'user_identified', 'crm:' || new.project_id, true);
+      'name', new.name, 'email', new.email,
+      'segment', new.segment::text, 'verified', new.verified), 'user_identified', 'crm:' || new.project_id, true);
   end if;
   return null;
 end;
@@ -122,6 +122,23 @@ create trigger site_users_broadcast_update
   for each row
   when ((old.name, old.email, old.segment, old.verified) is distinct from (new.name, new.email, new.segment, new.verified))
   execute function crm.broadcast_user_change();
+
+/**
+ * Realtime read predicate: may the signed-in caller read topic `crm:<project_id>`?
+ * Used by the policy on realtime.messages (which runs as `authenticated`).
+ */
+create function public.crm_can_read_topic(p_topic text) returns boolean
+language sql stable security definer
+set search_path = ''
+as $$
+  select case
+    when p_topic ~ '^crm:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then exists (
+      select from crm.project_members m
+      where m.project_id = substr(p_topic, 5)::uuid and m.user_id = (select auth.uid()))
+    else false
+  end
+$$;
+grant execute on function public.crm_can_read_topic(text) to authenticated;
 
 -- Only members of a project may receive its topic (private channels). Runs as
 -- `authenticated`; the predicate is a security definer function of its own.

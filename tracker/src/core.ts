@@ -1,4 +1,5 @@
 import { uuid } from './ids';
+import { METADATA_BYTES, PATH, PROPS_BYTES, REFERRER, TITLE, UTM_VALUE } from './limits';
 import type { Identity, Props } from './index';
 
 /** The settings the tracker reads, named as the script tag's `data-*` attributes. */
@@ -97,7 +98,7 @@ export function start(get: Settings): Calls {
       });
   };
 
-  const path = () => (loc.pathname + loc.search + (hash ? loc.hash : '')).slice(0, 2048);
+  const path = () => (loc.pathname + loc.search + (hash ? loc.hash : '')).slice(0, PATH);
 
   const push = (type: string, x?: object): void => {
     const e = { ...x, type, id: uuid(), ts: now(), path: path() };
@@ -117,10 +118,10 @@ export function start(get: Settings): Calls {
     last = p;
     for (const k of 'source medium campaign term content'.split(' ')) {
       const v = u.get('utm_' + k);
-      if (v) (utm ||= {})[k] = v.slice(0, 256);
+      if (v) (utm ||= {})[k] = v.slice(0, UTM_VALUE);
     }
     push('pageview', {
-      title: d.title.slice(0, 512),
+      title: d.title.slice(0, TITLE),
       referrer: ref || undefined,
       utm,
       screen: screen.width + 'x' + screen.height,
@@ -138,7 +139,7 @@ export function start(get: Settings): Calls {
   // The referrer only with the first page view of a session; cookieless, with each page's
   // first view (only the server knows whether it starts a session).
   if (!cookieless) session();
-  if (fresh) ref = d.referrer.slice(0, 2048);
+  if (fresh) ref = d.referrer.slice(0, REFERRER);
   pageview();
   for (const m of ['pushState', 'replaceState'] as const) {
     const f = history[m];
@@ -157,9 +158,13 @@ export function start(get: Settings): Calls {
   // Heartbeats only while visible, and none while events wait (offline): those refresh the session too.
   setInterval(() => !d.hidden && !queue()[0] && push('heartbeat'), 3e4);
 
+  // Refused here, with a warning, rather than sent to be rejected: the server would drop it anyway.
+  const fits = (o: unknown, max: number, what: string) =>
+    new Blob([str(o)]).size <= max || void console.warn(`vibe: ${what} over ${max} B, dropped`);
+
   return [
-    (name, props) => push('event', { name, props }),
-    (who) => push('identify', who),
+    (name, props) => fits(props, PROPS_BYTES, 'props') && push('event', { name, props }),
+    (who) => fits(who.metadata, METADATA_BYTES, 'metadata') && push('identify', who),
     // A new visitor id; no session, so the next event starts one.
     () => (save(ls, 'vibe_v', uuid()), save(ss, 'vibe_s', 0)),
   ];

@@ -13,7 +13,7 @@ const P = '22222222-2222-2222-2222-222222222222';
 const session = (id: string, extra: Record<string, unknown> = {}) => ({
   session_id: id,
   user_id: 'u-' + id,
-  display_name: 'User ' + id,
+  name: 'User ' + id,
   email: id + '@example.com',
   current_page: '/home',
   time_on_site_seconds: 65,

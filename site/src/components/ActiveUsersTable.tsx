@@ -9,6 +9,7 @@ import { openUserDetail } from '../lib/selection';
 import { ProjectGate } from './ProjectGate';
 import { SegmentBadge } from './ui/SegmentBadge';
 import { Empty, ErrorState, Loading } from './ui/States';
+import { displayName, secondLine } from '../lib/person';
 
 function useNow(ms: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -34,8 +35,8 @@ function Row({ s, now }: { s: OnlineSession; now: number }) {
     >
       <td data-label={t('colUser')}>
         <div className="who">
-          <strong data-testid="active-user-name">{s.displayName ?? s.email ?? t('anonymous')}</strong>
-          <span className="muted small">{s.displayName && s.email ? s.email : (s.userId ?? '').slice(0, 8)}</span>
+          <strong data-testid="active-user-name">{displayName(s, t)}</strong>
+          {secondLine(s) && <span className="muted small">{secondLine(s)}</span>}
         </div>
       </td>
       <td data-label={t('colPage')} className="page" data-testid="active-user-page">

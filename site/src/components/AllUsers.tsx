@@ -7,6 +7,7 @@ import { openUserDetail } from '../lib/selection';
 import { ProjectGate } from './ProjectGate';
 import { SegmentBadge } from './ui/SegmentBadge';
 import { Empty, ErrorState, Loading } from './ui/States';
+import { displayName, secondLine } from '../lib/person';
 
 function List({ projectId }: { projectId: string }) {
   const t = useT();
@@ -79,8 +80,8 @@ function List({ projectId }: { projectId: string }) {
                 >
                   <td data-label={t('colUser')}>
                     <div className="who">
-                      <strong>{u.displayName ?? u.email ?? t('anonymous')}</strong>
-                      {u.displayName && u.email && <span className="muted small">{u.email}</span>}
+                      <strong>{displayName({ ...u, userId: u.id }, t)}</strong>
+                      {secondLine(u) && <span className="muted small">{secondLine(u)}</span>}
                     </div>
                   </td>
                   <td data-label={t('colSegment')}>

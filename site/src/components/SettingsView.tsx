@@ -18,8 +18,7 @@ import { CopyButton } from './ui/CopyButton';
 import { ErrorState, Loading } from './ui/States';
 import { authStore } from '../data/auth';
 import { useDeleteCrmProject } from '../data/deleteCrmProject';
-
-const ROLES = ['viewer', 'admin', 'owner'] as const;
+import { ROLES } from '../data/enums';
 
 /** An action's error, or a short "saved" after it succeeded. */
 function Feedback({ action, testId }: { action: { error: Error | null; done: boolean }; testId: string }) {

@@ -4,6 +4,7 @@ import { useT } from '../i18n/i18n';
 import { useCrmMessages } from '../data/realtime';
 import { EVENTS } from '../data/realtimeEvents';
 import { text } from '../data/fields';
+import { displayName } from '../lib/person';
 import { openUserDetail } from '../lib/selection';
 
 interface Toast {
@@ -25,7 +26,7 @@ export default function StuckToasts() {
     // session_stuck names the user and the page (API.md, "Realtime").
     const toast = {
       id: nextId++,
-      name: text(p, 'display_name') ?? t('anonymous'),
+      name: displayName({ name: text(p, 'name'), email: text(p, 'email'), userId: text(p, 'user_id') }, t),
       page: text(p, 'current_page') ?? '–',
       userId: text(p, 'user_id'),
     };

@@ -7,6 +7,7 @@ import { openUserDetail, useSelectedUser } from '../lib/selection';
 import { Dialog } from './ui/Dialog';
 import { SegmentBadge } from './ui/SegmentBadge';
 import { Empty, ErrorState, Loading } from './ui/States';
+import { displayName } from '../lib/person';
 
 function Detail({ d }: { d: SiteUserDetail }) {
   const t = useT();
@@ -17,7 +18,7 @@ function Detail({ d }: { d: SiteUserDetail }) {
     <>
       <dl className="profile" data-testid="user-detail-profile">
         <dt>{t('colUser')}</dt>
-        <dd data-testid="user-detail-name">{p.displayName ?? t('anonymous')}</dd>
+        <dd data-testid="user-detail-name">{displayName({ ...p, userId: p.id }, t)}</dd>
         <dt>{t('email')}</dt>
         <dd>{p.email ?? '–'}</dd>
         <dt>{t('colSegment')}</dt>

@@ -6,7 +6,7 @@ import { useRpcQuery } from './query';
 
 export interface UserProfile {
   id: string;
-  displayName: string | null;
+  name: string | null;
   email: string | null;
   externalId: string | null;
   segment: string | null;
@@ -43,7 +43,7 @@ export function mapUserDetail(data: Record<string, unknown>): SiteUserDetail {
   return {
     profile: {
       id: text(p, 'id') ?? '',
-      displayName: text(p, 'name'),
+      name: text(p, 'name'),
       email: text(p, 'email'),
       externalId: text(p, 'external_id'),
       segment: text(p, 'segment'),

@@ -1,12 +1,13 @@
 // list_site_users(p_project_id, p_segment, p_search, p_limit, p_offset): the CRM list; each
 // row carries total_count for paging (PostgREST counts only returned rows for RPCs).
 import { asRows, callRpc, type RpcClient } from './rpc';
+import { SEGMENTS } from './enums';
 import { bool, num, text } from './fields';
 import { useRpcQuery } from './query';
 
 export interface SiteUserRow {
   id: string;
-  displayName: string | null;
+  name: string | null;
   email: string | null;
   segment: string | null;
   isOnline: boolean;
@@ -24,7 +25,7 @@ export interface SiteUserPage {
 export const PAGE_SIZE = 50;
 
 /** The CRM's own segments (site_users.segment): the filter of list_site_users and export_site_users_csv. */
-export const CRM_SEGMENTS = ['all', 'visitor', 'user', 'premium', 'trial', 'churned'] as const;
+export const CRM_SEGMENTS = ['all', ...SEGMENTS] as const;
 export type CrmSegmentFilter = (typeof CRM_SEGMENTS)[number];
 export const crmSegmentParam = (f: CrmSegmentFilter): string | null => (f === 'all' ? null : f);
 
@@ -32,7 +33,7 @@ export function mapSiteUsers(rows: Record<string, unknown>[]): SiteUserPage {
   return {
     rows: rows.map((r) => ({
       id: text(r, 'id') ?? '',
-      displayName: text(r, 'name'),
+      name: text(r, 'name'),
       email: text(r, 'email'),
       segment: text(r, 'segment'),
       isOnline: bool(r, 'is_online'),

@@ -94,7 +94,7 @@ describe('get_site_user_detail', () => {
       },
     }));
     const d = await fetchSiteUserDetail(rpc, P, 'u1');
-    expect(d.profile).toMatchObject({ id: 'u1', displayName: 'Jan', segment: 'premium', verified: true, sessionsCount: 2 });
+    expect(d.profile).toMatchObject({ id: 'u1', name: 'Jan', segment: 'premium', verified: true, sessionsCount: 2 });
     expect(d.sessions[0]).toEqual({ id: 's1', startedAt: '2026-11-25T10:00:00Z', durationSeconds: 95, deviceType: 'mobile', browser: 'Safari', pages: [{ path: '/a', enteredAt: 'x', secondsOnPage: 5 }] });
   });
 
@@ -110,7 +110,7 @@ describe('list_site_users', () => {
     const page = await fetchSiteUsers(rpc, P, { segment: 'trial', search: '  jan ', page: 1 });
     expect(calls[0]?.args).toEqual({ p_project_id: P, p_segment: 'trial', p_search: 'jan', p_limit: PAGE_SIZE, p_offset: PAGE_SIZE });
     expect(page.total).toBe(73);
-    expect(page.rows.map((r) => [r.id, r.displayName, r.isOnline])).toEqual([['a', 'Jan', true], ['b', null, false]]);
+    expect(page.rows.map((r) => [r.id, r.name, r.isOnline])).toEqual([['a', 'Jan', true], ['b', null, false]]);
   });
 
   it('has a total of 0 for an empty page', async () => {

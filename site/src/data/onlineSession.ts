@@ -1,11 +1,12 @@
 // One online session as get_online_users returns it and session_started broadcasts it:
 // the single mapping from SQL names to the view's names.
+import { SEGMENTS } from './enums';
 import { bool, num, text } from './fields';
 
 export interface OnlineSession {
   sessionId: string;
   userId: string | null;
-  displayName: string | null;
+  name: string | null;
   email: string | null;
   currentPage: string | null;
   /** Epoch ms the session started / the current page was entered, so durations can tick locally. */
@@ -20,8 +21,8 @@ export interface OnlineSession {
   isIdle: boolean;
 }
 
-/** Segment filter values of the table, as passed to p_segment ('all' → null). */
-export const SEGMENT_FILTERS = ['all', 'active', 'inactive', 'premium', 'trial', 'churned'] as const;
+/** Filter values of the live table, as passed to p_segment ('all' → null): activity, then every segment. */
+export const SEGMENT_FILTERS = ['all', 'active', 'inactive', ...SEGMENTS] as const;
 export type SegmentFilter = (typeof SEGMENT_FILTERS)[number];
 export const segmentParam = (f: SegmentFilter): string | null => (f === 'all' ? null : f);
 
@@ -39,7 +40,7 @@ export function mapOnlineSession(row: Record<string, unknown>, now: number): Onl
   return {
     sessionId: text(row, 'session_id') ?? '',
     userId: text(row, 'user_id'),
-    displayName: text(row, 'display_name'),
+    name: text(row, 'name'),
     email: text(row, 'email'),
     currentPage: text(row, 'current_page'),
     startedAtMs: since(row, now, 'time_on_site_seconds', 'started_at'),

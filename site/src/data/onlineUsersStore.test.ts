@@ -7,7 +7,7 @@ const NOW = 1_700_000_000_000;
 const row = (id: string, extra: Record<string, unknown> = {}) => ({
   session_id: id,
   user_id: 'u-' + id,
-  display_name: 'User ' + id,
+  name: 'User ' + id,
   email: null,
   current_page: '/',
   time_on_site_seconds: 120,
@@ -73,7 +73,7 @@ describe('applyMessage', () => {
 
   it('adds a session_started broadcast, timing it from its timestamps', () => {
     const payload = {
-      session_id: 'b', user_id: 'u-b', display_name: 'User b', email: null, segment: 'visitor', current_page: '/x',
+      session_id: 'b', user_id: 'u-b', name: 'User b', email: null, segment: 'visitor', current_page: '/x',
       current_page_since: new Date(NOW - 10_000).toISOString(), started_at: new Date(NOW - 60_000).toISOString(),
       last_activity_at: new Date(NOW).toISOString(), device_type: 'mobile', browser: 'Safari', os: 'iOS', country: 'NL', is_stuck: false, is_idle: false,
     };
@@ -115,10 +115,10 @@ describe('applyMessage', () => {
     const s = start([row('a'), row('b'), row('c', { user_id: 'u-a' })]);
     const next = applyMessage(
       s,
-      { event: EVENTS.userIdentified, payload: { user_id: 'u-a', display_name: 'Jan', email: 'jan@example.com', segment: 'premium', verified: true } },
+      { event: EVENTS.userIdentified, payload: { user_id: 'u-a', name: 'Jan', email: 'jan@example.com', segment: 'premium', verified: true } },
       NOW,
     );
-    expect(next.sessions.map((x) => [x.sessionId, x.userId, x.displayName, x.segment])).toEqual([
+    expect(next.sessions.map((x) => [x.sessionId, x.userId, x.name, x.segment])).toEqual([
       ['a', 'u-a', 'Jan', 'premium'],
       ['b', 'u-b', 'User b', 'visitor'],
       ['c', 'u-a', 'Jan', 'premium'],
@@ -126,7 +126,7 @@ describe('applyMessage', () => {
   });
 
   it('refreshes a filtered list when a user changes', () => {
-    const payload = { user_id: 'u-a', display_name: 'User a', email: null, segment: 'premium', verified: false };
+    const payload = { user_id: 'u-a', name: 'User a', email: null, segment: 'premium', verified: false };
     const next = applyMessage(start([row('a')], 'trial'), { event: EVENTS.userIdentified, payload }, NOW);
     expect(next.sessions[0]?.segment).toBe('premium');
     expect(next.needsRefresh).toBe(true);
@@ -135,9 +135,9 @@ describe('applyMessage', () => {
 
   it('moves a session to the user it was merged into (session_identified)', () => {
     const s = start([row('a'), row('b')]);
-    const payload = { session_id: 'b', user_id: 'u-x', display_name: 'Els', email: 'els@example.com', segment: 'trial', verified: true };
+    const payload = { session_id: 'b', user_id: 'u-x', name: 'Els', email: 'els@example.com', segment: 'trial', verified: true };
     const next = applyMessage(s, { event: EVENTS.sessionIdentified, payload }, NOW);
-    expect(next.sessions.map((x) => [x.sessionId, x.userId, x.displayName, x.segment])).toEqual([
+    expect(next.sessions.map((x) => [x.sessionId, x.userId, x.name, x.segment])).toEqual([
       ['a', 'u-a', 'User a', 'visitor'],
       ['b', 'u-x', 'Els', 'trial'],
     ]);

@@ -52,7 +52,7 @@ function updateSession(state: OnlineUsersState, id: string, patch: (s: OnlineSes
 export function applyMessage(state: OnlineUsersState, msg: CrmMessage, now: number): OnlineUsersState {
   const p = msg.payload;
   const sessionId = text(p, 'session_id');
-  const person = { userId: text(p, 'user_id'), displayName: text(p, 'display_name'), email: text(p, 'email'), segment: text(p, 'segment') };
+  const person = { userId: text(p, 'user_id'), name: text(p, 'name'), email: text(p, 'email'), segment: text(p, 'segment') };
   switch (msg.event) {
     case EVENTS.sessionStarted: {
       if (!sessionId) return state;

@@ -63,6 +63,53 @@ Deno.test('through the gateway: bad input gets 4xx JSON, never a 500', async () 
       assert.equal(res.status, status, String(body).slice(0, 60));
       assert.ok((await res.json()).error);
     }
+    const form = await fetch(URL_, {
+      method: 'POST', body: JSON.stringify(batch(p.key, [pageview()])),
+      headers: { 'user-agent': CHROME, origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(form.status, 415);
+    assert.equal((await form.json()).error, 'unsupported_media_type');
+  });
+});
+
+/** A custom event whose props are exactly `bytes` of compact JSON: {"k":"xxx…"}. */
+const propsEvent = (bytes: number) => ({
+  id: crypto.randomUUID(), type: 'event', ts: Date.now(), path: '/', name: 'big', props: { k: 'x'.repeat(bytes - 8) },
+});
+
+Deno.test('through the gateway: props of exactly 4096 bytes are stored, one byte more is rejected as oversize', async () => {
+  await withProject(async (sql, p) => {
+    const [limits] = await sql`select (crm.event_limits() ->> 'props_bytes')::int as props`;
+    const atLimit = propsEvent(limits!.props);
+    assert.equal(new TextEncoder().encode(JSON.stringify(atLimit.props)).length, limits!.props);
+    const over = propsEvent(limits!.props + 1);
+    const res = await post(batch(p.key, [atLimit, over]));
+    assert.equal(res.status, 202);
+    const body = await res.json();
+    assert.equal(body.accepted, 1);
+    assert.deepEqual(body.rejected, [{ index: 1, id: over.id, reason: 'oversize', message: `props is ${limits!.props + 1} bytes of JSON, over ${limits!.props}` }]);
+    const stored = await sql`select id from crm.user_events where project_id = ${p.id} and type = 'event'`;
+    assert.deepEqual(stored.map((r) => r.id), [atLimit.id]);
+  });
+});
+
+Deno.test('through the gateway: no rejection is silent — refusals of SQL and of the function reach get_ingest_health', async () => {
+  await withProject(async (sql, p) => {
+    await (await post(batch(p.key, [pageview(), { id: crypto.randomUUID(), type: 'teleport', ts: Date.now() }]))).body?.cancel();
+    await (await fetch(URL_, { method: 'POST', body: `{"project":"${p.key}","events":[`, headers: { 'user-agent': CHROME } })).body?.cancel();
+    await (await fetch(URL_, { method: 'POST', body: JSON.stringify(batch(p.key, [pageview()])), headers: { 'user-agent': 'curl/8.4.0' } })).body?.cancel();
+    let row: Record<string, unknown> | undefined;
+    // The function reports its own refusals every 2 s.
+    for (let i = 0; i < 40; i++) {
+      [row] = await sql`select * from public.get_ingest_health(${p.id}, 1)`;
+      if (Number(row!.bot_dropped) > 0 && (row!.refused as Record<string, number>).invalid_batch) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(Number(row!.accepted), 1);
+    assert.deepEqual(row!.rejected, { unknown_type: 1 });
+    assert.equal(Number(row!.bot_dropped), 1);
+    assert.deepEqual(row!.refused, { invalid_batch: 1 });
+    assert.deepEqual((row!.last_rejections as { reason: string }[]).map((r) => r.reason), ['invalid_batch', 'unknown_type']);
   });
 });
 

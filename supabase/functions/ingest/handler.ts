@@ -1,21 +1,30 @@
 // The ingest endpoint, separate from Deno.serve so tests can call it directly.
-// Thin on purpose: parse, validate, enrich, then crm.ingest (concurrent requests
-// coalesced into one crm.ingest_batches call, see sql.ts);
-// every rule about sessions, identity, dedupe and rate limits lives in Postgres.
+// Thin on purpose: transport guards (method, Content-Type, body size, UTF-8, JSON) and
+// enrichment (user agent, bot, country, hashed IP), then the batch — as the client
+// sent it — goes to crm.ingest (coalesced, see sql.ts). Every event rule (types,
+// sizes, reasons), and every rule about sessions, identity, dedupe and rate limits,
+// lives in Postgres.
 import { BodyTooLarge, readBytes } from '../_shared/body.ts';
 import { corsHeaders } from '../_shared/cors.ts';
 import { enrich } from './enrich.ts';
-import type { IngestCall, IngestRejection } from './result.ts';
-import { checkEnvelope, checkEvent, type IngestEvent, MAX_BODY_BYTES, MAX_EVENTS } from './schema.ts';
+import { projectKeyIn, type RefusalReporter } from './refusals.ts';
+import type { IngestCall } from './result.ts';
 import type { TrackerFile } from './tracker-file.ts';
 
 export interface HandlerDeps {
   ingest: IngestCall;
+  /** Where the function's own refusals are counted (bots, 400, 413, 415). */
+  refusals: RefusalReporter;
   /** Keys the daily IP salt. */
   ipSecret: string;
   tracker: () => Promise<TrackerFile | null>;
   now?: () => Date;
 }
+
+/** A transport limit of the function, not an event rule: Postgres never sees larger bodies. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** text/plain: the tracker's CORS-simple requests (no preflight); application/json: other clients. */
+const CONTENT_TYPES = ['text/plain', 'application/json'];
 
 type Info = { remoteAddr?: { hostname?: string } };
 
@@ -32,7 +41,7 @@ function json(status: number, body: unknown, headers: Record<string, string>): R
   });
 }
 
-/** Reads at most MAX_BODY_BYTES as UTF-8 text; larger bodies are refused before they are buffered. */
+/** The body as UTF-8 text, at most MAX_BODY_BYTES (larger bodies are refused before they are buffered). */
 async function readBody(req: Request): Promise<string> {
   let all: Uint8Array;
   try {
@@ -46,6 +55,18 @@ async function readBody(req: Request): Promise<string> {
     return new TextDecoder('utf-8', { fatal: true }).decode(all);
   } catch {
     throw new HttpError(400, 'invalid_batch', 'body is not UTF-8');
+  }
+}
+
+/** The first bytes of a body that is not read whole (to find the project of a refusal). */
+async function bodyStart(req: Request): Promise<string> {
+  try {
+    const reader = req.body?.getReader();
+    const first = await reader?.read();
+    reader?.cancel().catch(() => {});
+    return first?.value ? new TextDecoder().decode(first.value.subarray(0, 4096)) : '';
+  } catch {
+    return '';
   }
 }
 
@@ -66,57 +87,58 @@ async function serveTracker(req: Request, deps: HandlerDeps): Promise<Response> 
 
 /**
  * Text Postgres can store: a lone surrogate (a title cut in the middle of an emoji) or
- * U+0000 makes jsonb refuse the whole parameter — and with it every batch coalesced into
- * the same call. Both become U+FFFD, in keys too.
+ * U+0000 makes Postgres refuse the text. Both become U+FFFD, in keys too. Only a body
+ * that escapes one of them (\u0000, \ud800–\udfff) is rewritten; any other passes as sent.
  */
-function storable(v: unknown): unknown {
-  if (typeof v === 'string') return v.toWellFormed().replaceAll('\u0000', '\uFFFD');
-  if (Array.isArray(v)) return v.map(storable);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [storable(k) as string, storable(x)]));
-  }
-  return v;
+function storableText(text: string, parsed: unknown): string {
+  if (!/\\u(0000|d[89a-f])/i.test(text)) return text;
+  const fix = (v: unknown): unknown => {
+    if (typeof v === 'string') return v.toWellFormed().replaceAll('\u0000', '\uFFFD');
+    if (Array.isArray(v)) return v.map(fix);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [fix(k) as string, fix(x)]));
+    return v;
+  };
+  return JSON.stringify(fix(parsed));
 }
 
 async function ingest(req: Request, info: Info | undefined, deps: HandlerDeps, cors: Record<string, string>) {
-  const text = await readBody(req);
+  const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!CONTENT_TYPES.includes(type)) {
+    const project = projectKeyIn(await bodyStart(req));
+    const message = `Content-Type must be ${CONTENT_TYPES.join(' or ')}`;
+    if (project) deps.refusals.record(project, 'unsupported_media_type', message);
+    throw new HttpError(415, 'unsupported_media_type', message);
+  }
+  let text: string;
+  try {
+    text = await readBody(req);
+  } catch (e) {
+    const project = e instanceof HttpError && e.status === 413 ? projectKeyIn(await bodyStart(req)) : null;
+    if (project && e instanceof HttpError) deps.refusals.record(project, e.code, e.message);
+    throw e;
+  }
   let raw: unknown;
   try {
-    raw = storable(JSON.parse(text));
+    raw = JSON.parse(text);
   } catch {
+    const project = projectKeyIn(text);
+    if (project) deps.refusals.record(project, 'invalid_batch', 'body is not JSON');
     throw new HttpError(400, 'invalid_batch', 'body is not JSON');
   }
-  const events = (raw as { events?: unknown })?.events;
-  if (Array.isArray(events) && events.length > MAX_EVENTS) {
-    throw new HttpError(413, 'too_large', `more than ${MAX_EVENTS} events in one batch`);
-  }
-  const checked = checkEnvelope(raw);
-  if ('message' in checked) throw new HttpError(400, 'invalid_batch', checked.message);
-  const { envelope } = checked;
+  // The key routes the function's own refusals to their project; SQL checks it like the rest.
+  const project = typeof (raw as { project?: unknown })?.project === 'string' ? (raw as { project: string }).project : null;
 
   const now = deps.now?.() ?? new Date();
   const enriched = enrich(req.headers, { secret: deps.ipSecret, now, remoteIp: info?.remoteAddr?.hostname });
   if (enriched.is_bot) {
+    if (project) deps.refusals.record(project, 'bot', 'a bot\'s user agent');
     return json(202, { status: 202, accepted: 0, duplicates: 0, rejected: [], ignored: 'bot' }, cors);
   }
-
-  // Valid events go to SQL; `origin` maps their position back to the request's.
-  const valid: IngestEvent[] = [];
-  const origin: number[] = [];
-  const rejected: IngestRejection[] = [];
-  envelope.events.forEach((e, i) => {
-    const res = checkEvent(e, i);
-    if ('event' in res) {
-      valid.push(res.event);
-      origin.push(i);
-    } else rejected.push(res.rejection);
-  });
-  if (valid.length === 0) return json(202, { status: 202, accepted: 0, duplicates: 0, rejected }, cors);
 
   const { is_bot: _, ...context } = enriched;
   let result;
   try {
-    result = await deps.ingest({ ...envelope, events: valid }, {
+    result = await deps.ingest(storableText(text, raw), {
       ...context,
       received_at: now.toISOString(),
       origin: req.headers.get('origin'),
@@ -130,15 +152,14 @@ async function ingest(req: Request, info: Info | undefined, deps: HandlerDeps, c
     throw err;
   }
 
-  if (result.status !== 202) {
-    const headers: Record<string, string> = { ...cors };
-    if (result.status === 429 || result.status === 503) headers['Retry-After'] = String(result.retry_after ?? 10);
-    // A refused origin gets no CORS grant: its page cannot read the answer.
-    if (result.error === 'origin_not_allowed') delete headers['Access-Control-Allow-Origin'];
-    return json(result.status, { error: result.error, message: result.message, retry_after: result.retry_after }, headers);
-  }
-  const sqlRejected = (result.rejected ?? []).map((r) => ({ ...r, index: origin[r.index] ?? r.index }));
-  return json(202, { ...result, rejected: [...rejected, ...sqlRejected].sort((a, b) => a.index - b.index) }, cors);
+  const { detail, sqlstate, ...answer } = result;
+  if (result.status === 202) return json(202, answer, cors);
+  if (result.status >= 500) console.error(`ingest: ${result.error} (${sqlstate ?? '-'}): ${detail ?? result.message}`);
+  const headers: Record<string, string> = { ...cors };
+  if (result.status === 429 || result.status === 503) headers['Retry-After'] = String(result.retry_after ?? 10);
+  // A refused origin gets no CORS grant: its page cannot read the answer.
+  if (result.error === 'origin_not_allowed') delete headers['Access-Control-Allow-Origin'];
+  return json(result.status, { error: result.error, message: result.message, retry_after: result.retry_after }, headers);
 }
 
 /**

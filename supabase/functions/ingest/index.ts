@@ -2,7 +2,8 @@
 // verify_jwt = false (config.toml): browsers call it with the project's public key.
 import { connect } from '../_shared/db.ts';
 import { createHandler } from './handler.ts';
-import { sqlIngest } from './sql.ts';
+import { refusalReporter } from './refusals.ts';
+import { sqlIngest, sqlRefusals } from './sql.ts';
 import { trackerLoader } from './tracker-file.ts';
 
 const dbUrl = Deno.env.get('SUPABASE_DB_URL');
@@ -12,8 +13,10 @@ if (!dbUrl) throw new Error('SUPABASE_DB_URL is not set');
 const ipSecret = Deno.env.get('IP_HASH_SECRET') ?? Deno.env.get('SUPABASE_SERVICE_ROLE_KEY');
 if (!ipSecret) throw new Error('IP_HASH_SECRET or SUPABASE_SERVICE_ROLE_KEY must be set');
 
+const sql = connect(dbUrl);
 Deno.serve(createHandler({
-  ingest: sqlIngest(connect(dbUrl)),
+  ingest: sqlIngest(sql),
+  refusals: refusalReporter(sqlRefusals(sql)),
   ipSecret,
   tracker: trackerLoader(new URL('./vibe.js', import.meta.url)),
 }));

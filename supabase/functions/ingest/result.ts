@@ -1,4 +1,4 @@
-// What crm.ingest returns (PROTOCOL.md "Result") and how it maps to HTTP.
+// What crm.ingest returns (PROTOCOL.md "Result") and how the function calls it.
 
 export interface IngestRejection {
   index: number;
@@ -15,7 +15,10 @@ export interface IngestResult {
   error?: string;
   message?: string;
   retry_after?: number;
+  /** The database's own error text of a 400/500: logged, never sent to the client. */
+  detail?: string;
   [key: string]: unknown;
 }
 
-export type IngestCall = (batch: Record<string, unknown>, context: Record<string, unknown>) => Promise<IngestResult>;
+/** One batch as the client sent it (JSON text, passed on unchanged) and what the function adds. */
+export type IngestCall = (batch: string, context: Record<string, unknown>) => Promise<IngestResult>;

@@ -1,15 +1,21 @@
 // crm.ingest over SQL, with concurrent requests coalesced: every batch that arrives
 // within a few milliseconds goes into one crm.ingest_batches call, which applies them
-// all set-based in one statement (one round trip, one commit). Each request is
-// answered only after that commit, so nothing acknowledged is lost.
+// all in one statement (one round trip, one commit). Each request is answered only
+// after that commit, so nothing acknowledged is lost. A batch travels as the JSON text
+// its client sent: crm.ingest_batches takes `json`, so sizes are measured as sent.
 import { coalesce, type CoalesceOptions } from '../_shared/coalesce.ts';
 import type { Sql } from '../_shared/db.ts';
+import type { Refusal } from './refusals.ts';
 import type { IngestCall, IngestResult } from './result.ts';
 
 interface Item {
-  batch: Record<string, unknown>;
+  batch: string;
   context: Record<string, unknown>;
 }
+
+/** `[{"batch": <as sent>, "context": {...}}, …]`: the batches are spliced in, not re-serialised. */
+export const itemsJson = (items: Item[]): string =>
+  `[${items.map((i) => `{"batch":${i.batch},"context":${JSON.stringify(i.context)}}`).join(',')}]`;
 
 /**
  * A group holds at most 32 batches, so a burst spreads over several pooled connections
@@ -17,14 +23,26 @@ interface Item {
  * and with 64 all requests in flight formed one or two groups while a core idled.
  * At most one group per pooled connection runs; at most 2,000 requests wait (beyond,
  * 503 and the tracker retries). crm.ingest_batches isolates a faulty batch itself; a
- * call that throws a data error (SQLSTATE class 22: Postgres refused a parameter before
- * the function ran) is split so only the faulty batch fails; any other error means the
- * database is unusable and fails the group at once.
+ * call that throws a data error (SQLSTATE class 22: Postgres refused the parameter
+ * before the function ran) is split so only the faulty batch fails; any other error
+ * means the database is unusable and fails the group at once.
  */
 export function sqlIngest(sql: Sql, opts: Partial<CoalesceOptions> = {}): IngestCall {
   const call = coalesce(async (items: Item[]): Promise<IngestResult[]> => {
-    const [row] = await sql`select crm.ingest_batches(${sql.json(items as never)}) as results`;
+    // Bound as text, then cast: a parameter typed json would make postgres.js encode the string again.
+    const [row] = await sql`select crm.ingest_batches(${itemsJson(items)}::text::json) as results`;
     return row.results as IngestResult[];
-  }, { windowMs: 3, maxItems: 32, maxInFlight: sql.options.max, maxQueued: 2000, splitOnError: (err) => /^22/.test(String((err as { code?: unknown })?.code ?? '')), ...opts });
+  }, {
+    windowMs: 3,
+    maxItems: 32,
+    maxInFlight: sql.options.max,
+    maxQueued: 2000,
+    splitOnError: (err) => /^22/.test(String((err as { code?: unknown })?.code ?? '')),
+    ...opts,
+  });
   return (batch, context) => call({ batch, context });
 }
+
+/** Sends the function's refusals to crm.record_ingest_refusals. */
+export const sqlRefusals = (sql: Sql) => (refusals: Refusal[]) =>
+  sql`select crm.record_ingest_refusals(${JSON.stringify(refusals)}::text::json)`;

@@ -3,6 +3,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
+\ir helpers/crm.psql
 select plan(16);
 
 select tests.an_setup();
@@ -69,8 +70,8 @@ begin
     'sent_at', floor(extract(epoch from now()) * 1000),
     'visitor_id', tests.an_id('second_anon'), 'session_id', gen_random_uuid(),
     'events', jsonb_build_array(jsonb_build_object('id', gen_random_uuid(), 'type', 'pageview',
-      'ts', floor(extract(epoch from now()) * 1000), 'path', '/again'))),
-    jsonb_build_object('received_at', now()));
+      'ts', floor(extract(epoch from now()) * 1000), 'path', '/again')))::json,
+    json_build_object('received_at', now()));
 end
 $$;
 select is((select pg_temp.replay() -> 'rejected' -> 0 ->> 'reason'), 'erased', 'a replayed batch is rejected with reason erased');

@@ -49,19 +49,19 @@ select throws_ok(format('select * from public.get_online_users(%L, %L)', :'p', '
   'an unknown filter is refused');
 
 select is(
-  (select row(display_name, email, current_page, time_on_site_seconds, time_on_page_seconds, device_type, browser, os, country, segment, is_stuck, is_idle)::text
+  (select row(name, email, current_page, time_on_site_seconds, time_on_page_seconds, device_type, browser, os, country, segment, is_stuck, is_idle)::text
    from public.get_online_users(:'p') where session_id = tests.uid(101)),
-  row('Visitor ' || left(tests.uid(1)::text, 8), null::text, '/', 20, 20, 'mobile', 'Safari', 'iOS', 'BE', 'visitor', false, false)::text,
-  'an anonymous active visitor: short anonymous id as name, times, device, not stuck, not idle');
+  row(null::text, null::text, '/', 20, 20, 'mobile', 'Safari', 'iOS', 'BE', 'visitor', false, false)::text,
+  'an anonymous active visitor: no name or email (the dashboard names it), times, device, not stuck, not idle');
 select is(
   (select row(is_idle, is_stuck, current_page)::text from public.get_online_users(:'p') where session_id = tests.uid(102)),
   row(true, false, '/docs')::text, 'a hidden tab is idle and not stuck');
 select is(
-  (select row(display_name, segment, is_stuck, is_idle, time_on_page_seconds)::text from public.get_online_users(:'p') where session_id = tests.uid(104)),
-  row('dana@example.com', 'premium', true, false, 360)::text,
-  'active on the same page for 6 minutes (> stuck after 5): stuck; display name falls back to the email');
-select is((select display_name from public.get_online_users(:'p') where session_id = tests.uid(106)), 'Frank',
-  'display name is the name when there is one');
+  (select row(name, email, segment, is_stuck, is_idle, time_on_page_seconds)::text from public.get_online_users(:'p') where session_id = tests.uid(104)),
+  row(null::text, 'dana@example.com', 'premium', true, false, 360)::text,
+  'active on the same page for 6 minutes (> stuck after 5): stuck; the email of a user without a name');
+select is((select name from public.get_online_users(:'p') where session_id = tests.uid(106)), 'Frank',
+  'the user''s name when there is one');
 select is((select user_id from public.get_online_users(:'p') where session_id = tests.uid(104)),
   (select user_id from crm.anonymous_ids where project_id = :'p' and anonymous_id = tests.uid(4)),
   'user_id is the identified user');

@@ -1,18 +1,19 @@
--- The core data model: tables and their comments, keys led by project_id, partitioned
--- events with a default partition, heartbeat-friendly (HOT) sessions, project defaults.
+-- Site users, sessions and events: tables and their comments, keys led by project_id,
+-- partitioned events with a default partition, heartbeat-friendly (HOT) sessions, the
+-- event limits, and what a deleted project takes along.
 begin;
 \ir helpers/auth.psql
 \ir helpers/crm.psql
 select plan(17);
 
 select tables_are('crm', array['projects', 'project_members', 'site_users', 'anonymous_ids', 'site_sessions', 'user_events',
-  'user_events_default', 'event_dedupe', 'daily_user_stats', 'funnel_steps', 'rate_limits']
+  'user_events_default', 'event_dedupe']
   || array(select c.relname::text from pg_class c join pg_inherits i on i.inhrelid = c.oid
            where i.inhparent = 'crm.user_events'::regclass and c.relname ~ '^user_events_\d{4}_\d{2}$')
   || array(select c.relname::text from pg_class c where c.relnamespace = 'crm'::regnamespace and c.relkind in ('r', 'p')
            and c.relname not like 'user_events%' and c.relname not in ('projects', 'project_members', 'site_users', 'anonymous_ids',
-             'site_sessions', 'event_dedupe', 'daily_user_stats', 'funnel_steps', 'rate_limits')),
-  'the core tables exist in crm (other concerns may add theirs)');
+             'site_sessions', 'event_dedupe')),
+  'the visitor tables exist in crm (other concerns add theirs)');
 select is(
   array(select c.oid::regclass::text from pg_class c where c.relnamespace = 'crm'::regnamespace and c.relkind in ('r', 'p')
         and obj_description(c.oid, 'pg_class') is null order by 1),
@@ -54,31 +55,29 @@ select ok(exists (select from pg_index i where i.indrelid = 'crm.site_sessions':
 select ok((select 'fillfactor=70' = any (reloptions) from pg_class where oid = 'crm.site_sessions'::regclass),
   'site_sessions has a fillfactor so updated rows stay on their page');
 
--- Project defaults.
-select tests.create_project('Defaults') as p \gset
-select is((select settings from crm.projects where id = :'p'),
-  '{"session_timeout_minutes": 30, "online_window_minutes": 5, "stuck_after_minutes": 5, "retention_days": 395,
-    "rate_limit_project_per_minute": 60000, "rate_limit_ip_per_minute": 600, "privacy_mode": "standard",
-    "respect_dnt": true, "require_signed_identify": false, "churn_after_days": 14}'::jsonb, 'a project starts with the default settings');
-select ok((select public_key ~ '^pk_[0-9a-f]{32}$' and length(identity_secret) = 64 from crm.projects where id = :'p'),
-  'a project gets a random public key pk_… and identity secret');
-select results_eq(format('select step_order, name, event_name from crm.funnel_steps where project_id = %L order by step_order', :'p'),
-  $$ values (1, 'Bezoekers', 'pageview'), (2, 'Signup', 'signup'), (3, 'Actief', 'activated'), (4, 'Betaald', 'payment_success') $$,
-  'every new project gets the default funnel');
-select throws_ok($$ insert into crm.projects (name, settings) values ('bad', '{"privacy_mode": "loose"}') $$, '23514', null,
-  'privacy mode is standard or cookieless');
+select tests.create_project('Limits') as p \gset
+
+-- The event limits: one definition, folded into every statement that reads it ------------------
+select is((select array_agg(k order by k) from jsonb_object_keys(crm.event_limits()) k),
+  array['email', 'event_name', 'events_per_batch', 'external_id', 'future_minutes', 'metadata_bytes', 'name', 'path',
+        'props_bytes', 'referrer', 'screen', 'signature', 'title', 'too_old_hours', 'utm_value'],
+  'crm.event_limits() names every limit');
+select ok((select bool_and(jsonb_typeof(v) = 'number' and v::text::int > 0) from jsonb_each(crm.event_limits()) as x (k, v)),
+  'every limit is a positive whole number');
+select is((select provolatile::text from pg_proc where oid = 'crm.event_limits()'::regprocedure), 'i',
+  'crm.event_limits() is immutable (a lookup folds to a constant)');
+select throws_ok($$ insert into crm.site_users (project_id, id, email) select id, gen_random_uuid(), repeat('x', 321) from crm.projects limit 1 $$,
+  '23514', null, 'the table refuses an email over the limit too');
 
 -- Deleting a project removes the rows of tables that have no foreign key to it.
 insert into crm.projects (id, name) values ('00000000-0000-4000-8000-00000000de1e', 'doomed');
 insert into crm.user_events (project_id, occurred_at, id, received_at, session_id, user_id, type, page)
 values ('00000000-0000-4000-8000-00000000de1e', now(), gen_random_uuid(), now(), gen_random_uuid(), gen_random_uuid(), 'pageview', '/');
 insert into crm.event_dedupe (project_id, visitor_id, event_id) values ('00000000-0000-4000-8000-00000000de1e', gen_random_uuid(), gen_random_uuid());
-insert into crm.rate_limits values ('00000000-0000-4000-8000-00000000de1e', 'project', 1, now(), 1);
 delete from crm.projects where id = '00000000-0000-4000-8000-00000000de1e';
 select is((select count(*)::int from crm.user_events where project_id = '00000000-0000-4000-8000-00000000de1e')
-        + (select count(*)::int from crm.event_dedupe where project_id = '00000000-0000-4000-8000-00000000de1e')
-        + (select count(*)::int from crm.rate_limits where project_id = '00000000-0000-4000-8000-00000000de1e'), 0,
-  'a deleted project leaves no events, dedupe ids or rate-limit counters behind');
+        + (select count(*)::int from crm.event_dedupe where project_id = '00000000-0000-4000-8000-00000000de1e'), 0,
+  'a deleted project leaves no events or dedupe ids behind');
 
 select * from finish();
 rollback;

@@ -1,5 +1,5 @@
--- CRM data model: projects and members, site users, sessions, events (partitioned by
--- time), daily stats and funnel steps. `project_id` leads every key.
+-- Site users, their anonymous ids, sessions and events: what ingest writes. `project_id`
+-- leads every key.
 --
 -- Hot paths and their indexes:
 -- * a heartbeat updates one `site_sessions` row and must stay a HOT update: no index
@@ -8,78 +8,48 @@
 --   not change; the table has a fillfactor so the new version fits the same page.
 -- * `user_events` is partitioned by month on `occurred_at` with a default partition;
 --   re-sent events are caught by `event_dedupe` (see its comment).
+-- * Every event index costs ingest an index insert, so there is none by session: no
+--   query reads events by session (a user's page views are found through
+--   user_events (project_id, user_id, occurred_at)).
 
-create extension if not exists pgcrypto with schema extensions;
-
--- ---------------------------------------------------------------------------
--- Projects and members
--- ---------------------------------------------------------------------------
-
-/** The settings every project starts with; `settings` keys override them. (No SET clause, so it inlines.) */
-create function crm.default_project_settings() returns jsonb
+/**
+ * Every size limit of what a tracker or an app sends about visitors: the one
+ * definition. Ingest validates events against it, identify_site_user and the tables'
+ * checks use it, the tracker's constants are tested against it and PROTOCOL.md quotes
+ * it. Lengths are in characters; *_bytes are bytes of the JSON text as the client sent
+ * it (compact, as JSON.stringify writes it); an event older than too_old_hours or more
+ * than future_minutes ahead of its receipt is refused. Immutable and without a SET
+ * clause, so a lookup folds to a constant when a statement is planned.
+ */
+create function crm.event_limits() returns jsonb
 language sql immutable
 as $$
   select jsonb_build_object(
-    'session_timeout_minutes', 30,
-    'online_window_minutes', 5,
-    'stuck_after_minutes', 5,
-    'retention_days', 395,
-    'rate_limit_project_per_minute', 60000,
-    'rate_limit_ip_per_minute', 600,
-    'privacy_mode', 'standard',
-    'respect_dnt', true,
-    'require_signed_identify', false,
-    'churn_after_days', 14)
+    'events_per_batch', 100,
+    'path', 2048,
+    'title', 512,
+    'referrer', 2048,
+    'screen', 32,
+    'utm_value', 256,
+    'event_name', 128,
+    'props_bytes', 4096,
+    'email', 320,
+    'name', 256,
+    'external_id', 256,
+    'metadata_bytes', 4096,
+    'signature', 128,
+    'too_old_hours', 48,
+    'future_minutes', 5)
 $$;
-revoke execute on function crm.default_project_settings() from public;
-
-create table crm.projects (
-  id uuid primary key default gen_random_uuid(),
-  name text not null check (length(name) between 1 and 200),
-  public_key text not null unique default 'pk_' || encode(extensions.gen_random_bytes(16), 'hex')
-    check (public_key ~ '^pk_[A-Za-z0-9]{8,64}$'),
-  allowed_origins text[] not null default '{}',
-  identity_secret text not null default encode(extensions.gen_random_bytes(32), 'hex'),
-  settings jsonb not null default crm.default_project_settings()
-    check (jsonb_typeof(settings) = 'object'
-      and coalesce(settings ->> 'privacy_mode', 'standard') in ('standard', 'cookieless')),
-  created_at timestamptz not null default now()
-);
-/** An integer project setting: the project's own value, else its default. */
-create function crm.project_setting_int(p_project_id uuid, p_key text) returns integer
-language sql stable
-set search_path = ''
-as $$
-  select ((crm.default_project_settings() || p.settings) ->> p_key)::integer
-  from crm.projects p where p.id = p_project_id
-$$;
-revoke execute on function crm.project_setting_int(uuid, text) from public;
-
-comment on table crm.projects is
-  'A tracked site. public_key (pk_…) identifies it in ingest batches; allowed_origins (empty = any) are checked per batch; identity_secret signs identify calls (HMAC-SHA256); settings overrides crm.default_project_settings().';
-
-create table crm.project_members (
-  project_id uuid not null references crm.projects (id) on delete cascade,
-  user_id uuid not null references auth.users (id) on delete cascade,
-  role text not null check (role in ('owner', 'admin', 'viewer')),
-  created_at timestamptz not null default now(),
-  primary key (project_id, user_id)
-);
-create index project_members_user_idx on crm.project_members (user_id);
-comment on table crm.project_members is
-  'Dashboard users of a project and their role: viewer reads; admin also exports, configures, recalculates; owner also manages members and keys.';
-
--- ---------------------------------------------------------------------------
--- Site users, their anonymous ids, sessions
--- ---------------------------------------------------------------------------
+revoke execute on function crm.event_limits() from public;
 
 create table crm.site_users (
   project_id uuid not null references crm.projects (id) on delete cascade,
   id uuid not null,
-  external_id text check (length(external_id) <= 256),
-  email text check (length(email) <= 320),
-  name text check (length(name) <= 256),
-  segment text not null default 'visitor' check (segment in ('visitor', 'user', 'premium', 'trial', 'churned')),
+  external_id text check (length(external_id) <= (crm.event_limits() ->> 'external_id')::integer),
+  email text check (length(email) <= (crm.event_limits() ->> 'email')::integer),
+  name text check (length(name) <= (crm.event_limits() ->> 'name')::integer),
+  segment crm.segment not null default 'visitor',
   verified boolean not null default false,
   email_verified boolean not null default false,
   metadata jsonb not null default '{}',
@@ -99,6 +69,10 @@ create unique index site_users_verified_email_idx on crm.site_users (project_id,
   where email_verified and email is not null;
 create unique index site_users_verified_external_id_idx on crm.site_users (project_id, external_id)
   where verified and external_id is not null;
+-- Analytics read new users by first_seen_at and filter by segment; site_users counters
+-- change on every ingest and are in no index (updates stay HOT).
+create index site_users_first_seen_idx on crm.site_users (project_id, first_seen_at);
+create index site_users_segment_idx on crm.site_users (project_id, segment);
 comment on table crm.site_users is
   'A visitor of a tracked site: anonymous until identified. id is the first anonymous id seen (or random for users created by a backend); crm.anonymous_ids maps every anonymous id to its user. verified = identified with a valid signature or by a trusted backend; email_verified = the email itself was vouched for (the signed subject, or set by a trusted backend), so it may find this user.';
 
@@ -144,10 +118,6 @@ create index site_sessions_started_idx on crm.site_sessions (project_id, started
 comment on table crm.site_sessions is
   'A visit (one browser tab until 30 min idle). Heartbeats only move last_activity_at (HOT updates: hot columns are in no index). is_online/is_idle/is_stuck are maintained by ingest and the minute jobs and broadcast on change.';
 
--- ---------------------------------------------------------------------------
--- Events
--- ---------------------------------------------------------------------------
-
 create table crm.user_events (
   project_id uuid not null,
   occurred_at timestamptz not null,
@@ -162,6 +132,8 @@ create table crm.user_events (
   primary key (project_id, occurred_at, id)
 ) partition by range (occurred_at);
 create index user_events_user_idx on crm.user_events (project_id, user_id, occurred_at);
+-- The funnel and daily stats read custom events by name.
+create index user_events_custom_idx on crm.user_events (project_id, name, occurred_at) where type = 'event';
 comment on table crm.user_events is
   'Stored events (page views, custom events, identify, leave; heartbeats are not stored). Partitioned by month on occurred_at (client time corrected for clock skew), partitions made ahead by crm.ensure_event_partitions(), a default partition catches the rest. id is the tracker''s event id.';
 
@@ -178,6 +150,13 @@ create table crm.event_dedupe (
 );
 comment on table crm.event_dedupe is
   'Ids of events accepted in the last days, per anonymous visitor. occurred_at is corrected by received_at - sent_at, which differs between two sends of one event, so the user_events key cannot catch a re-send; this table does. Keyed by visitor so the events of one batch share a leaf page (random event ids alone would touch one random page each). Purged after 3 days (events older than 48 h are rejected as too_old anyway).';
+
+alter table crm.site_users enable row level security;
+alter table crm.anonymous_ids enable row level security;
+alter table crm.site_sessions enable row level security;
+alter table crm.user_events enable row level security;
+alter table crm.user_events_default enable row level security;
+alter table crm.event_dedupe enable row level security;
 
 /**
  * Makes sure monthly partitions of crm.user_events exist from last month to
@@ -218,101 +197,23 @@ revoke execute on function crm.ensure_event_partitions(integer) from public;
 
 select crm.ensure_event_partitions(3);
 
--- ---------------------------------------------------------------------------
--- Rollups and funnels
--- ---------------------------------------------------------------------------
-
-create table crm.daily_user_stats (
-  project_id uuid not null references crm.projects (id) on delete cascade,
-  day date not null,
-  active_users integer not null default 0,
-  new_users integer not null default 0,
-  sessions integer not null default 0,
-  page_views integer not null default 0,
-  avg_session_seconds numeric not null default 0,
-  signups integer not null default 0,
-  conversions integer not null default 0,
-  updated_at timestamptz not null default now(),
-  primary key (project_id, day)
-);
-comment on table crm.daily_user_stats is 'Daily rollup per project (UTC days): active/new users, sessions, page views, average session length, signups, conversions.';
-
-create table crm.funnel_steps (
-  project_id uuid not null references crm.projects (id) on delete cascade,
-  step_order integer not null check (step_order >= 1),
-  name text not null check (length(name) between 1 and 128),
-  event_name text not null check (length(event_name) between 1 and 128),
-  primary key (project_id, step_order)
-);
-comment on table crm.funnel_steps is 'Ordered funnel of a project: a step is reached by an event whose name (or type, for pageview) equals event_name.';
-
-/** Trigger: every new project gets the default funnel Bezoekers → Signup → Actief → Betaald. */
-create function crm.projects_default_funnel() returns trigger
-language plpgsql
-set search_path = ''
-as $$
-begin
-  insert into crm.funnel_steps (project_id, step_order, name, event_name)
-  values (new.id, 1, 'Bezoekers', 'pageview'),
-         (new.id, 2, 'Signup', 'signup'),
-         (new.id, 3, 'Actief', 'activated'),
-         (new.id, 4, 'Betaald', 'payment_success');
-  return null;
-end;
-$$;
-revoke execute on function crm.projects_default_funnel() from public;
-
-create trigger projects_default_funnel
-  after insert on crm.projects
-  for each row execute function crm.projects_default_funnel();
-
--- ---------------------------------------------------------------------------
--- Rate limits
--- ---------------------------------------------------------------------------
-
-create table crm.rate_limits (
-  project_id uuid not null,
-  bucket text not null,
-  shard integer not null,
-  window_start timestamptz not null,
-  hits integer not null,
-  primary key (project_id, bucket, shard)
-) with (fillfactor = 70);
-comment on table crm.rate_limits is
-  'Fixed one-minute windows of events per project (bucket ''project'') and per hashed client IP (bucket ''ip:<hash>''), one row per backend (shard = pg_backend_pid()), so concurrent batches never wait on each other''s row; a counter is the sum of its shards in the current window.';
-
 /**
- * Trigger: a deleted project takes its events, dedupe ids and rate-limit counters
- * along. These tables have no foreign key to crm.projects on purpose (a per-row
- * check on every ingested event would cost more than the events' own indexes).
+ * Trigger: a deleted project takes its events and dedupe ids along. These tables have
+ * no foreign key to crm.projects on purpose (a per-row check on every ingested event
+ * would cost more than the events' own indexes).
  */
-create function crm.projects_delete_unreferenced() returns trigger
+create function crm.projects_delete_events() returns trigger
 language plpgsql
 set search_path = ''
 as $$
 begin
   delete from crm.user_events e where e.project_id = old.id;
   delete from crm.event_dedupe d where d.project_id = old.id;
-  delete from crm.rate_limits r where r.project_id = old.id;
   return null;
 end;
 $$;
-revoke execute on function crm.projects_delete_unreferenced() from public;
+revoke execute on function crm.projects_delete_events() from public;
 
-create trigger projects_delete_unreferenced
+create trigger projects_delete_events
   after delete on crm.projects
-  for each row execute function crm.projects_delete_unreferenced();
-
--- Nothing here is for the API roles; RLS on as a second fence (service_role bypasses
--- RLS, but gets no table privileges either: everything goes through functions).
-alter table crm.projects enable row level security;
-alter table crm.project_members enable row level security;
-alter table crm.site_users enable row level security;
-alter table crm.anonymous_ids enable row level security;
-alter table crm.site_sessions enable row level security;
-alter table crm.user_events enable row level security;
-alter table crm.user_events_default enable row level security;
-alter table crm.event_dedupe enable row level security;
-alter table crm.daily_user_stats enable row level security;
-alter table crm.funnel_steps enable row level security;
-alter table crm.rate_limits enable row level security;
+  for each row execute function crm.projects_delete_events();

@@ -44,7 +44,8 @@ select is((select user_id from crm.site_sessions where project_id = :'p' and id 
 select is(tests.ingest(:'p', :v, :s, jsonb_build_array(
   tests.ev('identify', now() - interval '140 seconds', jsonb_build_object('email', 'alice@example.com',
     'signature', tests.sign(:'p', 'mallory@example.com')), tests.uid(901)))) -> 'rejected',
-  jsonb_build_array(jsonb_build_object('index', 0, 'id', tests.uid(901), 'reason', 'bad_signature')),
+  jsonb_build_array(jsonb_build_object('index', 0, 'id', tests.uid(901), 'reason', 'bad_signature',
+    'message', 'the signature does not match')),
   'an identify with a forged signature is rejected with bad_signature');
 select is((select user_id from crm.anonymous_ids where project_id = :'p' and anonymous_id = :v), :v::uuid,
   'a forged identify merges nothing');
@@ -89,7 +90,8 @@ select tests.create_project('Strict', '{}', '{"require_signed_identify": true}')
 select is(tests.ingest(:'strict', tests.uid(31), tests.uid(32), jsonb_build_array(
   tests.ev('pageview', now(), '{}', tests.uid(33)), tests.ev('identify', now(), '{"email": "x@example.com"}', tests.uid(34)))) - 'visitor_id' - 'session_id',
   jsonb_build_object('status', 202, 'accepted', 1, 'duplicates', 0, 'rejected',
-    jsonb_build_array(jsonb_build_object('index', 1, 'id', tests.uid(34), 'reason', 'signature_required'))),
+    jsonb_build_array(jsonb_build_object('index', 1, 'id', tests.uid(34), 'reason', 'signature_required',
+      'message', 'the project requires signed identify'))),
   'when the project requires signatures, an unsigned identify is rejected with signature_required');
 select is((select email from crm.site_users where project_id = :'strict' and id = tests.uid(31)), null,
   'and it labels nothing');

@@ -109,7 +109,7 @@ select throws_ok(format('select public.remove_crm_member(%L, %L)', tests.an_id('
   'a viewer may not remove someone else');
 select is(public.remove_crm_member(tests.an_id('project'), tests.an_id('viewer')), true, 'a member may remove themselves');
 select tests.clear_authentication();
-select is((select array_agg(role order by role) from crm.project_members where project_id = tests.an_id('project')),
+select is((select array_agg(role::text order by role::text) from crm.project_members where project_id = tests.an_id('project')),
   array['owner', 'viewer'], 'left: the new owner and the new viewer');
 
 -- service_role passes every role check: an unknown project is PT404, not a foreign-key error
@@ -117,7 +117,7 @@ select throws_ok(format('select public.add_crm_member(%L, %L)', gen_random_uuid(
   'add_crm_member: an unknown project is PT404');
 select throws_ok(format('select * from public.calculate_daily_stats(%L, %L)', gen_random_uuid(), current_date), 'PT404', null,
   'calculate_daily_stats: an unknown project is PT404');
-select throws_ok($$ select crm.require_project_role(gen_random_uuid(), 'admim') $$, '22023', null,
+select throws_ok($$ select crm.require_project_role(gen_random_uuid(), 'admim') $$, '22P02', null,
   'a misspelt role in a role check is an error, never a pass');
 select throws_ok(format('select public.get_crm_project(%L)', gen_random_uuid()), 'PT404', null,
   'get_crm_project: an unknown project is PT404, not a null project');

@@ -1,6 +1,67 @@
--- Who may call what. Every public function that takes a project id starts with
+-- Projects and their members, project settings, and who may call what.
+--
+-- Every public function that takes a project id starts with
 -- `perform crm.require_project_role(p_project_id, '<role>')`; trusted callers
 -- (service_role, or the database owner connected directly) pass.
+
+/** The settings every project starts with; `settings` keys override them. (No SET clause, so it inlines.) */
+create function crm.default_project_settings() returns jsonb
+language sql immutable
+as $$
+  select jsonb_build_object(
+    'session_timeout_minutes', 30,
+    'online_window_minutes', 5,
+    'stuck_after_minutes', 5,
+    'retention_days', 395,
+    'rate_limit_project_per_minute', 60000,
+    'rate_limit_ip_per_minute', 600,
+    'privacy_mode', 'standard',
+    'respect_dnt', true,
+    'require_signed_identify', false,
+    'churn_after_days', 14)
+$$;
+revoke execute on function crm.default_project_settings() from public;
+
+create table crm.projects (
+  id uuid primary key default gen_random_uuid(),
+  name text not null check (length(name) between 1 and 200),
+  public_key text not null unique default 'pk_' || encode(extensions.gen_random_bytes(16), 'hex')
+    check (public_key ~ '^pk_[A-Za-z0-9]{8,64}$'),
+  allowed_origins text[] not null default '{}',
+  identity_secret text not null default encode(extensions.gen_random_bytes(32), 'hex'),
+  settings jsonb not null default crm.default_project_settings()
+    check (jsonb_typeof(settings) = 'object'
+      and coalesce(settings ->> 'privacy_mode', 'standard') in ('standard', 'cookieless')),
+  created_at timestamptz not null default now()
+);
+comment on table crm.projects is
+  'A tracked site. public_key (pk_…) identifies it in ingest batches; allowed_origins (empty = any) are checked per batch; identity_secret signs identify calls (HMAC-SHA256); settings overrides crm.default_project_settings().';
+alter table crm.projects enable row level security;
+
+/** An integer project setting: the project's own value, else its default. */
+create function crm.project_setting_int(p_project_id uuid, p_key text) returns integer
+language sql stable
+set search_path = ''
+as $$
+  select ((crm.default_project_settings() || p.settings) ->> p_key)::integer
+  from crm.projects p where p.id = p_project_id
+$$;
+revoke execute on function crm.project_setting_int(uuid, text) from public;
+
+create table crm.project_members (
+  project_id uuid not null references crm.projects (id) on delete cascade,
+  user_id uuid not null references auth.users (id) on delete cascade,
+  role crm.project_role not null,
+  created_at timestamptz not null default now(),
+  primary key (project_id, user_id)
+);
+create index project_members_user_idx on crm.project_members (user_id);
+comment on table crm.project_members is 'Dashboard users of a project and their role (crm.project_role).';
+alter table crm.project_members enable row level security;
+
+-- ---------------------------------------------------------------------------
+-- Who may call what
+-- ---------------------------------------------------------------------------
 
 /**
  * True when the caller is trusted: the API role service_role, or a direct
@@ -20,8 +81,8 @@ as $$
 $$;
 revoke execute on function crm.caller_is_trusted() from public;
 
-/** The signed-in caller's role in a project (owner|admin|viewer), or null. */
-create function crm.caller_project_role(p_project_id uuid) returns text
+/** The signed-in caller's role in a project, or null. */
+create function crm.caller_project_role(p_project_id uuid) returns crm.project_role
 language sql stable
 set search_path = ''
 as $$
@@ -31,31 +92,26 @@ $$;
 revoke execute on function crm.caller_project_role(uuid) from public;
 
 /**
- * Raises 42501 unless the caller is trusted or has at least p_min_role
- * (viewer < admin < owner) in the project. An unknown project is refused the same way.
+ * Raises 42501 unless the caller is trusted or has at least p_min_role in the project
+ * (roles compare in rank order). An unknown project is refused the same way.
  */
-create function crm.require_project_role(p_project_id uuid, p_min_role text) returns void
+create function crm.require_project_role(p_project_id uuid, p_min_role crm.project_role) returns void
 language plpgsql stable
 set search_path = ''
 as $$
-declare
-  v_role text;
 begin
-  if array_position(array['viewer', 'admin', 'owner'], p_min_role) is null then
-    raise exception 'unknown project role %', p_min_role using errcode = '22023'; -- a caller's typo must not open the door
+  if p_min_role is null then
+    raise exception 'a minimum role is required' using errcode = '22023'; -- a caller's slip must not open the door
   end if;
   if crm.caller_is_trusted() then
     return;
   end if;
-  v_role := crm.caller_project_role(p_project_id);
-  if v_role is null
-     or array_position(array['viewer', 'admin', 'owner'], v_role) < array_position(array['viewer', 'admin', 'owner'], p_min_role) then
-    raise exception 'not allowed: % role required in this project', p_min_role
-      using errcode = '42501';
+  if coalesce(crm.caller_project_role(p_project_id) < p_min_role, true) then
+    raise exception 'not allowed: % role required in this project', p_min_role using errcode = '42501';
   end if;
 end;
 $$;
-revoke execute on function crm.require_project_role(uuid, text) from public;
+revoke execute on function crm.require_project_role(uuid, crm.project_role) from public;
 
 /**
  * After the role check: PT404 (PostgREST answers HTTP 404) for a project that does not
@@ -74,18 +130,20 @@ end;
 $$;
 revoke execute on function crm.require_project_exists(uuid) from public;
 
-/** 22023 unless p_segment is null or a site-user segment (a typo must not read as "nobody"). */
-create function crm.require_segment(p_segment text) returns void
-language plpgsql immutable
+/** 22023 unless p_role is a crm.project_role label; returns it as one. */
+create function crm.require_role_name(p_role text) returns crm.project_role
+language plpgsql stable
 set search_path = ''
 as $$
 begin
-  if p_segment is not null and p_segment not in ('visitor', 'user', 'premium', 'trial', 'churned') then
-    raise exception 'unknown segment %: use visitor, user, premium, trial or churned', p_segment using errcode = '22023';
+  if p_role is null or not p_role = any (crm.enum_labels('crm.project_role')) then
+    raise exception 'role must be one of %', array_to_string(crm.enum_labels('crm.project_role'), ', ')
+      using errcode = '22023';
   end if;
+  return p_role::crm.project_role;
 end;
 $$;
-revoke execute on function crm.require_segment(text) from public;
+revoke execute on function crm.require_role_name(text) from public;
 
 /**
  * Allowed origins as a browser sends its Origin header, which ingest compares exactly:
@@ -119,8 +177,9 @@ end;
 $$;
 revoke execute on function crm.clean_allowed_origins(text[]) from public;
 
--- service_role reaches crm.ingest (granted there); no table or other function.
-grant usage on schema crm to service_role;
+-- ---------------------------------------------------------------------------
+-- RPCs
+-- ---------------------------------------------------------------------------
 
 /**
  * Projects the caller is a member of, with the caller's role; service_role sees all
@@ -131,7 +190,7 @@ returns table (id uuid, name text, public_key text, role text, created_at timest
 language sql stable security definer
 set search_path = ''
 as $$
-  select p.id, p.name, p.public_key, m.role, p.created_at
+  select p.id, p.name, p.public_key, m.role::text, p.created_at
   from crm.projects p
   join crm.project_members m on m.project_id = p.id and m.user_id = (select auth.uid())
   union all
@@ -172,20 +231,3 @@ begin
 end;
 $$;
 grant execute on function public.create_crm_project(text, text[]) to authenticated;
-
-/**
- * Realtime read predicate: may the signed-in caller read topic `crm:<project_id>`?
- * Used by the policy on realtime.messages (which runs as `authenticated`).
- */
-create function public.crm_can_read_topic(p_topic text) returns boolean
-language sql stable security definer
-set search_path = ''
-as $$
-  select case
-    when p_topic ~ '^crm:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then exists (
-      select from crm.project_members m
-      where m.project_id = substr(p_topic, 5)::uuid and m.user_id = (select auth.uid()))
-    else false
-  end
-$$;
-grant execute on function public.crm_can_read_topic(text) to authenticated;

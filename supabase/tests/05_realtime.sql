@@ -3,7 +3,8 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/crm.psql
-select plan(26);
+select plan(26 + 5 + 7);
+
 
 select tests.create_project('Broadcast') as p \gset
 select 'crm:' || :'p' as topic \gset
@@ -28,7 +29,7 @@ language sql as $$ select array(select e ->> 'event' from jsonb_array_elements(p
 select tests.ingest(:'p', tests.uid(1), tests.uid(101), jsonb_build_array(
   tests.ev('pageview', now() - interval '30 seconds', '{"path": "/"}')), now(), '{"device_type": "tablet", "country": "DE"}');
 select is(pg_temp.take(), jsonb_build_array(jsonb_build_object('event', 'session_started', 'payload', jsonb_build_object(
-    'session_id', tests.uid(101), 'user_id', tests.uid(1), 'display_name', 'Visitor ' || left(tests.uid(1)::text, 8),
+    'session_id', tests.uid(101), 'user_id', tests.uid(1), 'name', null,
     'email', null, 'segment', 'visitor', 'current_page', '/', 'current_page_since', now() - interval '30 seconds',
     'started_at', now() - interval '30 seconds', 'last_activity_at', now() - interval '30 seconds',
     'device_type', 'tablet', 'browser', 'Firefox', 'os', 'Linux', 'country', 'DE', 'is_stuck', false, 'is_idle', false,
@@ -57,11 +58,11 @@ select is(pg_temp.events(), '{page_changed}'::text[], 'a batch of three page vie
 -- user_identified
 select tests.ingest(:'p', tests.uid(1), tests.uid(101), jsonb_build_array(tests.ev('identify', now() - interval '10 seconds', '{"name": "Zoe"}')));
 select is(pg_temp.take(), jsonb_build_array(jsonb_build_object('event', 'user_identified', 'payload', jsonb_build_object(
-    'user_id', tests.uid(1), 'display_name', 'Zoe', 'email', null, 'segment', 'visitor', 'verified', false))),
+    'user_id', tests.uid(1), 'name', 'Zoe', 'email', null, 'segment', 'visitor', 'verified', false))),
   'identify broadcasts user_identified');
 select public.identify_site_user(:'p', p_email => 'zoe@example.com', p_segment => 'premium', p_anonymous_id => tests.uid(1));
 select is((select e -> 'payload' from jsonb_array_elements(pg_temp.take()) e),
-  jsonb_build_object('user_id', tests.uid(1), 'display_name', 'Zoe', 'email', 'zoe@example.com', 'segment', 'premium', 'verified', true),
+  jsonb_build_object('user_id', tests.uid(1), 'name', 'Zoe', 'email', 'zoe@example.com', 'segment', 'premium', 'verified', true),
   'a backend setting the segment broadcasts user_identified with the new segment');
 update crm.site_users set metadata = '{"plan": "x"}' where project_id = :'p' and id = tests.uid(1);
 select is(pg_temp.events(), '{}'::text[], 'a user change the live view does not show broadcasts nothing');
@@ -72,7 +73,7 @@ select is(pg_temp.events(), '{session_started}'::text[], 'a second visitor''s se
 select tests.ingest(:'p', tests.uid(2), tests.uid(102), jsonb_build_array(tests.ev('identify', now() - interval '8 seconds',
   jsonb_build_object('email', 'zoe@example.com', 'signature', tests.sign(:'p', 'zoe@example.com')))));
 select is(pg_temp.take(), jsonb_build_array(jsonb_build_object('event', 'session_identified', 'payload', jsonb_build_object(
-    'session_id', tests.uid(102), 'user_id', tests.uid(1), 'display_name', 'Zoe', 'email', 'zoe@example.com',
+    'session_id', tests.uid(102), 'user_id', tests.uid(1), 'name', 'Zoe', 'email', 'zoe@example.com',
     'segment', 'premium', 'verified', true))),
   'a signed identify that merges broadcasts session_identified for the moved session');
 
@@ -94,7 +95,7 @@ select tests.ingest(:'p', tests.uid(3), tests.uid(103), jsonb_build_array(tests.
 select is(pg_temp.events(), '{session_started}'::text[], 'a third session starts');
 select crm.job_detect_stuck();
 select is(pg_temp.take(), jsonb_build_array(jsonb_build_object('event', 'session_stuck', 'payload', jsonb_build_object(
-    'session_id', tests.uid(103), 'user_id', tests.uid(3), 'display_name', 'Visitor ' || left(tests.uid(3)::text, 8),
+    'session_id', tests.uid(103), 'user_id', tests.uid(3), 'name', null, 'email', null,
     'current_page', '/checkout', 'current_page_since', now() - interval '6 minutes'))),
   'stuck detection broadcasts session_stuck');
 select crm.job_detect_stuck();
@@ -131,6 +132,51 @@ select is((select array_agg(distinct row(topic, private, extension)::text) from 
   array[row(:'topic', true, 'broadcast')::text], 'messages are private broadcasts on topic crm:<project_id>');
 select is((select count(*)::int from realtime.messages where topic <> :'topic' and payload ->> 'session_id' = tests.uid(106)::text), 0,
   'no message of this project goes to another topic');
+
+-- Who may read a project's topic ---------------------------------------------------------
+select tests.create_project('Topic') as p \gset
+select tests.create_project('Other topic') as q \gset
+select tests.add_member(:'p', 'owner@example.test', 'owner') as owner \gset
+select tests.add_member(:'p', 'admin@example.test', 'admin') as admin \gset
+select tests.add_member(:'p', 'viewer@example.test', 'viewer') as viewer \gset
+select tests.create_user('outsider@example.test') as outsider \gset
+select tests.authenticate_as(:'viewer');
+select is(public.crm_can_read_topic('crm:' || :'p'), true, 'crm_can_read_topic: a member may read the project topic');
+select is(public.crm_can_read_topic('crm:' || :'q'), false, 'crm_can_read_topic: not another project''s topic');
+select is(public.crm_can_read_topic('crm:not-a-uuid'), false, 'crm_can_read_topic: a malformed topic is refused, not an error');
+select tests.clear_authentication();
+select tests.authenticate_as(:'outsider');
+select is(public.crm_can_read_topic('crm:' || :'p'), false, 'crm_can_read_topic: a non-member may not read the topic');
+select tests.clear_authentication();
+select tests.authenticate_as_role('service_role');
+select is(public.crm_can_read_topic('crm:' || :'p'), false,
+  'crm_can_read_topic is false for service_role (no signed-in user; service_role bypasses RLS anyway)');
+select tests.clear_authentication();
+
+-- The realtime topic, as the Realtime server checks it (role, claims, realtime.topic) -----
+select realtime.send('{"probe": 1}', 'probe', 'crm:' || :'p');
+select realtime.send('{"probe": 2}', 'probe', 'crm:' || :'q');
+create function pg_temp.visible(p_user uuid, p_role text, p_topic text) returns integer
+language plpgsql as $$
+declare
+  v integer;
+begin
+  if p_user is null then perform tests.authenticate_as_role(p_role); else perform tests.authenticate_as(p_user); end if;
+  perform set_config('realtime.topic', p_topic, true);
+  select count(*) into v from realtime.messages m where m.event = 'probe';
+  perform tests.clear_authentication();
+  perform set_config('realtime.topic', '', true);
+  return v;
+end;
+$$;
+grant execute on function pg_temp.visible(uuid, text, text) to anon, authenticated;
+select is(pg_temp.visible(null, 'anon', 'crm:' || :'p'), 0, 'realtime: anon reads nothing of the topic');
+select is(pg_temp.visible(:'outsider', null, 'crm:' || :'p'), 0, 'realtime: a non-member reads nothing of the topic');
+select is(pg_temp.visible(:'viewer', null, 'crm:' || :'p'), 1, 'realtime: a viewer reads the project topic (and only it)');
+select is(pg_temp.visible(:'admin', null, 'crm:' || :'p'), 1, 'realtime: an admin reads the project topic');
+select is(pg_temp.visible(:'owner', null, 'crm:' || :'p'), 1, 'realtime: an owner reads the project topic');
+select is(pg_temp.visible(:'viewer', null, 'crm:' || :'q'), 0, 'realtime: a member of one project cannot read another''s topic');
+select is(pg_temp.visible(:'viewer', null, ''), 0, 'realtime: without a topic nothing is readable');
 
 select * from finish();
 rollback;

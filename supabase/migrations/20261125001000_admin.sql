@@ -1,7 +1,7 @@
 -- Project administration: the settings page getter, settings, funnel steps, key and
--- secret rotation, members. viewer reads; admin configures; owner manages keys and
--- members. A project never loses its last owner. (create_crm_project and
--- list_crm_projects live in the security migration.)
+-- secret rotation, members, deleting a project. viewer reads; admin configures; owner
+-- manages keys and members. A project never loses its last owner. (create_crm_project
+-- and list_crm_projects live with the projects.)
 
 /** Settings keys a caller may set, with their check. Unknown keys are refused. */
 create function crm.validate_project_settings(p_settings jsonb) returns void
@@ -62,7 +62,7 @@ as $$
       from crm.funnel_steps f where f.project_id = p.id), '[]'::jsonb),
     'members', coalesce((
       select jsonb_agg(jsonb_build_object('user_id', m.user_id, 'email', u.email, 'role', m.role, 'created_at', m.created_at)
-                       order by array_position(array['owner', 'admin', 'viewer'], m.role), u.email)
+                       order by m.role desc, u.email)
       from crm.project_members m join auth.users u on u.id = m.user_id
       where m.project_id = p.id), '[]'::jsonb))
   from crm.projects p where p.id = p_project_id
@@ -207,7 +207,7 @@ grant execute on function public.rotate_crm_identity_secret(uuid) to authenticat
 
 /**
  * Adds the signed-up user with this email to the project, or changes their role
- * (owner | admin | viewer). Demoting the last owner is refused (PT409, HTTP 409). Returns
+ * (a crm.project_role). Demoting the last owner is refused (PT409, HTTP 409). Returns
  * {user_id, email, role}. Owner. Unknown email: PT404.
  */
 create function public.add_crm_member(p_project_id uuid, p_email text, p_role text default 'viewer')
@@ -218,12 +218,11 @@ as $$
 declare
   v_user uuid;
   v_email text;
+  v_role crm.project_role;
 begin
   perform crm.require_project_role(p_project_id, 'owner');
   perform crm.require_project_exists(p_project_id);
-  if p_role is null or p_role not in ('owner', 'admin', 'viewer') then
-    raise exception 'role must be owner, admin or viewer' using errcode = '22023';
-  end if;
+  v_role := crm.require_role_name(p_role);
   select u.id, u.email into v_user, v_email from auth.users u
   where lower(u.email) = lower(trim(p_email)) order by u.created_at limit 1;
   if v_user is null then
@@ -231,15 +230,15 @@ begin
   end if;
   -- lock the project's members so two concurrent demotions cannot both pass the check
   perform from crm.project_members m where m.project_id = p_project_id for update;
-  if p_role <> 'owner' and exists (
+  if v_role <> 'owner' and exists (
        select from crm.project_members m where m.project_id = p_project_id and m.user_id = v_user and m.role = 'owner')
      and not exists (
        select from crm.project_members m where m.project_id = p_project_id and m.role = 'owner' and m.user_id <> v_user) then
     raise exception 'a project keeps at least one owner' using errcode = 'PT409';
   end if;
-  insert into crm.project_members (project_id, user_id, role) values (p_project_id, v_user, p_role)
+  insert into crm.project_members (project_id, user_id, role) values (p_project_id, v_user, v_role)
   on conflict (project_id, user_id) do update set role = excluded.role;
-  return jsonb_build_object('user_id', v_user, 'email', v_email, 'role', p_role);
+  return jsonb_build_object('user_id', v_user, 'email', v_email, 'role', v_role);
 end;
 $$;
 grant execute on function public.add_crm_member(uuid, text, text) to authenticated, service_role;

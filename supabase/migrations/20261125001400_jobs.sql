@@ -1,5 +1,17 @@
--- pg_cron jobs. Each job's body is `select crm.job_…()`, so pgTAP calls the function
--- directly. Minute schedules only (pg_cron 1.4 locally).
+-- pg_cron jobs: every job of the project, its function and its schedule. Each job's
+-- body is `select crm.job_…()`, so pgTAP calls the function directly. Minute schedules
+-- only (pg_cron 1.4 locally).
+--
+-- | job                        | when        | what |
+-- | crm-close-sessions         | every min   | offline, ended, idle sessions |
+-- | crm-detect-stuck           | every min   | stuck sessions |
+-- | crm-analytics-refresh      | every 5 min | today's daily stats, funnel and metrics rollups |
+-- | crm-daily-stats-finalize   | 00:10 UTC   | yesterday's daily stats (and missed days) |
+-- | crm-segment-upkeep         | 00:20 UTC   | identified users without activity become churned |
+-- | crm-partition-upkeep       | 03:10 UTC   | event partitions three months ahead |
+-- | crm-retention-purge        | 03:20 UTC   | events and ended sessions past retention |
+-- | crm-housekeeping           | 03:30 UTC   | broadcasts, cron history, rate limits, health counters |
+-- | crm-analytics-retention    | 03:40 UTC   | site users and daily stats past retention |
 
 /**
  * Every minute: sessions without activity for the online window go offline; those
@@ -144,7 +156,8 @@ revoke execute on function crm.job_retention_purge() from public;
 /**
  * Nightly: deletes broadcast rows older than a day from realtime.messages (hosted
  * Realtime also drops its own daily partitions), pg_cron run details older than
- * 7 days and rate-limit windows older than an hour. Returns the counts.
+ * 7 days, rate-limit windows older than an hour and ingest-health counters older than
+ * 8 days (get_ingest_health reads at most a week). Returns the counts.
  */
 create function crm.job_housekeeping() returns jsonb
 language plpgsql
@@ -154,6 +167,7 @@ declare
   v_messages bigint := 0;
   v_runs bigint := 0;
   v_limits bigint;
+  v_counters bigint;
 begin
   begin
     delete from realtime.messages m where m.inserted_at < now() - interval '1 day';
@@ -167,10 +181,124 @@ begin
   end if;
   delete from crm.rate_limits r where r.window_start < now() - interval '1 hour';
   get diagnostics v_limits = row_count;
-  return jsonb_build_object('realtime_messages', v_messages, 'cron_run_details', v_runs, 'rate_limits', v_limits);
+  delete from crm.ingest_counters c where c.hour < now() - interval '8 days';
+  get diagnostics v_counters = row_count;
+  return jsonb_build_object('realtime_messages', v_messages, 'cron_run_details', v_runs, 'rate_limits', v_limits,
+    'ingest_counters', v_counters);
 end;
 $$;
 revoke execute on function crm.job_housekeeping() from public;
+
+/** Every 5 minutes: per project, today's crm.daily_user_stats row, the funnel and metrics rollups. Returns the number of projects. */
+create function crm.job_refresh_analytics() returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_project uuid;
+  v_count integer := 0;
+begin
+  for v_project in select p.id from crm.projects p order by p.id loop
+    perform crm.store_daily_stats(v_project, crm.utc_today());
+    perform crm.refresh_funnel_rollup(v_project);
+    perform crm.refresh_metrics_rollup(v_project);
+    v_count := v_count + 1;
+  end loop;
+  return v_count;
+end;
+$$;
+revoke execute on function crm.job_refresh_analytics() from public;
+
+/**
+ * Nightly: finalises yesterday's crm.daily_user_stats of every project, and fills days
+ * of the last 7 that have no row yet (a missed night). Returns the number of rows written.
+ */
+create function crm.job_finalize_daily_stats() returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_row record;
+  v_count integer := 0;
+begin
+  for v_row in
+    select p.id, g.day::date as day
+    from crm.projects p
+    cross join generate_series(crm.utc_today() - 7, crm.utc_today() - 1, interval '1 day') g(day)
+    where (g.day::date = crm.utc_today() - 1
+           or not exists (select from crm.daily_user_stats d where d.project_id = p.id and d.day = g.day::date))
+    order by p.id, g.day
+  loop
+    perform crm.store_daily_stats(v_row.id, v_row.day);
+    v_count := v_count + 1;
+  end loop;
+  return v_count;
+end;
+$$;
+revoke execute on function crm.job_finalize_daily_stats() from public;
+
+/**
+ * Nightly segment upkeep: identified users (segment user, trial or premium) whose last
+ * activity is more than the project's churn_after_days (default 14) ago become
+ * 'churned'; their previous segment is kept in metadata.churned_from. An identify with a
+ * segment brings them back. Returns the number of users changed.
+ */
+create function crm.job_segment_upkeep() returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_count integer;
+begin
+  update crm.site_users u
+  set segment = 'churned',
+      metadata = u.metadata || jsonb_build_object('churned_from', u.segment),
+      updated_at = now()
+  from crm.projects p
+  where u.project_id = p.id
+    and u.segment in ('user', 'trial', 'premium')
+    and u.last_seen_at < now() - make_interval(days => crm.project_setting_int(p.id, 'churn_after_days'));
+  get diagnostics v_count = row_count;
+  return v_count;
+end;
+$$;
+revoke execute on function crm.job_segment_upkeep() from public;
+
+/**
+ * Nightly, after crm.job_retention_purge (events, ended sessions, partitions):
+ * per project, deletes site users not seen within settings.retention_days (default
+ * 395) — with their anonymous ids and any sessions left — and daily stats of days
+ * before it. Returns {users, daily_stats}.
+ */
+create function crm.job_analytics_retention() returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_users bigint;
+  v_days bigint;
+begin
+  with p as (
+    select p.id, now() - make_interval(days => crm.project_setting_int(p.id, 'retention_days')) as cutoff
+    from crm.projects p
+  )
+  delete from crm.site_users u using p
+  where u.project_id = p.id and u.last_seen_at < p.cutoff
+    and not exists (select from crm.site_sessions s where s.project_id = u.project_id and s.user_id = u.id and s.is_online);
+  get diagnostics v_users = row_count;
+
+  with p as (
+    select p.id, now() - make_interval(days => crm.project_setting_int(p.id, 'retention_days')) as cutoff
+    from crm.projects p
+  )
+  delete from crm.daily_user_stats d using p
+  where d.project_id = p.id and d.day < (p.cutoff at time zone 'UTC')::date;
+  get diagnostics v_days = row_count;
+
+  return jsonb_build_object('users', v_users, 'daily_stats', v_days);
+end;
+$$;
+revoke execute on function crm.job_analytics_retention() from public;
 
 /**
  * Schedules (or reschedules) the named pg_cron job — where pg_cron lives: one database
@@ -198,3 +326,7 @@ select crm.schedule_job('crm-detect-stuck', '* * * * *', 'select crm.job_detect_
 select crm.schedule_job('crm-partition-upkeep', '10 3 * * *', 'select crm.job_partition_upkeep()');
 select crm.schedule_job('crm-retention-purge', '20 3 * * *', 'select crm.job_retention_purge()');
 select crm.schedule_job('crm-housekeeping', '30 3 * * *', 'select crm.job_housekeeping()');
+select crm.schedule_job('crm-analytics-refresh', '*/5 * * * *', 'select crm.job_refresh_analytics()');
+select crm.schedule_job('crm-daily-stats-finalize', '10 0 * * *', 'select crm.job_finalize_daily_stats()');
+select crm.schedule_job('crm-segment-upkeep', '20 0 * * *', 'select crm.job_segment_upkeep()');
+select crm.schedule_job('crm-analytics-retention', '40 3 * * *', 'select crm.job_analytics_retention()');

@@ -1,0 +1,48 @@
+import postgres from 'postgres';
+import { afterEach, expect, it } from 'vitest';
+import * as limits from '../src/limits';
+import { type Page, PROJECT, openPage } from './page';
+
+let page: Page | undefined;
+afterEach(async () => {
+  await page?.close();
+  page = undefined;
+});
+
+it('the tracker\'s limits are the ones crm.event_limits() defines in SQL', async () => {
+  const url = process.env.DB_URL;
+  if (!url) throw new Error('DB_URL is not set: run through `npm test`, which starts the test stack');
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql`select crm.event_limits() as l`;
+    const l = row!.l;
+    expect({ ...limits }).toEqual({
+      PATH: l.path, TITLE: l.title, REFERRER: l.referrer, UTM_VALUE: l.utm_value,
+      PROPS_BYTES: l.props_bytes, METADATA_BYTES: l.metadata_bytes,
+    });
+  } finally {
+    await sql.end();
+  }
+});
+
+/** `{"k":"xxx…"}` of exactly `bytes` bytes of JSON, with a two-byte character in it (bytes, not characters, count). */
+const json = (bytes: number) => `{k: 'é' + 'x'.repeat(${bytes - 10})}`;
+
+it('props and identify metadata at the limit are sent; one byte more is refused with a warning and never queued', async () => {
+  page = await openPage();
+  page.run(`window.warned = []; console.warn = (m) => warned.push(m)`);
+  page.run(`vibeTrack('fits', ${json(limits.PROPS_BYTES)}); vibeTrack('too big', ${json(limits.PROPS_BYTES + 1)})`);
+  page.run(`vibeIdentify({name: 'Ann', metadata: ${json(limits.METADATA_BYTES)}})`);
+  page.run(`vibeIdentify({name: 'Bob', metadata: ${json(limits.METADATA_BYTES + 1)}})`);
+  const queued = JSON.parse(page.win.localStorage.getItem('vibe_q' + PROJECT) ?? '[]') as { e: { name?: string } }[];
+  expect(queued.map((x) => x.e.name).filter(Boolean)).toEqual(['fits', 'Ann']);
+  await page.clock.tick(2000);
+  const sent = page.sent();
+  const fits = sent.find((e) => e.name === 'fits')!;
+  expect(new TextEncoder().encode(JSON.stringify(fits.props)).length).toBe(limits.PROPS_BYTES);
+  expect(sent.map((e) => e.name).filter(Boolean)).toEqual(['fits', 'Ann']);
+  expect((page.win as unknown as { warned: string[] }).warned).toEqual([
+    `vibe: props over ${limits.PROPS_BYTES} B, dropped`,
+    `vibe: metadata over ${limits.METADATA_BYTES} B, dropped`,
+  ]);
+});
