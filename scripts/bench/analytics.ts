@@ -87,7 +87,7 @@ async function load(db: postgres.Sql, s: Scale) {
     select ${p}, ${uid('u')},
            case when u % 4 = 0 then 'user' || u || '@bench.example' end,
            case when u % 4 = 0 then 'Bench User ' || u end,
-           case when u % 24 = 0 then 'premium' when u % 8 = 0 then 'trial' when u % 4 = 0 then 'user' else 'visitor' end,
+           (case when u % 24 = 0 then 'premium' when u % 8 = 0 then 'trial' when u % 4 = 0 then 'user' else 'visitor' end)::crm.segment,
            u % 4 = 0, u % 4 = 0, s1, s2 + interval '150 seconds', 2, 10 - (u % 4 = 0)::int - (u % 8 = 0)::int - (u % 24 = 0)::int,
            (u % 4 = 0)::int + (u % 8 = 0)::int + (u % 24 = 0)::int, s1
     from public.bench_plan`);

@@ -52,9 +52,8 @@ async function makeBatches(sql: postgres.Sql, publicKey: string, count: number, 
   await sql`truncate bench_batches`;
   await sql`alter sequence bench_seq restart with 1`;
   await sql`
-    insert into bench_batches (n, items)
+    insert into bench_batches (n, batch, context)
     select s, jsonb_build_object(
-      'batch', jsonb_build_object(
         'project', ${publicKey}::text, 'sent_at', floor(extract(epoch from clock_timestamp()) * 1000),
         'visitor_id', format('00000001-0000-4000-8000-%s', lpad(to_hex(s % ${SESSIONS}), 12, '0')),
         'session_id', format('00000002-0000-4000-8000-%s', lpad(to_hex(s % ${SESSIONS}), 12, '0')),
@@ -69,8 +68,8 @@ async function makeBatches(sql: postgres.Sql, publicKey: string, count: number, 
               'name', case when i % 2 = 1 then 'click' else 'signup' end, 'props', jsonb_build_object('i', i, 'plan', 'pro'))
             end order by i)
           from generate_series(0, ${size - 1}) i where s > 0)),
-      'context', jsonb_build_object('origin', 'https://bench.example', 'ip_hash', md5((s % ${SESSIONS})::text),
-        'user_agent', 'Mozilla/5.0 (bench)', 'device_type', 'desktop', 'browser', 'Chrome', 'os', 'Linux', 'country', 'NL'))
+      jsonb_build_object('origin', 'https://bench.example', 'ip_hash', md5((s % ${SESSIONS})::text),
+        'user_agent', 'Mozilla/5.0 (bench)', 'device_type', 'desktop', 'browser', 'Chrome', 'os', 'Linux', 'country', 'NL')
     from generate_series(1, ${count}) s`;
   await sql`analyze bench_batches`;
 }
@@ -80,9 +79,9 @@ async function phase(name: string, perCall: number, size: number, fn: 'ingest' |
   // One prepared statement per transaction, as an application would send it: the
   // harness costs the server no parsing, planning or extra round trip per call.
   const call = fn === 'ingest'
-    ? `select crm.ingest(items -> 'batch', items -> 'context') ->> 'status' from bench_batches where n = (select nextval('bench_seq'));\n`
+    ? `select crm.ingest(batch, context) ->> 'status' from bench_batches where n = (select nextval('bench_seq'));\n`
     : `with t as materialized (select nextval('bench_seq') * ${perCall} as last)
-       select crm.ingest_batches(jsonb_agg(b.items order by b.n)) -> 0 ->> 'status'
+       select crm.ingest_batches(json_agg(json_build_object('batch', b.batch, 'context', b.context) order by b.n)) -> 0 ->> 'status'
        from t join bench_batches b on b.n > t.last - ${perCall} and b.n <= t.last;\n`.replace(/\n\s+/g, ' ');
   const script = await Deno.makeTempFile({ suffix: '.sql' });
   await Deno.writeTextFile(script, call);
@@ -125,7 +124,7 @@ const db = await bench.create();
 // database-wide lock through its commit, serialising every broadcasting commit. No
 // gateway listens here, so measure as on hosted unless --local-notify.
 if (!values['local-notify']) await db.unsafe('drop trigger if exists local_notify_message on realtime.messages');
-await db.unsafe(`create table bench_batches (n bigint primary key, items jsonb not null); create sequence bench_seq;`);
+await db.unsafe(`create table bench_batches (n bigint primary key, batch json not null, context json not null); create sequence bench_seq;`);
 await db.end();
 const sql = postgres(bench.url, { max: 1, onnotice: () => {} });
 try {

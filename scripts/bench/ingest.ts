@@ -78,7 +78,7 @@ async function direct(size: number, senders: number): Promise<Run> {
     while (performance.now() < until) {
       const t = performance.now();
       const context = { origin: null, ip_hash: 'bench', user_agent: UA, device_type: 'desktop', browser: 'Chrome', os: 'Windows', country: 'NL', received_at: new Date().toISOString() };
-      const [row] = await sql`select crm.ingest(${sql.json(batch(size, w))}, ${sql.json(context)}) as r`;
+      const [row] = await sql`select crm.ingest(${JSON.stringify(batch(size, w))}::text::json, ${JSON.stringify(context)}::text::json) as r`;
       if (row!.r.status === 202) latencies.push(performance.now() - t);
       else errors++;
     }

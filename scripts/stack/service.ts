@@ -109,7 +109,7 @@ async function waitPidFile(cfg: StackConfig, s: Service, exited: () => boolean):
   }
 }
 
-/** `start`: the service as a child whose output goes to this terminal. */
+/** `start`: the service as a child whose output goes to this terminal (and a pid file, so other commands find it). */
 export async function startForeground(cfg: StackConfig, s: Service): Promise<Deno.ChildProcess> {
   if (await runningService(cfg, s)) {
     throw new Error(`a background ${s.label} of this stack is running (npm run up); stop it with \`npm run down\` first`);
@@ -126,7 +126,15 @@ export async function startForeground(cfg: StackConfig, s: Service): Promise<Den
     stderr: 'inherit',
   }).spawn();
   let exited = false;
-  child.status.then(() => (exited = true));
+  // A pid file like a background start writes: `npm run up`, `status` and the benchmarks in
+  // another terminal then find this stack and use it instead of tripping over its ports.
+  await Deno.mkdir(cfg.stateDir, { recursive: true });
+  await Deno.writeTextFile(pidFile(cfg, s), String(child.pid));
+  child.status.then(async () => {
+    exited = true;
+    const text = await Deno.readTextFile(pidFile(cfg, s)).catch(() => '');
+    if (text.trim() === String(child.pid)) await Deno.remove(pidFile(cfg, s)).catch(() => {});
+  });
   await waitHealthy(s, () => exited);
   return child;
 }

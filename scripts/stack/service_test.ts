@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { StackConfig } from './config.ts';
-import { pidFile, runningService, type Service, startBackground, stopService } from './service.ts';
+import { pidFile, runningService, type Service, startBackground, startForeground, stopService } from './service.ts';
 
 async function tempStack(): Promise<StackConfig> {
   const stateDir = await Deno.makeTempDir({ prefix: 'vibe-service-test-' });
@@ -39,4 +39,21 @@ Deno.test('a background service is found by its pid file, not started twice, and
   } finally {
     await stopService(cfg, s); // never leave a sleeper behind, even when an assertion failed
   }
+});
+
+Deno.test('a service `npm start` runs in the foreground is found by the other commands, and forgotten when it exits', async () => {
+  const cfg = await tempStack();
+  const s = await sleeper();
+  const child = await startForeground(cfg, s);
+  try {
+    assert.equal(await runningService(cfg, s, false), child.pid, '`npm run up` / status find the foreground service');
+    assert.equal(await startBackground(cfg, s), 'running', 'a background start uses it instead of starting another');
+  } finally {
+    child.kill('SIGTERM');
+    await child.status;
+  }
+  for (let i = 0; i < 50 && (await Deno.stat(pidFile(cfg, s)).then(() => true, () => false)); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await assert.rejects(Deno.stat(pidFile(cfg, s)), Deno.errors.NotFound, 'its pid file goes with it');
 });

@@ -14,9 +14,8 @@
 
 /**
  * Every size limit of what a tracker or an app sends about visitors: the one
- * definition. Ingest validates events against it, identify_site_user and the tables'
- * checks use it, the tracker's constants are tested against it and PROTOCOL.md quotes
- * it. Lengths are in characters; *_bytes are bytes of the JSON text as the client sent
+ * definition. Ingest validates events against it, identify_site_user uses it, the
+ * tracker's constants are tested against it and PROTOCOL.md quotes it. Lengths are in characters; *_bytes are bytes of the JSON text as the client sent
  * it (compact, as JSON.stringify writes it); an event older than too_old_hours or more
  * than future_minutes ahead of its receipt is refused. Immutable and without a SET
  * clause, so a lookup folds to a constant when a statement is planned.
@@ -46,9 +45,11 @@ revoke execute on function crm.event_limits() from public;
 create table crm.site_users (
   project_id uuid not null references crm.projects (id) on delete cascade,
   id uuid not null,
-  external_id text check (length(external_id) <= (crm.event_limits() ->> 'external_id')::integer),
-  email text check (length(email) <= (crm.event_limits() ->> 'email')::integer),
-  name text check (length(name) <= (crm.event_limits() ->> 'name')::integer),
+  -- lengths are checked where users are written (ingest, identify_site_user), against
+  -- crm.event_limits(): a check constraint calling it would re-plan it on every update
+  external_id text,
+  email text,
+  name text,
   segment crm.segment not null default 'visitor',
   verified boolean not null default false,
   email_verified boolean not null default false,

@@ -44,11 +44,11 @@ revoke execute on function crm.add_counts(jsonb, jsonb) from public;
 /**
  * Adds to this backend's counter row of each project for the current hour. p_counts is
  * one row per project: the columns of crm.ingest_counters to add (null = 0), and its
- * newest rejections first.
+ * newest rejections first. No SET clause: it runs inside crm.ingest_batches or
+ * crm.record_ingest_refusals and takes their settings (every name is qualified).
  */
 create function crm.count_ingest(p_counts crm.ingest_counters[]) returns void
 language plpgsql
-set search_path = ''
 as $$
 begin
   insert into crm.ingest_counters as c (project_id, hour, shard, accepted, duplicates, rejected, rate_limited,
@@ -85,6 +85,7 @@ create function crm.record_ingest_refusals(p_refusals json) returns integer
 language plpgsql
 security definer -- service_role has no grants on crm tables
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_counts crm.ingest_counters[];
@@ -145,8 +146,8 @@ revoke execute on function crm.ingest_counts(uuid, timestamptz, timestamptz) fro
 
 /**
  * The project's ingest health for the last p_hours UTC hours (1–168, the current one
- * last), one row per hour, zero-filled: events accepted, duplicates (re-sent, stored
- * once), rejected {reason: count}, rate_limited and erased_dropped (events), bot_dropped
+ * last), one row per hour, zero-filled: events accepted (stored; heartbeats, which
+ * only keep a session alive, are not events), duplicates (re-sent, stored once), rejected {reason: count}, rate_limited and erased_dropped (events), bot_dropped
  * (batches the Edge Function dropped as a bot's), refused {error: count} (whole
  * batches: invalid_batch, too_large, unsupported_media_type, origin_not_allowed, dnt,
  * …) and last_rejections (the newest ten of that hour, newest first). Viewer.

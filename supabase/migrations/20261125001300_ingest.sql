@@ -5,13 +5,20 @@
 -- the function only guards the transport. A call is a pipeline of named steps over the
 -- call's batches and their events, parsed once:
 --
---   resolve → rate limits → parse → cookieless ids → erased → identify
---           → store events → sessions and users → answer (and count)
+--   resolve → rate limits → parse → cookieless ids → erased → identify → store
+--           (events, sessions, users, what was stored) → answer → tally the refusals
 --
 -- Input is `json`, not `jsonb`: a size limit is measured on the JSON text the client
 -- sent, which jsonb would re-space. Neither function raises for a rejected batch or
 -- event; only loops over rare cases (cookieless ids, erased visitors, identify) run
 -- per batch, the rest is set-based for all batches at once.
+--
+-- The steps run inside crm.ingest_batches and take its settings: search_path '' (every
+-- name in them is qualified) and plan_cache_mode = force_generic_plan — their
+-- statements read arrays whose sizes change with every call, so Postgres would plan
+-- them anew each time (a custom plan), which cost three times what executing them
+-- does. No step has a SET clause of its own: on PG 15 each one walks every setting on
+-- return, a measurable share of a one-event call.
 
 -- service_role reaches crm.ingest, crm.ingest_batches and crm.record_ingest_refusals
 -- (granted there); no table and no other function.
@@ -102,13 +109,12 @@ comment on type crm.ingest_event is 'One parsed event of an ingest call; reason 
  */
 create function crm.ingest_resolve(p_items json) returns crm.ingest_batch[]
 language plpgsql stable
-set search_path = ''
 as $$
 declare
   v_batches crm.ingest_batch[];
 begin
   select array_agg(row(
-      x.n, p.id, p.identity_secret, (s.settings ->> 'require_signed_identify')::boolean,
+      i.n, p.id, p.identity_secret, (s.settings ->> 'require_signed_identify')::boolean,
       make_interval(mins => (s.settings ->> 'session_timeout_minutes')::integer),
       (s.settings ->> 'rate_limit_project_per_minute')::bigint, (s.settings ->> 'rate_limit_ip_per_minute')::bigint,
       h.received_at, h.received_at - to_timestamp(h.sent_ms / 1000), h.event_count, b.events, h.context,
@@ -129,12 +135,13 @@ begin
             'message', 'this origin is not allowed for the project')
         when (s.settings ->> 'respect_dnt')::boolean and h.context -> 'dnt' = 'true'::jsonb
           then jsonb_build_object('status', 202, 'accepted', 0, 'duplicates', 0, 'rejected', '[]'::jsonb, 'ignored', 'dnt')
-      end)::crm.ingest_batch order by x.n)
+      end)::crm.ingest_batch order by i.n)
   into v_batches
-  from json_array_elements(p_items) with ordinality as x (item, n)
-  cross join lateral (select x.item -> 'batch' as batch, x.item -> 'context' as context offset 0) i
+  from rows from (json_to_recordset(p_items) as (batch json, context json)) with ordinality as i (batch, context, n)
   cross join lateral json_to_record(case when json_typeof(i.batch) = 'object' then i.batch else '{}' end)
     as b (project text, sent_at json, visitor_id text, session_id text, events json)
+  -- the events counted once (a pass over their text)
+  cross join lateral (select case when json_typeof(b.events) = 'array' then json_array_length(b.events) end as n offset 0) ec
   cross join lateral (
     select case
         when json_typeof(i.batch) is distinct from 'object' then 'the batch must be a JSON object'
@@ -145,10 +152,9 @@ begin
         when b.visitor_id !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
           or b.session_id !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
           then 'visitor_id and session_id must be UUIDs'
-        when json_typeof(b.events) is distinct from 'array' or json_array_length(b.events) = 0
-          then 'events must be a non-empty array'
+        when coalesce(ec.n, 0) = 0 then 'events must be a non-empty array'
       end as problem,
-      case when json_typeof(b.events) = 'array' then json_array_length(b.events) end as event_count,
+      ec.n as event_count,
       case when json_typeof(b.sent_at) = 'number' and b.sent_at::text ~ '^\d{1,14}(\.\d+)?$'
         then b.sent_at::text::double precision end as sent_ms,
       case when json_typeof(i.context) = 'object' then i.context::jsonb else '{}' end as context,
@@ -156,7 +162,8 @@ begin
         then (i.context ->> 'received_at')::timestamptz else now() end as received_at
     offset 0 -- computed once per batch, not once per reference
   ) h
-  left join crm.projects p on p.public_key = b.project and h.problem is null
+  -- lateral with a limit: an index probe per batch, never a scan of every project
+  left join lateral (select p.* from crm.projects p where p.public_key = b.project limit 1) p on h.problem is null
   cross join lateral (select crm.default_project_settings() || p.settings as settings offset 0) s
   cross join lateral ( -- the tracker's ids in standard mode; else derived by crm.ingest_cookieless_ids
     select case when m.ok then b.visitor_id::uuid end as visitor_id, case when m.ok then b.session_id::uuid end as session_id
@@ -178,7 +185,6 @@ revoke execute on function crm.ingest_resolve(json) from public;
  */
 create function crm.ingest_rate_limit(p_batches crm.ingest_batch[]) returns crm.ingest_batch[]
 language plpgsql
-set search_path = ''
 as $$
 declare
   v_window timestamptz := date_bin('1 minute', now(), timestamptz '2000-01-01 00:00:00+00');
@@ -236,13 +242,12 @@ revoke execute on function crm.ingest_rate_limit(crm.ingest_batch[]) from public
  */
 create function crm.ingest_parse(p_batches crm.ingest_batch[]) returns crm.ingest_event[]
 language plpgsql stable
-set search_path = ''
 as $$
 declare
   v_events crm.ingest_event[];
 begin
   select array_agg(row(
-      b.n, o.i - 1, b.n * 1000 + o.i - 1, case when v.id_ok then r.id::uuid end, left(r.id, 64), r.type,
+      b.n, (r.i - 1)::integer, (b.n * 1000 + r.i - 1)::integer, case when v.id_ok then r.id::uuid end, left(r.id, 64), r.type,
       v.occurred_at, r.path, case when r.type = 'event' then r.name end,
       case when c.problem is null then case r.type
         when 'event' then r.props::jsonb
@@ -257,10 +262,11 @@ begin
     )::crm.ingest_event)
   into v_events
   from unnest(p_batches) b
-  cross join lateral json_array_elements(b.events) with ordinality as o (e, i)
-  cross join lateral json_to_record(case when json_typeof(o.e) = 'object' then o.e else '{}' end) as r (
+  -- one pass over the events' text; an event that is not an object fails the batch (400)
+  cross join lateral rows from (json_to_recordset(b.events) as (
     id text, type text, ts json, path text, name text, props json, title text, referrer text, utm json,
-    screen text, email text, external_id text, segment text, metadata json, signature text)
+    screen text, email text, external_id text, segment text, metadata json, signature text)) with ordinality as r (
+    id, type, ts, path, name, props, title, referrer, utm, screen, email, external_id, segment, metadata, signature, i)
   cross join lateral (
     select coalesce(r.id, '') ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' as id_ok,
            case when json_typeof(r.ts) = 'number' and r.ts::text ~ '^\d{1,14}(\.\d+)?$'
@@ -273,7 +279,6 @@ begin
   ) v
   cross join lateral (select crm.event_limits() as l) lim -- pulled up: every lookup folds to a constant
   cross join lateral (select case
-      when json_typeof(o.e) is distinct from 'object' then 'invalid: an event must be a JSON object'
       when not v.id_ok then 'invalid: id must be a UUID'
       when r.type is null then 'invalid: type is missing'
       when r.type not in ('pageview', 'heartbeat', 'event', 'identify', 'leave')
@@ -336,7 +341,6 @@ revoke execute on function crm.ingest_parse(crm.ingest_batch[]) from public;
 create function crm.ingest_cookieless_ids(p_batches crm.ingest_batch[], p_events crm.ingest_event[])
 returns crm.ingest_batch[]
 language plpgsql
-set search_path = ''
 as $$
 declare
   v_b crm.ingest_batch;
@@ -392,7 +396,6 @@ revoke execute on function crm.ingest_cookieless_ids(crm.ingest_batch[], crm.ing
 create function crm.ingest_refuse_erased(p_batches crm.ingest_batch[], p_events crm.ingest_event[])
 returns crm.ingest_batch[]
 language plpgsql
-set search_path = ''
 as $$
 declare
   v_b crm.ingest_batch;
@@ -419,7 +422,6 @@ revoke execute on function crm.ingest_refuse_erased(crm.ingest_batch[], crm.inge
 create function crm.ingest_identify(p_batches crm.ingest_batch[], p_events crm.ingest_event[])
 returns crm.ingest_batch[]
 language plpgsql
-set search_path = ''
 as $$
 declare
   v_b crm.ingest_batch;
@@ -484,20 +486,24 @@ $$;
 revoke execute on function crm.ingest_identify(crm.ingest_batch[], crm.ingest_event[]) from public;
 
 /**
- * Step 7, store events: dedupes (an event id is stored once per project and visitor,
- * and an event sent twice in this call counts once: its first copy) and stores the new
- * events. Returns the positions of the events that take effect: those stored, and every
- * valid heartbeat (which only moves its session's last activity).
+ * Step 7, store: in one statement, the call's events are deduped (an event id is stored
+ * once per project and visitor, and an event sent twice in this call counts once: its
+ * first copy), the new ones stored, each session upserted once from its effective
+ * events (entry page from the earliest, current page from the latest, device and
+ * country from its first batch; an older batch delivered late never moves it back),
+ * each user's counters updated once, and the events stored and re-sent counted in the
+ * project's ingest health (crm.ingest_counters; heartbeats are not events). Returns the positions of the events that took
+ * effect: those stored, and every valid heartbeat (which only moves its session's last
+ * activity). A replayed batch has no effective events and changes nothing.
  */
-create function crm.ingest_store_events(p_batches crm.ingest_batch[], p_events crm.ingest_event[]) returns integer[]
+create function crm.ingest_store(p_batches crm.ingest_batch[], p_events crm.ingest_event[]) returns integer[]
 language plpgsql
-set search_path = ''
 as $$
 declare
   v_effective integer[];
 begin
   with ev as materialized (
-    select e.pos, e.id, e.type, e.occurred_at, e.path, e.name, e.properties,
+    select e.pos, e.id, e.type, e.occurred_at, e.path, e.name, e.properties, e.referrer, e.utm, b.n,
            b.project_id, b.visitor_id, b.session_id, b.user_id, b.received_at
     from unnest(p_batches) b join unnest(p_events) e on e.n = b.n
     where b.result is null and b.user_id is not null and e.reason is null
@@ -509,41 +515,20 @@ begin
     where ev.pos in (select f.pos from firsts f)
     on conflict do nothing
     returning project_id, visitor_id, event_id
+  ), eff as materialized (
+    select ev.* from ev
+    where ev.type = 'heartbeat'
+       or (ev.pos in (select f.pos from firsts f)
+           and (ev.project_id, ev.visitor_id, ev.id) in (select x.project_id, x.visitor_id, x.event_id from fresh x))
   ), stored as (
     insert into crm.user_events (project_id, occurred_at, id, received_at, session_id, user_id, type, name, page, properties)
-    select ev.project_id, ev.occurred_at, ev.id, ev.received_at, ev.session_id, ev.user_id, ev.type, ev.name, ev.path,
-           ev.properties
-    from ev
-    where ev.pos in (select f.pos from firsts f)
-      and (ev.project_id, ev.visitor_id, ev.id) in (select x.project_id, x.visitor_id, x.event_id from fresh x)
-    returning 1
-  )
-  select array_agg(ev.pos) into v_effective
-  from ev
-  where ev.type = 'heartbeat'
-     or (ev.pos in (select f.pos from firsts f)
-         and (ev.project_id, ev.visitor_id, ev.id) in (select x.project_id, x.visitor_id, x.event_id from fresh x));
-  return coalesce(v_effective, '{}');
-end;
-$$;
-revoke execute on function crm.ingest_store_events(crm.ingest_batch[], crm.ingest_event[]) from public;
-
-/**
- * Step 8, sessions and users: each session is upserted once from its effective events
- * (entry page from the earliest, current page from the latest, device and country from
- * its first batch; an older batch delivered late never moves it back), then each user's
- * counters once. A replayed batch has no effective events and changes nothing.
- */
-create function crm.ingest_update_sessions(p_batches crm.ingest_batch[], p_events crm.ingest_event[], p_effective integer[])
-returns void
-language plpgsql
-set search_path = ''
-as $$
-begin
-  with agg as (
-    select b.project_id, b.session_id,
-           (p_batches[max(b.n)]).user_id as user_id, -- the user of the session's last batch
-           (p_batches[min(b.n)]).context as context, -- the first batch's device and country
+    select eff.project_id, eff.occurred_at, eff.id, eff.received_at, eff.session_id, eff.user_id, eff.type, eff.name, eff.path,
+           eff.properties
+    from eff where eff.type <> 'heartbeat'
+  ), agg as (
+    select e.project_id, e.session_id,
+           (p_batches[max(e.n)]).user_id as user_id, -- the user of the session's last batch
+           (p_batches[min(e.n)]).context as context, -- the first batch's device and country
            min(e.occurred_at) as first_at, max(e.occurred_at) as last_at,
            max(e.occurred_at) filter (where e.type = 'leave') as leave_at,
            count(*) filter (where e.type = 'pageview')::integer as pageviews,
@@ -554,9 +539,8 @@ begin
            (array_agg(e.referrer order by e.occurred_at, e.pos) filter (where e.type = 'pageview' and e.referrer is not null))[1]
              as referrer,
            (array_agg(e.utm order by e.occurred_at, e.pos) filter (where e.type = 'pageview' and e.utm is not null))[1] as utm
-    from unnest(p_batches) b join unnest(p_events) e on e.n = b.n
-    where e.pos in (select unnest(p_effective))
-    group by b.project_id, b.session_id
+    from eff e
+    group by e.project_id, e.session_id
   ), sess as (
     insert into crm.site_sessions as s (
       project_id, id, user_id, started_at, last_activity_at, ended_at, is_online, current_page, current_page_since,
@@ -598,90 +582,104 @@ begin
            count(*) filter (where sess.is_new)::integer as new_sessions
     from agg left join sess on sess.project_id = agg.project_id and sess.id = agg.session_id
     group by agg.project_id, agg.user_id
+  ), counted as (
+    update crm.site_users u
+    set first_seen_at = least(u.first_seen_at, pu.first_at),
+        last_seen_at = greatest(u.last_seen_at, pu.last_at),
+        sessions_count = u.sessions_count + pu.new_sessions,
+        pageviews_count = u.pageviews_count + pu.pageviews,
+        events_count = u.events_count + pu.custom
+    from per_user pu
+    where u.project_id = pu.project_id and u.id = pu.user_id
+      and (pu.pageviews > 0 or pu.custom > 0 or u.last_seen_at < pu.last_at - interval '1 minute'
+           or u.first_seen_at > pu.first_at or pu.new_sessions > 0)
+  ), health as ( -- what was stored and what was a re-send, in the project's ingest health
+    insert into crm.ingest_counters as c (project_id, hour, shard, accepted, duplicates)
+    select x.project_id, crm.counter_hour(now()), pg_backend_pid(), x.stored, x.sent - x.stored
+    from (select ev.project_id, count(*) as sent, count(*) filter (where ev.pos in (select e.pos from eff e)) as stored
+          from ev where ev.type <> 'heartbeat' group by ev.project_id) x
+    order by x.project_id -- one lock order for every caller
+    on conflict (project_id, hour, shard) do update
+      set accepted = c.accepted + excluded.accepted, duplicates = c.duplicates + excluded.duplicates
   )
-  update crm.site_users u
-  set first_seen_at = least(u.first_seen_at, pu.first_at),
-      last_seen_at = greatest(u.last_seen_at, pu.last_at),
-      sessions_count = u.sessions_count + pu.new_sessions,
-      pageviews_count = u.pageviews_count + pu.pageviews,
-      events_count = u.events_count + pu.custom
-  from per_user pu
-  where u.project_id = pu.project_id and u.id = pu.user_id
-    -- keys as arrays too, so the plan probes the primary key instead of scanning
-    and u.project_id = any (array(select p.project_id from per_user p))
-    and u.id = any (array(select p.user_id from per_user p))
-    and (pu.pageviews > 0 or pu.custom > 0 or u.last_seen_at < pu.last_at - interval '1 minute'
-         or u.first_seen_at > pu.first_at or pu.new_sessions > 0);
+  select array_agg(eff.pos) into v_effective from eff;
+  return coalesce(v_effective, '{}');
 end;
 $$;
-revoke execute on function crm.ingest_update_sessions(crm.ingest_batch[], crm.ingest_event[], integer[]) from public;
+revoke execute on function crm.ingest_store(crm.ingest_batch[], crm.ingest_event[]) from public;
 
 /**
- * Step 9, answer: one result per batch, in order (PROTOCOL.md "Result"), and the
- * project's ingest-health counters for the current hour (crm.count_ingest): accepted,
- * duplicates, rejected by reason, rate-limited and erased events, refused batches by
- * error, and the newest rejections.
+ * Step 8, answer: one result per batch, in order (PROTOCOL.md "Result").
  */
 create function crm.ingest_answer(p_batches crm.ingest_batch[], p_events crm.ingest_event[], p_effective integer[])
 returns jsonb
 language plpgsql
-set search_path = ''
 as $$
 declare
   v_results jsonb;
+begin
+  select jsonb_agg(coalesce(b.result, r.result) order by b.n) into v_results
+  from unnest(p_batches) b
+  left join (
+    select ev.n, jsonb_build_object('status', 202,
+      'accepted', count(*) filter (where ev.effective),
+      'duplicates', count(*) filter (where ev.reason is null and ev.type <> 'heartbeat' and not ev.effective
+                                             and (p_batches[ev.n]).user_id is not null),
+      'rejected', coalesce(jsonb_agg(jsonb_build_object('index', ev.idx, 'id', ev.raw_id, 'reason', ev.reason,
+                                                        'message', ev.message) order by ev.idx)
+                             filter (where ev.reason is not null), '[]'),
+      'visitor_id', (p_batches[ev.n]).visitor_id, 'session_id', (p_batches[ev.n]).session_id) as result
+    from (select e.*, e.pos = any (p_effective) as effective from unnest(p_events) e) ev
+    group by ev.n
+  ) r on r.n = b.n;
+  return v_results;
+end;
+$$;
+revoke execute on function crm.ingest_answer(crm.ingest_batch[], crm.ingest_event[], integer[]) from public;
+
+/**
+ * Step 9, tally the refusals (only when a batch had any; crm.ingest_store counted what
+ * was stored): per project, rejected events by reason, rate-limited events, erased
+ * visitors' events, refused batches by error and the newest five rejections, as
+ * ingest-health counter rows for crm.count_ingest.
+ */
+create function crm.ingest_tally(p_batches crm.ingest_batch[], p_results jsonb) returns crm.ingest_counters[]
+language plpgsql
+as $$
+declare
   v_counts crm.ingest_counters[];
 begin
-  with ev as (
-    select e.*, e.pos in (select unnest(p_effective)) as effective from unnest(p_events) e
-  ), answered as (
-    select b.n, b.project_id, b.event_count, coalesce(b.result, r.result) as result
-    from unnest(p_batches) b
-    left join (
-      select ev.n, jsonb_build_object('status', 202,
-        'accepted', count(*) filter (where ev.effective),
-        'duplicates', count(*) filter (where ev.reason is null and ev.type <> 'heartbeat' and not ev.effective
-                                               and (p_batches[ev.n]).user_id is not null),
-        'rejected', coalesce(jsonb_agg(jsonb_build_object('index', ev.idx, 'id', ev.raw_id, 'reason', ev.reason,
-                                                          'message', ev.message) order by ev.idx)
-                               filter (where ev.reason is not null), '[]'),
-        'visitor_id', (p_batches[ev.n]).visitor_id, 'session_id', (p_batches[ev.n]).session_id) as result
-      from ev group by ev.n
-    ) r on r.n = b.n
-  ), refusals as ( -- rejected events and refused batches, newest last
+  with answered as (
+    select b.n, b.project_id, b.event_count, p_results -> (b.n - 1) as result
+    from unnest(p_batches) b where b.project_id is not null
+  ), refusals as ( -- rejected events and refused batches
     select a.project_id, x.value ->> 'reason' as reason, x.value ->> 'message' as message, a.n, (x.value ->> 'index')::int as i
     from answered a cross join lateral jsonb_array_elements(a.result -> 'rejected') x
     union all
     select a.project_id, coalesce(a.result ->> 'error', a.result ->> 'ignored'), a.result ->> 'message', a.n, -1
     from answered a where a.result ? 'error' or a.result ? 'ignored'
-  ), per_project as (
-    select a.project_id,
-           sum((a.result ->> 'accepted')::bigint) as accepted, sum((a.result ->> 'duplicates')::bigint) as duplicates,
-           coalesce(sum(a.event_count) filter (where a.result ->> 'error' = 'rate_limited'), 0) as rate_limited
-    from answered a where a.project_id is not null group by a.project_id
   ), per_reason as (
     select f.project_id, f.reason, count(*) as n, bool_or(f.i >= 0) as of_events
-    from refusals f where f.project_id is not null and f.reason <> 'rate_limited' group by f.project_id, f.reason
+    from refusals f where f.reason <> 'rate_limited' group by f.project_id, f.reason
   )
-  select jsonb_agg(a.result order by a.n),
-         (select array_agg(row(p.project_id, null, null, p.accepted, p.duplicates,
-                   coalesce((select jsonb_object_agg(r.reason, r.n) from per_reason r
-                             where r.project_id = p.project_id and r.of_events and r.reason <> 'erased'), '{}'),
-                   p.rate_limited, 0,
-                   coalesce((select sum(r.n) from per_reason r where r.project_id = p.project_id and r.reason = 'erased'), 0),
-                   coalesce((select jsonb_object_agg(r.reason, r.n) from per_reason r
-                             where r.project_id = p.project_id and not r.of_events), '{}'),
-                   (select jsonb_agg(jsonb_build_object('at', statement_timestamp(), 'reason', f.reason, 'message', f.message)
-                                     order by f.n desc, f.i desc)
-                    from (select * from refusals f where f.project_id = p.project_id and f.reason not in ('erased', 'dnt')
-                          order by f.n desc, f.i desc limit 5) f))::crm.ingest_counters)
-          from per_project p)
-  into v_results, v_counts
-  from answered a;
-  perform crm.count_ingest(v_counts);
-  return v_results;
+  select array_agg(row(p.project_id, null, null, 0, 0,
+           coalesce((select jsonb_object_agg(r.reason, r.n) from per_reason r
+                     where r.project_id = p.project_id and r.of_events and r.reason <> 'erased'), '{}'),
+           p.rate_limited, 0,
+           coalesce((select sum(r.n) from per_reason r where r.project_id = p.project_id and r.reason = 'erased'), 0),
+           coalesce((select jsonb_object_agg(r.reason, r.n) from per_reason r
+                     where r.project_id = p.project_id and not r.of_events), '{}'),
+           (select jsonb_agg(jsonb_build_object('at', statement_timestamp(), 'reason', f.reason, 'message', f.message)
+                             order by f.n desc, f.i desc)
+            from (select * from refusals f where f.project_id = p.project_id and f.reason not in ('erased', 'dnt')
+                  order by f.n desc, f.i desc limit 5) f))::crm.ingest_counters)
+  into v_counts
+  from (select a.project_id, coalesce(sum(a.event_count) filter (where a.result ->> 'error' = 'rate_limited'), 0) as rate_limited
+        from answered a group by a.project_id) p;
+  return v_counts;
 end;
 $$;
-revoke execute on function crm.ingest_answer(crm.ingest_batch[], crm.ingest_event[], integer[]) from public;
+revoke execute on function crm.ingest_tally(crm.ingest_batch[], jsonb) from public;
 
 -- ---------------------------------------------------------------------------
 -- The entry points
@@ -698,11 +696,13 @@ create function crm.ingest_batches(items json) returns jsonb
 language plpgsql
 security definer -- service_role has no grants on crm tables
 set search_path = ''
+set plan_cache_mode = force_generic_plan -- for every step (see the top of this file)
 as $$
 declare
   v_batches crm.ingest_batch[];
   v_events crm.ingest_event[];
   v_effective integer[];
+  v_results jsonb;
 begin
   if json_typeof(items) is distinct from 'array' then
     raise exception 'crm.ingest_batches expects a JSON array of {batch, context}' using errcode = '22023';
@@ -717,9 +717,12 @@ begin
     v_batches := crm.ingest_cookieless_ids(v_batches, v_events);
     v_batches := crm.ingest_refuse_erased(v_batches, v_events);
     v_batches := crm.ingest_identify(v_batches, v_events);
-    v_effective := crm.ingest_store_events(v_batches, v_events);
-    perform crm.ingest_update_sessions(v_batches, v_events, v_effective);
-    return crm.ingest_answer(v_batches, v_events, v_effective);
+    v_effective := crm.ingest_store(v_batches, v_events);
+    v_results := crm.ingest_answer(v_batches, v_events, v_effective);
+    if jsonb_path_exists(v_results, '$[*] ? (exists(@.error) || exists(@.ignored) || @.rejected.size() > 0)') then
+      perform crm.count_ingest(crm.ingest_tally(v_batches, v_results));
+    end if;
+    return v_results;
   exception when others then
     if json_array_length(items) = 1 then
       -- A deadlock, serialization failure, lock or resource shortage passes: 503, retry.
@@ -730,10 +733,12 @@ begin
         return jsonb_build_array(jsonb_build_object('status', 503, 'error', 'unavailable', 'retry_after', 2,
           'message', 'the database is busy; retry later', 'sqlstate', sqlstate));
       end if;
-      -- Data Postgres cannot hold (an unpaired surrogate, U+0000, a number out of range).
+      -- Data Postgres cannot read or hold: an event that is not a JSON object, an unpaired
+      -- surrogate, U+0000, a number out of range.
       if sqlstate ~ '^22' then
         return jsonb_build_array(jsonb_build_object('status', 400, 'error', 'invalid_batch',
-          'message', 'the batch holds a value the database cannot store', 'sqlstate', sqlstate, 'detail', sqlerrm));
+          'message', 'the batch holds a value the database cannot read or store (every event must be a JSON object)',
+          'sqlstate', sqlstate, 'detail', sqlerrm));
       end if;
       return jsonb_build_array(jsonb_build_object('status', 500, 'error', 'internal', 'message', 'unexpected error',
         'sqlstate', sqlstate, 'detail', sqlerrm));

@@ -66,8 +66,11 @@ select ok((select bool_and(jsonb_typeof(v) = 'number' and v::text::int > 0) from
   'every limit is a positive whole number');
 select is((select provolatile::text from pg_proc where oid = 'crm.event_limits()'::regprocedure), 'i',
   'crm.event_limits() is immutable (a lookup folds to a constant)');
-select throws_ok($$ insert into crm.site_users (project_id, id, email) select id, gen_random_uuid(), repeat('x', 321) from crm.projects limit 1 $$,
-  '23514', null, 'the table refuses an email over the limit too');
+select is(
+  array(select c.conrelid::regclass || ': ' || pg_get_constraintdef(c.oid) from pg_constraint c
+        where c.connamespace = 'crm'::regnamespace and c.contype = 'c' and pg_get_constraintdef(c.oid) ~ 'crm\.'
+        order by 1),
+  '{}'::text[], 'no check constraint calls a crm function (it would be planned anew on every row written)');
 
 -- Deleting a project removes the rows of tables that have no foreign key to it.
 insert into crm.projects (id, name) values ('00000000-0000-4000-8000-00000000de1e', 'doomed');

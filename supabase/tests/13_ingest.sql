@@ -423,8 +423,9 @@ select is(pg_temp.raw(:'lp', tests.uid(804), format('{"id":"%s","type":"identify
     tests.uid(842), tests.ms(now()))) -> 'rejected' -> 0 ->> 'message', 'signature must be hex', 'a non-hex signature is invalid');
 select is(pg_temp.raw(:'lp', tests.uid(804), format('{"id":"%s","type":"identify","ts":%s}', tests.uid(843), tests.ms(now())))
     -> 'rejected' -> 0 ->> 'message', 'identify needs an email, external_id or name', 'an empty identify is invalid');
-select is(pg_temp.raw(:'lp', tests.uid(804), '"just text"') -> 'rejected' -> 0 ->> 'message', 'an event must be a JSON object',
-  'an event that is not an object is invalid');
+select is(pg_temp.raw(:'lp', tests.uid(804), format('{"id":"%s","type":"leave","ts":%s},"just text"', tests.uid(844), tests.ms(now())))
+    - 'sqlstate' - 'detail', '{"status": 400, "error": "invalid_batch", "message": "the batch holds a value the database cannot read or store (every event must be a JSON object)"}'::jsonb,
+  'an event that is not an object refuses its batch, saying why');
 
 -- The envelope -----------------------------------------------------------------------------
 select is(crm.ingest('{"project":"pk_limits0000","visitor_id":"x"}', '{}') ->> 'message',
@@ -439,7 +440,7 @@ select is(crm.ingest('{"project":"nope","sent_at":1,"events":[{}]}', '{}') ->> '
 select is(crm.ingest(format('{"project":"%s","sent_at":%s,"visitor_id":"%s","session_id":"%s","events":[{"id":"%s","type":"event","ts":%s,"name":"n","props":{"t":"\u0000"}}]}',
     (select public_key from crm.projects where id = :'lp'), tests.ms(now()), tests.uid(805), tests.uid(805), tests.uid(851), tests.ms(now()))::json, '{}')
     - 'detail' - 'sqlstate',
-  '{"status": 400, "error": "invalid_batch", "message": "the batch holds a value the database cannot store"}'::jsonb,
+  '{"status": 400, "error": "invalid_batch", "message": "the batch holds a value the database cannot read or store (every event must be a JSON object)"}'::jsonb,
   'text Postgres cannot store (U+0000) refuses the batch with 400, not 500');
 
 select * from finish();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import postgres from 'postgres';
 import { afterEach, expect, it } from 'vitest';
 import * as limits from '../src/limits';
@@ -23,6 +24,36 @@ it('the tracker\'s limits are the ones crm.event_limits() defines in SQL', async
   } finally {
     await sql.end();
   }
+});
+
+it('PROTOCOL.md states the limits crm.event_limits() defines', async () => {
+  const sql = postgres(process.env.DB_URL ?? '', { max: 1, onnotice: () => {} });
+  let l: Record<string, number>;
+  try {
+    const [row] = await sql`select crm.event_limits() as l`;
+    l = row!.l;
+  } finally {
+    await sql.end();
+  }
+  const doc = readFileSync(new URL('../../supabase/functions/ingest/PROTOCOL.md', import.meta.url), 'utf8');
+  const n = (v: number) => v.toLocaleString('en-US');
+  for (const phrase of [
+    `| \`events\` | array, 1–${l.events_per_batch} |`,
+    `| \`path\` | string ≤ ${n(l.path!)} |`,
+    `\`title\` (≤ ${n(l.title!)})`,
+    `\`referrer\` (≤ ${n(l.referrer!)},`,
+    `\`content\`, each ≤ ${n(l.utm_value!)})`,
+    `\`name\` (1–${n(l.event_name!)})`,
+    `\`props\` (a JSON\n  object, ≤ ${n(l.props_bytes!)} bytes of JSON)`,
+    `\`email\` (≤ ${n(l.email!)}, with an \`@\`)`,
+    `\`name\`\n  (≤ ${n(l.name!)})`,
+    `\`external_id\` (≤ ${n(l.external_id!)})`,
+    `\`metadata\` (object, ≤ ${n(l.metadata_bytes!)} bytes of JSON)`,
+    `(hex, ≤ ${n(l.signature!)};`,
+    `more than ${l.too_old_hours} hours before its receipt`,
+    `more than ${l.future_minutes} minutes after it`,
+    `more than ${l.events_per_batch} events`,
+  ]) expect(doc, phrase).toContain(phrase);
 });
 
 /** `{"k":"xxx…"}` of exactly `bytes` bytes of JSON, with a two-byte character in it (bytes, not characters, count). */

@@ -33,4 +33,30 @@ describe('IntegrationDialog', () => {
     expect(byTestId(container, 'integration-settings-unknown')).not.toBeNull();
     await unmount();
   });
+
+  const summary = (first: string | null, rejections: unknown[] = []) => ({
+    data: { hours: 1, first_event_at: first, accepted: first ? 3 : 0, rejected: {}, refused: {}, last_rejections: rejections },
+  });
+
+  it('says it waits for the first event until one has arrived', async () => {
+    setBackendForTests(fakeBackend((fn) => (fn === 'get_ingest_summary' ? summary(null) : {})).backend);
+    const { container, unmount } = await render(<IntegrationDialog project={project} onClose={() => {}} />);
+    await flush();
+    expect(byTestId(container, 'integration-waiting')?.textContent).toMatch(/Wacht op het eerste event/);
+    expect(byTestId(container, 'integration-first-event')).toBeNull();
+    await unmount();
+  });
+
+  it('says when the first event arrived, and names a refusal of the last hour', async () => {
+    const fake = fakeBackend((fn) => (fn === 'get_ingest_summary'
+      ? summary('2026-12-06T10:00:00Z', [{ at: '2026-12-06T10:05:00Z', reason: 'origin_not_allowed', message: 'this origin is not allowed for the project' }])
+      : {}));
+    setBackendForTests(fake.backend);
+    const { container, unmount } = await render(<IntegrationDialog project={project} onClose={() => {}} />);
+    await flush();
+    expect(byTestId(container, 'integration-first-event')?.textContent).toMatch(/Eerste event ontvangen op/);
+    expect(byTestId(container, 'integration-refused')?.textContent).toContain('origin_not_allowed — this origin is not allowed for the project');
+    expect(fake.calls.find((c) => c.fn === 'get_ingest_summary')?.args).toEqual({ p_project_id: 'p1', p_hours: 1 });
+    await unmount();
+  });
 });

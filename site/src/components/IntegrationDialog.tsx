@@ -1,5 +1,6 @@
-// Integratie Code: the ready snippet for this project, a copy button, vibeTrack/vibeIdentify examples.
-import { useT } from '../i18n/i18n';
+// Integratie Code: the ready snippet for this project, a copy button, vibeTrack/vibeIdentify examples,
+// and whether the first event has arrived (or events are being refused).
+import { useLocale, useT } from '../i18n/i18n';
 import { NotConfiguredError, useRuntimeConfig } from '../data/client';
 import { useCrmProject } from '../data/getCrmProject';
 import type { CrmProject } from '../data/listCrmProjects';
@@ -7,6 +8,37 @@ import { integrationSnippet, TRACK_EXAMPLE } from '../lib/snippet';
 import { Dialog } from './ui/Dialog';
 import { CopyButton } from './ui/CopyButton';
 import { ErrorState, Loading } from './ui/States';
+import { useIngestSummary } from '../data/getIngestSummary';
+import { useReloadOnEvents } from '../data/realtime';
+import { EVENTS } from '../data/realtimeEvents';
+import { formatDateTime } from '../lib/format';
+
+/** Whether the first event has arrived (live: polled, and at once when a session starts), and any refusal of the last hour. */
+function FirstEvent({ projectId }: { projectId: string }) {
+  const t = useT();
+  const locale = useLocale();
+  const { state, reload } = useIngestSummary(projectId, 1, 5000);
+  useReloadOnEvents([EVENTS.sessionStarted], reload, 500);
+  if (state.status !== 'ready') return null;
+  const { firstEventAt, lastRejections } = state.data;
+  const refused = lastRejections[0];
+  return (
+    <>
+      {firstEventAt ? (
+        <p className="state" role="status" data-testid="integration-first-event">✓ {t('ingestArrived', { time: formatDateTime(firstEventAt, locale) })}</p>
+      ) : (
+        <p className="state loading" role="status" data-testid="integration-waiting">
+          <span className="spinner" aria-hidden="true" /> {t('ingestWaiting')}
+        </p>
+      )}
+      {refused && (
+        <p className="state error" role="alert" data-testid="integration-refused">
+          {t('ingestRefusing', { reason: refused.reason, message: refused.message ?? '' })}
+        </p>
+      )}
+    </>
+  );
+}
 
 export function IntegrationDialog({ project, onClose }: { project: CrmProject; onClose: () => void }) {
   const t = useT();
@@ -39,6 +71,7 @@ export function IntegrationDialog({ project, onClose }: { project: CrmProject; o
       ) : (
         <Loading testId="integration" />
       )}
+      <FirstEvent projectId={project.id} />
       <p>{t('trackExample')}</p>
       <pre className="code" data-testid="integration-examples">
         {TRACK_EXAMPLE}

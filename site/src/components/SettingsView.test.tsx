@@ -92,4 +92,28 @@ describe('SettingsView', () => {
     expect((allByTestId(container, 'settings-funnel-step')[0]!.querySelector('input') as HTMLInputElement).value).toBe('');
     await unmount();
   });
+  it('shows what ingest did: figures, rejections by reason and the newest rejections with their messages', async () => {
+    const { container, unmount } = await mount((fn) => {
+      if (fn === 'get_crm_project') return { data: projectJson([]) };
+      if (fn === 'get_ingest_summary') {
+        return {
+          data: {
+            hours: 24, first_event_at: '2026-12-01T08:00:00Z', accepted: 1234, duplicates: 5, rate_limited: 0, bot_dropped: 7,
+            erased_dropped: 0, rejected: { oversize: 2 }, refused: { invalid_batch: 1 },
+            last_rejections: [{ at: '2026-12-06T10:00:00Z', reason: 'oversize', message: 'props is 5000 bytes of JSON, over 4096' }],
+          },
+        };
+      }
+      return {};
+    });
+    expect(byTestId(container, 'ingest-accepted')?.textContent).toBe('1.234');
+    expect(byTestId(container, 'ingest-bots')?.textContent).toBe('7');
+    expect(byTestId(container, 'ingest-rejected')?.textContent).toBe('oversize 2');
+    expect(byTestId(container, 'ingest-refused')?.textContent).toBe('invalid_batch 1');
+    expect(allByTestId(container, 'ingest-rejection').map((li) => li.textContent)).toEqual([
+      expect.stringContaining('oversize props is 5000 bytes of JSON, over 4096'),
+    ]);
+    expect(byTestId(container, 'ingest-first-event')?.textContent).toMatch(/Eerste event ontvangen/);
+    await unmount();
+  });
 });

@@ -19,6 +19,7 @@ import { ErrorState, Loading } from './ui/States';
 import { authStore } from '../data/auth';
 import { useDeleteCrmProject } from '../data/deleteCrmProject';
 import { ROLES } from '../data/enums';
+import { IngestPanel } from './IngestPanel';
 
 /** An action's error, or a short "saved" after it succeeded. */
 function Feedback({ action, testId }: { action: { error: Error | null; done: boolean }; testId: string }) {
@@ -306,6 +307,7 @@ function Settings({ project }: { project: CrmProject }) {
         <Funnel key={`funnel-${s.id}`} s={s} reload={reload} />
         <Members s={s} reload={reload} />
         <IdentitySecret projectId={s.id} />
+        <IngestPanel projectId={s.id} />
         {project.role === 'owner' && <DeleteProject key={`delete-${s.id}`} s={s} />}
       </div>
     </div>
