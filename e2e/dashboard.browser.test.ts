@@ -170,6 +170,7 @@ describe('dashboard in Chromium', () => {
     expect(snippet).toContain(`${env.apiUrl}/functions/v1/ingest`);
     expect(snippet).toContain('data-respect-dnt'); // the demo project honours Do Not Track (the default)
     expect(snippet).toContain('window.vibeQ'); // the queue stub comes first
+    await page.getByTestId('integration-first-event').waitFor(); // the seed's events arrived long ago
     await page.screenshot({ path: join(shots, 'integration.png') });
     await page.getByTestId('integration-copy').click();
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(snippet);
@@ -182,6 +183,10 @@ describe('dashboard in Chromium', () => {
     await page.screenshot({ path: join(shots, 'all-users.png') });
     await page.getByTestId('nav-settings').click();
     await page.getByTestId('settings').waitFor();
+    // The visitors of the tests above went through ingest: the panel counts them.
+    await page.getByTestId('ingest-figures').waitFor();
+    expect(Number((await page.getByTestId('ingest-accepted').innerText()).replace(/\D/g, ''))).toBeGreaterThan(0);
+    expect(await page.getByTestId('ingest-first-event').innerText()).toMatch(/Eerste event ontvangen/);
     await page.screenshot({ path: join(shots, 'settings.png'), fullPage: true });
   });
 

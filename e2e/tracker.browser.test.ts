@@ -94,6 +94,39 @@ describe('tracker snippet in Chromium', () => {
     await context.close();
   });
 
+  it('props and metadata of exactly the limit are stored; one byte more is refused in the page with a warning, and counted nowhere', async () => {
+    const [row] = await sql`select crm.event_limits() as l`;
+    const l = row!.l;
+    const { context, page } = await newPage();
+    const warnings: string[] = [];
+    page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+    await trackerIds(page);
+    const tag = crypto.randomUUID().slice(0, 8);
+    // {"k":"é…"}: 8 bytes of JSON around the value, é is two bytes of UTF-8.
+    const sized = (bytes: number) => ({ k: 'é' + 'x'.repeat(bytes - 10) });
+    await page.evaluate(([t, atLimit, over, meta, metaOver]) => {
+      const w = window as any;
+      w.vibeTrack(`fits-${t}`, atLimit);
+      w.vibeTrack(`over-${t}`, over);
+      w.vibeIdentify({ name: `Meta ${t}`, metadata: meta });
+      w.vibeIdentify({ name: `Over ${t}`, metadata: metaOver });
+    }, [tag, sized(l.props_bytes), sized(l.props_bytes + 1), sized(l.metadata_bytes), sized(l.metadata_bytes + 1)] as const);
+    const stored = await waitFor('the event at the limit', async () =>
+      (await sql`select octet_length(properties::text) - 1 as bytes from crm.user_events
+                 where project_id = ${project.id} and name = ${`fits-${tag}`}`)[0]);
+    expect(stored.bytes).toBe(l.props_bytes); // jsonb adds one space after the colon
+    await waitFor('the identify at the limit', async () =>
+      (await sql`select 1 from crm.site_users where project_id = ${project.id} and name = ${`Meta ${tag}`}`).length > 0);
+    await page.waitForTimeout(1500); // one more send cycle: nothing else may arrive
+    expect(await eventCount(`over-${tag}`)).toBe(0);
+    expect((await sql`select 1 from crm.site_users where project_id = ${project.id} and name = ${`Over ${tag}`}`).length).toBe(0);
+    expect(warnings).toEqual([
+      `vibe: props over ${l.props_bytes} B, dropped`,
+      `vibe: metadata over ${l.metadata_bytes} B, dropped`,
+    ]);
+    await context.close();
+  });
+
   it('a signed identify merges the visitor into the known user; an unsigned one cannot take it over', async () => {
     const email = `known-${crypto.randomUUID().slice(0, 6)}@shop.example`;
     const [known] = await sql`

@@ -6,11 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cmd="${1:-start}"
-PACKAGES=(postgresql-15 postgresql-15-pgtap postgresql-15-cron postgresql-15-plpgsql-check
-  libtap-parser-sourcehandler-pgtap-perl)
-# Browser tests drive Debian's Chromium (no browser downloads work here); `ss` (iproute2)
-# names who holds a busy port.
-[ "$cmd" = test ] && PACKAGES+=(chromium iproute2)
+# The one package list (scripts/stack/debian-packages.txt); "test:" lines only for npm test.
+mapfile -t PACKAGES < <(grep -v '^#' scripts/stack/debian-packages.txt | grep -v '^test:' | grep .)
+[ "$cmd" = test ] && mapfile -t -O "${#PACKAGES[@]}" PACKAGES < <(sed -n 's/^test: *//p' scripts/stack/debian-packages.txt)
 # A caller's own needs, installed the same way (npm run bench:ingest: wrk).
 # shellcheck disable=SC2206
 [ -n "${VIBE_EXTRA_PACKAGES:-}" ] && PACKAGES+=($VIBE_EXTRA_PACKAGES)

@@ -11,7 +11,7 @@
 // live "today" figures.
 //   --small-only   skip the 10M load      --runs N   timed calls per RPC (default 40)
 //   --keep         keep the database      --measure-only  measure a kept database again
-// DB_URL (set by scripts/bench/with-stack.sh from `npm run status`) points at any
+// DB_URL (set by scripts/stack/with-stack.sh from `npm run status`) points at any
 // database of the target cluster.
 import postgres from 'postgres';
 import { benchDatabase } from './bench-database.ts';

@@ -29,7 +29,7 @@ export function benchDatabase(name: string) {
       await admin(`drop database if exists ${name} with (force)`);
       await admin(`create database ${name}`);
       const db = postgres(url, { max: 1, onnotice: () => {} });
-      await db.unsafe(await Deno.readTextFile(`${root}scripts/supabase-baseline.sql`));
+      await db.unsafe(await Deno.readTextFile(`${root}scripts/stack/supabase-baseline.sql`));
       const dir = `${root}supabase/migrations`;
       const files = [...Deno.readDirSync(dir)].map((f) => f.name).filter((n) => n.endsWith('.sql')).sort();
       for (const f of files) await db.unsafe(await Deno.readTextFile(`${dir}/${f}`));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pgBin, repoRoot } from './config.ts';
 import { run, runOk } from './proc.ts';
 
-export const baselineFile = join(repoRoot, 'scripts', 'supabase-baseline.sql');
+export const baselineFile = join(repoRoot, 'scripts', 'stack', 'supabase-baseline.sql');
 export const seedFile = join(repoRoot, 'supabase', 'seed.sql');
 const supabaseCli = join(repoRoot, 'node_modules', '.bin', 'supabase');
 

@@ -1,4 +1,4 @@
-// Demo traffic (scripts/demo-traffic.ts) as a service of the dev stack, so a newcomer's
+// Demo traffic (scripts/stack/demo-traffic.ts) as a service of the dev stack, so a newcomer's
 // first dashboard is alive. On by default; `--no-demo` or VIBE_DEMO_TRAFFIC=0 turns it off.
 import { join } from 'node:path';
 import { repoRoot, type StackConfig } from './config.ts';
@@ -12,7 +12,7 @@ export function demoService(_cfg: StackConfig, stackVars: Record<string, string>
   return {
     name: 'demo-traffic',
     label: 'demo traffic',
-    script: join(repoRoot, 'scripts', 'demo-traffic.ts'),
+    script: join(repoRoot, 'scripts', 'stack', 'demo-traffic.ts'),
     env: { ...stackVars },
   };
 }

@@ -128,6 +128,8 @@ export async function startForeground(cfg: StackConfig, s: Service): Promise<Den
   let exited = false;
   // A pid file like a background start writes: `npm run up`, `status` and the benchmarks in
   // another terminal then find this stack and use it instead of tripping over its ports.
+  // (Written once the child runs the script: before its exec it is still a copy of this process.)
+  for (let i = 0; i < 200 && !isRunning(child.pid, s); i++) await new Promise((r) => setTimeout(r, 50));
   await Deno.mkdir(cfg.stateDir, { recursive: true });
   await Deno.writeTextFile(pidFile(cfg, s), String(child.pid));
   child.status.then(async () => {

@@ -1,5 +1,5 @@
 // The dashboard as a service of the stack: site/dist served with a config.json made
-// from the stack's variables (scripts/serve-site.ts). Built first when missing or
+// from the stack's variables (scripts/stack/serve-site.ts). Built first when missing or
 // older than its sources.
 import { join } from 'node:path';
 import { dashboardUrl, repoRoot, type StackConfig } from './config.ts';
@@ -10,7 +10,7 @@ export function siteService(cfg: StackConfig, stackVars: Record<string, string>)
   return {
     name: 'site',
     label: 'dashboard server',
-    script: join(repoRoot, 'scripts', 'serve-site.ts'),
+    script: join(repoRoot, 'scripts', 'stack', 'serve-site.ts'),
     port: cfg.sitePort,
     healthUrl: `${dashboardUrl(cfg)}/config.json`,
     env: { ...stackVars, SITE_PORT: String(cfg.sitePort), SITE_HOST: '127.0.0.1' },

@@ -87,7 +87,7 @@ async function broadcastLatency(): Promise<void> {
   console.log(
     `\n── broadcast: ${SUBSCRIBERS} subscribers, ${RATE} messages/s for ${SECONDS} s (private channel ${TOPIC}) ──`,
   );
-  const worker = new Worker(new URL('./bench-subscribers.ts', import.meta.url), { type: 'module' });
+  const worker = new Worker(new URL('./gateway-subscribers.ts', import.meta.url), { type: 'module' });
   try {
     const { subscribed } = await ask<{ subscribed: number }>(worker, {
       type: 'start',

@@ -2,7 +2,7 @@
 // some idle "stuck" ones) sent through the real ingest URL, so a newcomer's first
 // dashboard is alive. `npm start` runs it unless VIBE_DEMO_TRAFFIC=0.
 //
-//   deno run -A scripts/demo-traffic.ts [--visitors 12] [--minutes 0 (= until Ctrl-C)]
+//   deno run -A scripts/stack/demo-traffic.ts [--visitors 12] [--minutes 0 (= until Ctrl-C)]
 //   env: INGEST_URL (default $API_URL/functions/v1/ingest), VIBE_DEMO_PROJECT_KEY
 import { parseArgs } from 'node:util';
 import { makeVisitor, type Visitor } from './demo/visitors.ts';

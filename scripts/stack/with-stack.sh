@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs a benchmark script against the dev stack: starts it if needed (npm run up),
+# Runs a script (a benchmark, the docs screenshots) against the dev stack: starts it if needed (npm run up),
 # exports the values of `npm run status`, then runs the script with its args (Deno for
 # .ts, Node 24 for .mjs).
 set -euo pipefail

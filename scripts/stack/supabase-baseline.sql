@@ -265,6 +265,6 @@ create table if not exists supabase_local.baseline (
   version int not null,
   applied_at timestamptz not null default now()
 );
-comment on table supabase_local.baseline is 'Version of scripts/supabase-baseline.sql applied to this local database.';
+comment on table supabase_local.baseline is 'Version of scripts/stack/supabase-baseline.sql applied to this local database.';
 delete from supabase_local.baseline;
 insert into supabase_local.baseline (version) values (1);

@@ -1,7 +1,7 @@
 // Serves the built dashboard (site/dist) and a generated config.json, so one static build
 // runs against any Supabase project. Handler separate from Deno.serve so tests call it.
 //
-//   deno run --allow-net --allow-read --allow-env scripts/serve-site.ts
+//   deno run --allow-net --allow-read --allow-env scripts/stack/serve-site.ts
 //   env: API_URL, ANON_KEY (as `npm run status` prints), INGEST_URL (default
 //   $API_URL/functions/v1/ingest), SITE_PORT (4321), SITE_HOST (127.0.0.1), SITE_DIR.
 import { extname, join, normalize, sep } from 'node:path';
@@ -27,7 +27,7 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
-export const DEFAULT_SITE_DIR = fileURLToPath(new URL('../site/dist', import.meta.url));
+export const DEFAULT_SITE_DIR = fileURLToPath(new URL('../../site/dist', import.meta.url));
 
 /** The config from the stack's variables; null without a URL and key. */
 export function configFromEnv(env: { get(name: string): string | undefined }): SiteConfig | null {

@@ -1,0 +1,53 @@
+// `npm run docs:screenshots`: makes docs/*.png from the running dev stack (started by
+// scripts/stack/with-stack.sh when needed, with demo traffic), logged in as the seed's
+// demo owner, in Debian's Chromium: the CRM page, a user's detail, the integration
+// dialog and the settings page. Run it after a change to any of them, and commit the files.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs');
+const url = process.env.DASHBOARD_URL ?? 'http://127.0.0.1:4321';
+mkdirSync(out, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const shot = async (page, name, opts = {}) => {
+  const path = join(out, name);
+  await page.screenshot({ path, ...opts });
+  console.log(`• ${path}`);
+};
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  await page.goto(url);
+  await page.getByTestId('login-email').fill('demo@vibe-crm.dev');
+  await page.getByTestId('login-password').fill('demo-password');
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('metric-total_users-value').waitFor();
+  await page.getByTestId('dau-chart').locator('svg').first().waitFor();
+  // Demo traffic puts visitors in the live table within a minute of a start.
+  await page.getByTestId('active-user-row').first().waitFor({ timeout: 90_000 });
+  await page.waitForTimeout(1500); // the chart's entry animation
+  await shot(page, 'dashboard.png', { fullPage: true });
+
+  await page.getByTestId('active-user-row').first().click();
+  await page.getByRole('dialog').getByTestId('user-detail-sessions').waitFor();
+  await shot(page, 'user-detail.png');
+  await page.keyboard.press('Escape');
+
+  await page.getByTestId('open-integration').click();
+  await page.getByTestId('integration-snippet').waitFor();
+  await page.getByTestId('integration-first-event').waitFor();
+  await shot(page, 'integration.png');
+  await page.keyboard.press('Escape');
+
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('ingest-figures').waitFor();
+  await shot(page, 'settings.png', { fullPage: true });
+} finally {
+  await browser.close();
+}
