@@ -126,17 +126,17 @@ export async function startForeground(cfg: StackConfig, s: Service): Promise<Den
     stderr: 'inherit',
   }).spawn();
   let exited = false;
-  // A pid file like a background start writes: `npm run up`, `status` and the benchmarks in
-  // another terminal then find this stack and use it instead of tripping over its ports.
-  // (Written once the child runs the script: before its exec it is still a copy of this process.)
-  for (let i = 0; i < 200 && !isRunning(child.pid, s); i++) await new Promise((r) => setTimeout(r, 50));
-  await Deno.mkdir(cfg.stateDir, { recursive: true });
-  await Deno.writeTextFile(pidFile(cfg, s), String(child.pid));
   child.status.then(async () => {
     exited = true;
     const text = await Deno.readTextFile(pidFile(cfg, s)).catch(() => '');
     if (text.trim() === String(child.pid)) await Deno.remove(pidFile(cfg, s)).catch(() => {});
   });
+  // A pid file like a background start writes: `npm run up`, `status` and the benchmarks in
+  // another terminal then find this stack and use it instead of tripping over its ports.
+  // (Written once the child runs the script: before its exec it is still a copy of this process.)
+  for (let i = 0; i < 200 && !exited && !isRunning(child.pid, s); i++) await new Promise((r) => setTimeout(r, 50));
+  await Deno.mkdir(cfg.stateDir, { recursive: true });
+  if (!exited) await Deno.writeTextFile(pidFile(cfg, s), String(child.pid));
   await waitHealthy(s, () => exited);
   return child;
 }
