@@ -173,7 +173,7 @@ try {
   console.log(`${'HOT updates of heartbeats'.padEnd(52)} ${(100 * hotUpd / Math.max(upd, 1)).toFixed(1).padStart(6)} %   (${hotUpd} of ${upd} session updates)`);
   console.log(`${'events stored'.padEnd(52)} ${stored}`);
   console.log(`${'load average at the end'.padEnd(52)} ${load()}`);
-  console.log('Goals (issue 4): crm.ingest in batches of 20 ≥ 15,000 events/s; HOT share of heartbeats ≥ 90 %.');
+  console.log('Goals: crm.ingest in batches of 20 ≥ 15,000 events/s; HOT share of heartbeats ≥ 90 %.');
 } finally {
   await sql.end();
   if (!values.keep) await bench.drop();

@@ -1,4 +1,4 @@
-// /auth/v1: the GoTrue subset supabase-js needs for email/password logins (spec §4):
+// /auth/v1: the GoTrue subset supabase-js needs for email/password logins:
 // password and refresh grants with rotating refresh tokens, GET /user, POST /logout.
 import type { GatewayConfig } from './config.ts';
 import { type Db, isConnectionError } from './db.ts';

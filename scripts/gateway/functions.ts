@@ -1,4 +1,4 @@
-// /functions/v1/NAME → supabase/functions/NAME/index.ts (spec §5). Each function runs
+// /functions/v1/NAME → supabase/functions/NAME/index.ts. Each function runs
 // unchanged in its own Deno process (function-host.ts) on an internal port, with the
 // environment a hosted function gets, and the gateway proxies to it — so the same
 // index.ts that calls Deno.serve(handler) deploys to Supabase as is. A worker starts

@@ -1,4 +1,4 @@
-// /rest/v1: PostgREST's RPC endpoint for functions in `public` (spec §3). Table
+// /rest/v1: PostgREST's RPC endpoint for functions in `public`. Table
 // endpoints are not served locally; they answer like PostgREST does for an unknown table.
 import type { GatewayConfig } from './config.ts';
 import {

@@ -22,7 +22,7 @@ export const USER_COLUMNS =
   `id, aud, role, email, phone, email_confirmed_at, confirmed_at, last_sign_in_at,
   raw_app_meta_data, raw_user_meta_data, banned_until, is_anonymous, created_at, updated_at`;
 
-/** The user object GoTrue returns (spec §4). */
+/** The user object GoTrue returns with a session and from GET /user. */
 export function userJson(u: UserRow) {
   return {
     id: u.id,

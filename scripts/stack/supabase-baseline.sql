@@ -163,7 +163,7 @@ grant execute on function auth.uid(), auth.role(), auth.email(), auth.jwt()
   to anon, authenticated, service_role;
 
 -- ---------------------------------------------------------------------------
--- realtime (broadcast from the database; spec §2)
+-- realtime (broadcast from the database)
 -- ---------------------------------------------------------------------------
 create schema if not exists realtime;
 grant usage on schema realtime to anon, authenticated, service_role;

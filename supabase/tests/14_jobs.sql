@@ -156,7 +156,7 @@ select is((select row(segment, metadata ->> 'churned_from')::text from crm.site_
 select is((select segment from crm.site_users where id = tests.an_id('recent')), 'trial', 'inactive for 13 days: unchanged');
 select is((select segment from crm.site_users where id = tests.an_id('anon_old')), 'visitor', 'anonymous visitors stay visitors');
 
--- analytics retention (project retention 30 days), after core's purge
+-- analytics retention (project retention 30 days), after the events' purge
 update crm.projects set settings = settings || '{"retention_days": 30}' where id = tests.an_id('project');
 do $$
 declare

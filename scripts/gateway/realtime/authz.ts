@@ -1,4 +1,4 @@
-// Private-channel authorisation done the way the Realtime server does it (spec §2):
+// Private-channel authorisation done the way the Realtime server does it:
 // RLS policies on realtime.messages decide, evaluated in a transaction that is
 // always rolled back, as the role and with the claims of the token.
 import { inRolledBackTx, type Sql, type Tx } from '../db.ts';

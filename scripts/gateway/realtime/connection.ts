@@ -1,5 +1,5 @@
 // One websocket: Phoenix channel joins, heartbeats, token refresh, leaves and
-// client broadcasts (spec §1–2). Never throws out of a handler: a bad frame or a
+// client broadcasts. Never throws out of a handler: a bad frame or a
 // database failure becomes an error reply or a log line, not a crash.
 import { isConnectionError, type Sql } from '../db.ts';
 import type { Claims, Jwt, JwtCheck } from '../jwt.ts';

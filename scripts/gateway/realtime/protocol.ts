@@ -1,4 +1,4 @@
-// Phoenix channel frames as realtime-js speaks them (spec §1): vsn 1.0.0 JSON
+// Phoenix channel frames as realtime-js speaks them: vsn 1.0.0 JSON
 // objects, vsn 2.0.0 JSON arrays plus binary user broadcasts (kind 3 in, kind 4 out).
 
 export type Vsn = '1.0.0' | '2.0.0';

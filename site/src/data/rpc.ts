@@ -1,5 +1,5 @@
 // The one place RPC calls and their errors are shaped. PostgREST returns {code, message};
-// SQLSTATE 42501 means "not allowed" (see shared spec §3).
+// SQLSTATE 42501 (PostgREST passes the SQLSTATE on as `code`) means "not allowed".
 export interface RpcErrorShape {
   code?: string;
   message: string;

@@ -1,6 +1,6 @@
 // The texts of the Integratie Code dialog and the signing example in Settings.
 
-/** Keeps vibeTrack/vibeIdentify/vibeReset calls made before the deferred script has run (README "Tracker"). */
+/** Keeps vibeTrack/vibeIdentify/vibeReset calls made before the deferred script has run (README, "The snippet"). */
 export const QUEUE_STUB =
   "<script>['vibeTrack','vibeIdentify','vibeReset'].forEach(function(f){window[f]=window[f]||function(){(window.vibeQ=window.vibeQ||[]).push([f,arguments])}})</script>";
 
