@@ -1,20 +1,9 @@
 // `npm run bench:dashboard`: time to the first render of the CRM page with data (metric
 // cards + live table, then the chart) in Debian's Chromium against the dev stack,
 // logged in as the seed's demo owner. Goal: ≤ 1.5 s. Loopback only, 10 reloads.
-import { chromium } from 'playwright-core';
+import { dashboardUrl as url, openDashboard } from '../stack/dashboard-browser.mjs';
 
-const url = process.env.DASHBOARD_URL ?? 'http://127.0.0.1:4321';
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-await page.goto(url);
-await page.getByTestId('login-email').fill('demo@vibe-crm.dev');
-await page.getByTestId('login-password').fill('demo-password');
-await page.getByTestId('login-submit').click();
-await page.getByTestId('metric-total_users-value').waitFor();
+const { browser, page } = await openDashboard();
 
 const live = [];
 const chart = [];

@@ -5,29 +5,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { openDashboard } from '../stack/dashboard-browser.mjs';
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs');
-const url = process.env.DASHBOARD_URL ?? 'http://127.0.0.1:4321';
 mkdirSync(out, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const { browser, page } = await openDashboard();
 const shot = async (page, name, opts = {}) => {
   const path = join(out, name);
   await page.screenshot({ path, ...opts });
   console.log(`• ${path}`);
 };
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  await page.goto(url);
-  await page.getByTestId('login-email').fill('demo@vibe-crm.dev');
-  await page.getByTestId('login-password').fill('demo-password');
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('metric-total_users-value').waitFor();
   await page.getByTestId('dau-chart').locator('svg').first().waitFor();
   // Demo traffic puts visitors in the live table within a minute of a start.
   await page.getByTestId('active-user-row').first().waitFor({ timeout: 90_000 });
