@@ -26,6 +26,18 @@ it('the tracker\'s limits are the ones crm.event_limits() defines in SQL', async
   }
 });
 
+it('the segments vibeIdentify accepts (its public type) are crm.segment\'s', async () => {
+  const sql = postgres(process.env.DB_URL ?? '', { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql`select enum_range(null::crm.segment)::text[] as segments`;
+    const source = readFileSync(new URL('../src/index.ts', import.meta.url), 'utf8');
+    const union = /segment\?: ([^;]+);/.exec(source)?.[1] ?? '';
+    expect(union.split('|').map((s) => s.trim().replace(/'/g, ''))).toEqual(row!.segments);
+  } finally {
+    await sql.end();
+  }
+});
+
 it('PROTOCOL.md states the limits crm.event_limits() defines', async () => {
   const sql = postgres(process.env.DB_URL ?? '', { max: 1, onnotice: () => {} });
   let l: Record<string, number>;
