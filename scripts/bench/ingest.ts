@@ -1,5 +1,5 @@
 // `npm run bench:ingest`: events/s and latency through the full HTTP path (gateway →
-// Edge Function → Postgres) for batches of 1 and 20, next to crm.ingest called
+// Edge Function → Postgres) for batches of 1 and 20, next to crm.ingest_call called
 // directly over SQL. Runs against the running dev stack (`npm run up`) and a project
 // of its own with rate limits lifted; loopback only, bounded in time. The HTTP load
 // comes from wrk (C; `npm run bench:ingest` has scripts/stack.sh install it with the
@@ -68,7 +68,7 @@ const pct = (xs: number[], p: number) => {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
 };
 
-/** crm.ingest over SQL from `senders` postgres.js connections, one sender each. */
+/** crm.ingest_call over SQL, one batch a call, from `senders` postgres.js connections, one sender each. */
 async function direct(size: number, senders: number): Promise<Run> {
   const latencies: number[] = [];
   let errors = 0;
@@ -78,13 +78,14 @@ async function direct(size: number, senders: number): Promise<Run> {
     while (performance.now() < until) {
       const t = performance.now();
       const context = { origin: null, ip_hash: 'bench', user_agent: UA, device_type: 'desktop', browser: 'Chrome', os: 'Windows', country: 'NL', received_at: new Date().toISOString() };
-      const [row] = await sql`select crm.ingest(${JSON.stringify(batch(size, w))}::text::json, ${JSON.stringify(context)}::text::json) as r`;
-      if (row!.r.status === 202) latencies.push(performance.now() - t);
+      const items = JSON.stringify([{ batch: batch(size, w), context }]);
+      const [row] = await sql`call crm.ingest_call(${items}::text::json, null)`;
+      if (row!.results[0].status === 202) latencies.push(performance.now() - t);
       else errors++;
     }
   }));
   return {
-    label: 'crm.ingest direct', batch: size, senders, requests: latencies.length, seconds: (performance.now() - start) / 1000,
+    label: 'crm.ingest_call direct', batch: size, senders, requests: latencies.length, seconds: (performance.now() - start) / 1000,
     p50: pct(latencies, 50), p99: pct(latencies, 99), errors,
   };
 }
@@ -121,7 +122,7 @@ try {
   for (const size of [20, 1]) {
     for (const fn of [direct, http]) {
       for (const senders of CONCURRENCIES) {
-        console.log(`• ${fn === direct ? 'crm.ingest direct' : 'HTTP (wrk → gateway → function)'}, batches of ${size}, ${senders} senders…`);
+        console.log(`• ${fn === direct ? 'crm.ingest_call direct' : 'HTTP (wrk → gateway → function)'}, batches of ${size}, ${senders} senders…`);
         const run = await fn(size, senders);
         runs.push(run);
         accepted += run.requests * size;

@@ -33,6 +33,10 @@ export class Auth {
           string,
           unknown
         >;
+        // Postgres cannot hold U+0000 in text: such a login or token matches nobody.
+        if (Object.values(input).some((v) => typeof v === 'string' && v.includes('\u0000'))) {
+          return fail(400, 'validation_failed', 'A value holds a NUL character');
+        }
         if (grant === 'password') return await this.#passwordGrant(input);
         if (grant === 'refresh_token') return await this.#refreshGrant(input);
         return fail(

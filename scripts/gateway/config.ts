@@ -34,6 +34,8 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   /** A function that has not answered by then gets 504 (hosted Supabase: 400 s wall clock). */
   functionTimeoutMs: number;
+  /** How often a joined private channel's read permission is checked again (revocation). */
+  realtimeReauthMs: number;
 }
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -85,5 +87,6 @@ export function gatewayConfigFromEnv(): GatewayConfig {
     logRequests: Deno.env.get('GATEWAY_LOG_REQUESTS') !== '0',
     maxBodyBytes: intEnv('GATEWAY_MAX_BODY_BYTES', 1024 * 1024),
     functionTimeoutMs: intEnv('GATEWAY_FUNCTION_TIMEOUT_MS', 400_000),
+    realtimeReauthMs: intEnv('GATEWAY_REALTIME_REAUTH_MS', 2000),
   };
 }

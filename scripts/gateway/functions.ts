@@ -22,6 +22,23 @@ const HOP_BY_HOP = [
   'host',
   'content-length',
 ];
+/**
+ * Headers that name the client's address. A client may send any of them, so every one
+ * it sent is dropped and the gateway sets its own from the connection, as hosted
+ * Supabase's Cloudflare front does (cf-connecting-ip, and appending to x-forwarded-for).
+ */
+const CLIENT_ADDRESS_HEADERS = [
+  'cf-connecting-ip',
+  'cf-connecting-ipv6',
+  'true-client-ip',
+  'x-real-ip',
+  'x-forwarded-for',
+  'forwarded',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'x-envoy-external-address',
+  'fastly-client-ip',
+];
 /** Parent variables a function process may see besides its SUPABASE_* ones. */
 const PASS_ENV = ['PATH', 'HOME', 'DENO_DIR', 'TMPDIR', 'LANG', 'NO_COLOR', 'TZ'];
 
@@ -92,7 +109,8 @@ export class Functions {
       : undefined;
     if (!root) return json(404, { code: 'NOT_FOUND', message: 'Requested function was not found' });
     const entry = join(root.dir, name, 'index.ts');
-    if (this.#verifyJwt(root, name)) {
+    // A preflight carries no Authorization header; it goes to the function unchecked.
+    if (req.method !== 'OPTIONS' && this.#verifyJwt(root, name)) {
       const token = bearer(req);
       if (!token) return json(401, { msg: 'Error: Missing authorization header' });
       if (!(await this.jwt.verify(token)).ok) return json(401, { msg: 'Invalid JWT' });
@@ -109,7 +127,9 @@ export class Functions {
       }
     }
     const headers = new Headers(req.headers);
-    for (const h of HOP_BY_HOP) headers.delete(h);
+    for (const h of [...HOP_BY_HOP, ...CLIENT_ADDRESS_HEADERS]) headers.delete(h);
+    headers.set('cf-connecting-ip', remote);
+    headers.set('x-real-ip', remote);
     headers.set('x-forwarded-for', remote);
     const target = `/${name}${m?.[2] ?? ''}${new URL(req.url).search}`;
     for (let attempt = 0; attempt < 2; attempt++) {

@@ -41,7 +41,7 @@ export function startGateway(cfg: GatewayConfig, onListen?: () => void): Gateway
   const jwt = new Jwt(cfg.jwtSecret);
   const rest = new Rest(cfg, db, jwt);
   const auth = new Auth(cfg, db, jwt);
-  const realtime = new Realtime(db, jwt, log);
+  const realtime = new Realtime(db, jwt, log, cfg.realtimeReauthMs);
   const functions = new Functions(cfg, jwt, log);
   functions.watch();
 
@@ -61,6 +61,9 @@ export function startGateway(cfg: GatewayConfig, onListen?: () => void): Gateway
   const listenDone = listen();
 
   async function route(req: Request, path: string, remote: string): Promise<Response> {
+    // A function answers for its own CORS, preflight included, as on hosted Supabase:
+    // nothing is added on its way out (a refused origin stays refused).
+    if (path.startsWith('/functions/v1/')) return await functions.handle(req, path, remote);
     if (req.method === 'OPTIONS') return preflight(req);
     if (path === '/health') {
       let dbOk = false;
@@ -84,7 +87,6 @@ export function startGateway(cfg: GatewayConfig, onListen?: () => void): Gateway
     if (path.startsWith('/rest/v1')) return apikeyRefusal(req, cfg) ?? await rest.handle(req, path);
     if (path.startsWith('/auth/v1')) return apikeyRefusal(req, cfg) ?? await auth.handle(req, path);
     if (path.startsWith('/realtime/v1/')) return await realtime.handle(req, path);
-    if (path.startsWith('/functions/v1/')) return await functions.handle(req, path, remote);
     return json(404, { message: 'no Route matched with those values' });
   }
 
@@ -110,7 +112,8 @@ export function startGateway(cfg: GatewayConfig, onListen?: () => void): Gateway
         res = json(408, { message: e.message });
       } else {
         log(`error on ${req.method} ${url.pathname}: ${(e as Error).stack ?? e}`);
-        res = json(500, { message: 'internal gateway error', details: (e as Error).message });
+        // The cause goes to the log only: its text may be the database's.
+        res = json(500, { message: 'internal gateway error' });
       }
     }
     if (cfg.logRequests) {
@@ -118,7 +121,7 @@ export function startGateway(cfg: GatewayConfig, onListen?: () => void): Gateway
         `${req.method} ${url.pathname} ${res.status} ${(performance.now() - started).toFixed(1)}ms`,
       );
     }
-    return res.status === 101 ? res : withCors(res);
+    return res.status === 101 || url.pathname.startsWith('/functions/v1/') ? res : withCors(res);
   });
 
   return {

@@ -1,31 +1,24 @@
-// Reads `[functions.NAME] verify_jwt = …` from supabase/config.toml. Only what the
-// gateway needs: section headers and boolean/string key = value lines.
+// What the local stack reads from supabase/config.toml, the one place these settings
+// live for the Supabase CLI and hosted projects alike: verify_jwt per function, and
+// the access tokens' lifetime.
+import { parse } from 'smol-toml';
 
 export interface FunctionSettings {
   verifyJwt: boolean;
 }
 
 export function functionSettings(toml: string): Map<string, FunctionSettings> {
-  const out = new Map<string, FunctionSettings>();
-  let current: string | null = null;
-  for (const rawLine of toml.split('\n')) {
-    const line = rawLine.replace(/(^|\s)#.*$/, '').trim();
-    if (!line) continue;
-    const section = line.match(/^\[\s*([^\]]+?)\s*\]$/);
-    if (section) {
-      const m = section[1]!.match(/^functions\.(?:"([^"]+)"|([A-Za-z0-9_-]+))$/);
-      current = m ? (m[1] ?? m[2])! : null;
-      if (current && !out.has(current)) out.set(current, { verifyJwt: true });
-      continue;
-    }
-    if (!current) continue;
-    const kv = line.match(/^verify_jwt\s*=\s*(true|false)$/);
-    if (kv) out.get(current)!.verifyJwt = kv[1] === 'true';
-  }
-  return out;
+  const fns = (parse(toml).functions ?? {}) as Record<string, { verify_jwt?: unknown }>;
+  return new Map(Object.entries(fns).map(([name, f]) => [name, { verifyJwt: f.verify_jwt !== false }]));
 }
 
 /** verify_jwt for a function: true unless config.toml says false (the Supabase default). */
 export function verifyJwtFor(settings: Map<string, FunctionSettings>, name: string): boolean {
   return settings.get(name)?.verifyJwt ?? true;
+}
+
+/** `[auth] jwt_expiry` in seconds (Supabase's default: 3600). */
+export function jwtExpiry(toml: string): number {
+  const v = (parse(toml).auth as { jwt_expiry?: unknown } | undefined)?.jwt_expiry;
+  return typeof v === 'number' && v > 0 ? v : 3600;
 }

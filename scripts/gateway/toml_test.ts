@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { functionSettings, verifyJwtFor } from './toml.ts';
+import { functionSettings, jwtExpiry, verifyJwtFor } from './toml.ts';
 
 Deno.test('verify_jwt per function from config.toml; true when unset', () => {
   const s = functionSettings(`
@@ -25,4 +25,11 @@ import_map = "x"
 Deno.test("the repo's config.toml turns verify_jwt off for ingest", async () => {
   const text = await Deno.readTextFile(new URL('../../supabase/config.toml', import.meta.url));
   assert.equal(verifyJwtFor(functionSettings(text), 'ingest'), false);
+});
+
+Deno.test("jwt_expiry comes from [auth]; the repo's bounds how long a removed member's channel lives on hosted", async () => {
+  assert.equal(jwtExpiry('[auth]\njwt_expiry = 900\n'), 900);
+  assert.equal(jwtExpiry('[api]\nport = 1\n'), 3600);
+  const text = await Deno.readTextFile(new URL('../../supabase/config.toml', import.meta.url));
+  assert.equal(jwtExpiry(text), 600);
 });

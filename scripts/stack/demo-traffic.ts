@@ -38,7 +38,10 @@ async function send(v: Visitor, events: Record<string, unknown>[]): Promise<void
         method: 'POST', body,
         headers: {
           'content-type': 'text/plain', 'user-agent': v.userAgent, origin: 'https://demo.vibe-crm.dev',
-          'x-forwarded-for': v.ip, 'cf-ipcountry': v.country,
+          // The local stack has no IP geolocation: the gateway passes a client's country on
+          // (Cloudflare sets it from the address on hosted). The address itself is the
+          // connection's, as on hosted: every demo visitor shares 127.0.0.1.
+          'cf-ipcountry': v.country,
         },
       });
       await res.body?.cancel();

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { apiUrl, repoRoot, type StackConfig } from './config.ts';
 import { pidFile, type Service } from './service.ts';
+import { jwtExpiry } from '../gateway/toml.ts';
 
 /** The gateway service with the stack's variables plus its own knobs. */
 export function gatewayService(cfg: StackConfig, stackVars: Record<string, string>): Service {
@@ -18,9 +19,10 @@ export function gatewayService(cfg: StackConfig, stackVars: Record<string, strin
   };
   service.env = {
     ...stackVars,
-    // Tests use short-lived access tokens so that refresh is exercised.
+    // The dev stack's access tokens live as long as config.toml says (as on hosted);
+    // tests use short-lived ones so that refresh is exercised.
     GATEWAY_JWT_EXPIRY: Deno.env.get(test ? 'VIBE_TEST_JWT_EXPIRY' : 'VIBE_JWT_EXPIRY') ??
-      (test ? '15' : '3600'),
+      (test ? '15' : String(jwtExpiry(Deno.readTextFileSync(join(repoRoot, 'supabase', 'config.toml'))))),
     GATEWAY_PID_FILE: pidFile(cfg, service),
     ...(test
       ? {

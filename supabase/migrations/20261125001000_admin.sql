@@ -1,5 +1,5 @@
 -- Project administration: the settings page getter, settings, funnel steps, key and
--- secret rotation, members, deleting a project. viewer reads; admin configures; owner
+-- secret rotation, members and invitations, deleting a project. viewer reads; admin configures; owner
 -- manages keys and members. A project never loses its last owner. (create_crm_project
 -- and list_crm_projects live with the projects.)
 
@@ -205,43 +205,233 @@ end;
 $$;
 grant execute on function public.rotate_crm_identity_secret(uuid) to authenticated, service_role;
 
+-- ---------------------------------------------------------------------------
+-- Members and invitations. A project owner invites by email; whether that email has
+-- an account is never told (the answer is the same either way), and nobody joins a
+-- project without accepting.
+-- ---------------------------------------------------------------------------
+
+create table crm.invitations (
+  id uuid primary key default gen_random_uuid(),
+  project_id uuid not null references crm.projects (id) on delete cascade,
+  email text not null check (email = lower(email) and email ~ '^[^@\s]+@[^@\s]+$' and length(email) <= 320),
+  role crm.project_role not null,
+  invited_by uuid references auth.users (id) on delete set null,
+  created_at timestamptz not null default now(),
+  expires_at timestamptz not null default now() + interval '7 days',
+  unique (project_id, email)
+);
+create index invitations_email_idx on crm.invitations (email);
+comment on table crm.invitations is
+  'Pending invitations to a project, by email, valid until expires_at (7 days, renewed by a resend). Accepting makes the invitee a member with role; declining, revoking or accepting deletes the row.';
+alter table crm.invitations enable row level security;
+
+/** An invitation as the RPCs return it. */
+create function crm.invitation_json(p_invitation crm.invitations) returns jsonb
+language sql stable
+set search_path = ''
+as $$
+  select jsonb_build_object('id', p_invitation.id, 'project_id', p_invitation.project_id, 'email', p_invitation.email,
+    'role', p_invitation.role, 'created_at', p_invitation.created_at, 'expires_at', p_invitation.expires_at)
+$$;
+revoke execute on function crm.invitation_json(crm.invitations) from public;
+
+/** The signed-in caller's email, when it is confirmed (an unconfirmed one proves nothing); else null. */
+create function crm.caller_confirmed_email() returns text
+language sql stable
+set search_path = ''
+as $$
+  select lower(u.email) from auth.users u
+  where u.id = (select auth.uid()) and u.email_confirmed_at is not null
+$$;
+revoke execute on function crm.caller_confirmed_email() from public;
+
 /**
- * Adds the signed-up user with this email to the project, or changes their role
- * (a crm.project_role). Demoting the last owner is refused (PT409, HTTP 409). Returns
- * {user_id, email, role}. Owner. Unknown email: PT404.
+ * Invites an email to the project with a role (a crm.project_role), or renews and
+ * re-roles the pending invitation of that email for 7 days. Answers the same
+ * {id, project_id, email, role, created_at, expires_at} whether or not the email has an
+ * account, and whether or not it is already a member. Owner. Malformed email: 22023.
  */
-create function public.add_crm_member(p_project_id uuid, p_email text, p_role text default 'viewer')
+create function public.invite_crm_member(p_project_id uuid, p_email text, p_role text default 'viewer')
 returns jsonb
 language plpgsql volatile security definer
 set search_path = ''
 as $$
 declare
-  v_user uuid;
-  v_email text;
+  v_email text := lower(trim(p_email));
   v_role crm.project_role;
+  v_invitation crm.invitations;
 begin
   perform crm.require_project_role(p_project_id, 'owner');
   perform crm.require_project_exists(p_project_id);
   v_role := crm.require_role_name(p_role);
-  select u.id, u.email into v_user, v_email from auth.users u
-  where lower(u.email) = lower(trim(p_email)) order by u.created_at limit 1;
-  if v_user is null then
-    raise exception 'no signed-up user has this email' using errcode = 'PT404';
+  if v_email is null or v_email !~ '^[^@\s]+@[^@\s]+$' or length(v_email) > 320 then
+    raise exception 'email must be an address (name@domain)' using errcode = '22023';
   end if;
-  -- lock the project's members so two concurrent demotions cannot both pass the check
-  perform from crm.project_members m where m.project_id = p_project_id for update;
-  if v_role <> 'owner' and exists (
-       select from crm.project_members m where m.project_id = p_project_id and m.user_id = v_user and m.role = 'owner')
-     and not exists (
-       select from crm.project_members m where m.project_id = p_project_id and m.role = 'owner' and m.user_id <> v_user) then
-    raise exception 'a project keeps at least one owner' using errcode = 'PT409';
-  end if;
-  insert into crm.project_members (project_id, user_id, role) values (p_project_id, v_user, v_role)
-  on conflict (project_id, user_id) do update set role = excluded.role;
-  return jsonb_build_object('user_id', v_user, 'email', v_email, 'role', v_role);
+  insert into crm.invitations as i (project_id, email, role, invited_by)
+  values (p_project_id, v_email, v_role, (select auth.uid()))
+  on conflict (project_id, email) do update
+    set role = excluded.role, invited_by = excluded.invited_by, expires_at = now() + interval '7 days'
+  returning * into v_invitation;
+  return crm.invitation_json(v_invitation);
 end;
 $$;
-grant execute on function public.add_crm_member(uuid, text, text) to authenticated, service_role;
+grant execute on function public.invite_crm_member(uuid, text, text) to authenticated, service_role;
+
+/** The project's pending (unexpired) invitations, newest first. Owner. */
+create function public.list_crm_invitations(p_project_id uuid)
+returns jsonb
+language plpgsql stable security definer
+set search_path = ''
+as $$
+begin
+  perform crm.require_project_role(p_project_id, 'owner');
+  return coalesce((select jsonb_agg(crm.invitation_json(i) order by i.created_at desc, i.email)
+                   from crm.invitations i where i.project_id = p_project_id and i.expires_at > now()), '[]');
+end;
+$$;
+grant execute on function public.list_crm_invitations(uuid) to authenticated, service_role;
+
+/** Renews a pending invitation for another 7 days; returns it. Owner. Unknown invitation: PT404. */
+create function public.resend_crm_invitation(p_project_id uuid, p_invitation_id uuid)
+returns jsonb
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+declare
+  v_invitation crm.invitations;
+begin
+  perform crm.require_project_role(p_project_id, 'owner');
+  update crm.invitations i set expires_at = now() + interval '7 days'
+  where i.project_id = p_project_id and i.id = p_invitation_id
+  returning * into v_invitation;
+  if v_invitation.id is null then
+    raise exception 'invitation not found' using errcode = 'PT404';
+  end if;
+  return crm.invitation_json(v_invitation);
+end;
+$$;
+grant execute on function public.resend_crm_invitation(uuid, uuid) to authenticated, service_role;
+
+/** Withdraws a pending invitation. Returns true when one was withdrawn. Owner. */
+create function public.revoke_crm_invitation(p_project_id uuid, p_invitation_id uuid)
+returns boolean
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+begin
+  perform crm.require_project_role(p_project_id, 'owner');
+  delete from crm.invitations i where i.project_id = p_project_id and i.id = p_invitation_id;
+  return found;
+end;
+$$;
+grant execute on function public.revoke_crm_invitation(uuid, uuid) to authenticated, service_role;
+
+/**
+ * The signed-in caller's pending invitations (to their confirmed email): {id,
+ * project_id, project_name, role, invited_by_email, expires_at}, newest first.
+ */
+create function public.list_my_crm_invitations()
+returns jsonb
+language sql stable security definer
+set search_path = ''
+as $$
+  select coalesce(jsonb_agg(jsonb_build_object('id', i.id, 'project_id', i.project_id, 'project_name', p.name,
+           'role', i.role, 'invited_by_email', u.email, 'expires_at', i.expires_at) order by i.created_at desc), '[]')
+  from crm.invitations i
+  join crm.projects p on p.id = i.project_id
+  left join auth.users u on u.id = i.invited_by
+  where i.email = crm.caller_confirmed_email() and i.expires_at > now()
+$$;
+grant execute on function public.list_my_crm_invitations() to authenticated;
+
+/**
+ * Accepts one of the caller's pending invitations: the caller becomes a member with
+ * its role (a member already keeps a higher role), and the invitation is gone. Returns
+ * {project_id, role}. Not the caller's, expired or unknown: PT404.
+ */
+create function public.accept_crm_invitation(p_invitation_id uuid)
+returns jsonb
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+declare
+  v_invitation crm.invitations;
+  v_role crm.project_role;
+begin
+  delete from crm.invitations i
+  where i.id = p_invitation_id and i.email = crm.caller_confirmed_email() and i.expires_at > now()
+  returning * into v_invitation;
+  if v_invitation.id is null then
+    raise exception 'invitation not found' using errcode = 'PT404';
+  end if;
+  insert into crm.project_members as m (project_id, user_id, role)
+  values (v_invitation.project_id, (select auth.uid()), v_invitation.role)
+  on conflict (project_id, user_id) do update set role = greatest(m.role, excluded.role)
+  returning m.role into v_role;
+  return jsonb_build_object('project_id', v_invitation.project_id, 'role', v_role);
+end;
+$$;
+grant execute on function public.accept_crm_invitation(uuid) to authenticated;
+
+/** Declines one of the caller's pending invitations. Returns true when one was declined. */
+create function public.decline_crm_invitation(p_invitation_id uuid)
+returns boolean
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+begin
+  delete from crm.invitations i where i.id = p_invitation_id and i.email = crm.caller_confirmed_email();
+  return found;
+end;
+$$;
+grant execute on function public.decline_crm_invitation(uuid) to authenticated;
+
+/**
+ * PT409 (HTTP 409) when p_user_id is the project's last owner: a project never loses its
+ * last owner, by demotion or removal. Locks the project's members first, so two
+ * concurrent demotions cannot both pass.
+ */
+create function crm.require_another_owner(p_project_id uuid, p_user_id uuid) returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform from crm.project_members m where m.project_id = p_project_id for update;
+  if exists (select from crm.project_members m where m.project_id = p_project_id and m.user_id = p_user_id and m.role = 'owner')
+     and not exists (
+       select from crm.project_members m where m.project_id = p_project_id and m.role = 'owner' and m.user_id <> p_user_id) then
+    raise exception 'a project keeps at least one owner' using errcode = 'PT409';
+  end if;
+end;
+$$;
+revoke execute on function crm.require_another_owner(uuid, uuid) from public;
+
+/**
+ * Changes a member's role (a crm.project_role). Demoting the last owner is refused
+ * (PT409). Returns {user_id, role}. Owner. Not a member: PT404.
+ */
+create function public.set_crm_member_role(p_project_id uuid, p_user_id uuid, p_role text)
+returns jsonb
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+declare
+  v_role crm.project_role;
+begin
+  perform crm.require_project_role(p_project_id, 'owner');
+  v_role := crm.require_role_name(p_role);
+  if not exists (select from crm.project_members m where m.project_id = p_project_id and m.user_id = p_user_id) then
+    raise exception 'not a member of this project' using errcode = 'PT404';
+  end if;
+  if v_role <> 'owner' then
+    perform crm.require_another_owner(p_project_id, p_user_id);
+  end if;
+  update crm.project_members m set role = v_role where m.project_id = p_project_id and m.user_id = p_user_id;
+  return jsonb_build_object('user_id', p_user_id, 'role', v_role);
+end;
+$$;
+grant execute on function public.set_crm_member_role(uuid, uuid, text) to authenticated, service_role;
 
 /**
  * Removes a member from the project: owners remove anyone, any member may remove
@@ -258,12 +448,7 @@ begin
   if p_user_id is distinct from (select auth.uid()) then
     perform crm.require_project_role(p_project_id, 'owner');
   end if;
-  perform from crm.project_members m where m.project_id = p_project_id for update;
-  if exists (select from crm.project_members m where m.project_id = p_project_id and m.user_id = p_user_id and m.role = 'owner')
-     and not exists (
-       select from crm.project_members m where m.project_id = p_project_id and m.role = 'owner' and m.user_id <> p_user_id) then
-    raise exception 'a project keeps at least one owner' using errcode = 'PT409';
-  end if;
+  perform crm.require_another_owner(p_project_id, p_user_id);
   delete from crm.project_members m where m.project_id = p_project_id and m.user_id = p_user_id;
   return found;
 end;

@@ -12,6 +12,19 @@ comment on table crm.erased_ids is
 alter table crm.erased_ids enable row level security;
 
 /**
+ * The advisory lock that an erasure and an ingest of one visitor take turns on: erasure
+ * holds it exclusively, ingest shared (crm.ingest_visitors). A collision of two keys
+ * only makes one wait for the other.
+ */
+create function crm.visitor_lock(p_project_id uuid, p_anonymous_id uuid) returns bigint
+language sql immutable
+set search_path = ''
+as $$
+  select hashtextextended(p_project_id::text || p_anonymous_id::text, 0)
+$$;
+revoke execute on function crm.visitor_lock(uuid, uuid) from public;
+
+/**
  * Erases a site user: their events, sessions, anonymous ids and profile are deleted,
  * and their anonymous ids and user id are recorded in crm.erased_ids so ingest
  * refuses them from now on (reason `erased`). Daily rollups keep their anonymous
@@ -29,6 +42,11 @@ declare
   v_sessions bigint;
 begin
   perform crm.require_project_role(p_project_id, 'admin');
+  -- In-flight ingest of this person commits first; later ingest waits for this erasure
+  -- and then sees it. Taken before any row lock, in key order, as ingest takes them.
+  perform pg_advisory_xact_lock(k.key)
+  from (select distinct crm.visitor_lock(p_project_id, a.anonymous_id) as key from crm.anonymous_ids a
+        where a.project_id = p_project_id and a.user_id = p_user_id order by 1) k;
   select u.first_seen_at into v_first_seen from crm.site_users u
   where u.project_id = p_project_id and u.id = p_user_id
   for update;

@@ -1,11 +1,14 @@
 -- Ingest: crm.ingest_batches(items json) applies the batches of many requests
--- (supabase/functions/ingest/PROTOCOL.md) in one call — the Edge Function sends its
--- coalesced requests that way — and crm.ingest(batch, context) is the one-batch form.
+-- (supabase/functions/ingest/PROTOCOL.md) in one call, and crm.ingest(batch, context)
+-- is the one-batch form. The Edge Function sends its coalesced requests to the
+-- procedure crm.ingest_call, which does the same in two transactions: admission (rate
+-- limits) committed at once, then the rest.
 -- Every event rule lives here (crm.ingest_parse, with the sizes of crm.event_limits());
 -- the function only guards the transport. A call is a pipeline of named steps over the
 -- call's batches and their events, parsed once:
 --
---   resolve → rate limits → parse → cookieless ids → erased → identify → store
+--   admit:  resolve → rate limits
+--   apply:  visitors → parse → cookieless ids → erased → identify → store
 --           (events, sessions, users, what was stored) → answer → tally the refusals
 --
 -- Input is `json`, not `jsonb`: a size limit is measured on the JSON text the client
@@ -13,7 +16,7 @@
 -- event; only loops over rare cases (cookieless ids, erased visitors, identify) run
 -- per batch, the rest is set-based for all batches at once.
 --
--- The steps run inside crm.ingest_batches and take its settings: search_path '' (every
+-- The steps run inside crm.ingest_admit and crm.ingest_apply and take their settings: search_path '' (every
 -- name in them is qualified) and plan_cache_mode = force_generic_plan — their
 -- statements read arrays whose sizes change with every call, so Postgres would plan
 -- them anew each time (a custom plan), which cost three times what executing them
@@ -27,13 +30,12 @@ grant usage on schema crm to service_role;
 create table crm.rate_limits (
   project_id uuid not null,
   bucket text not null,
-  shard integer not null,
   window_start timestamptz not null,
   hits integer not null,
-  primary key (project_id, bucket, shard)
+  primary key (project_id, bucket)
 ) with (fillfactor = 70);
 comment on table crm.rate_limits is
-  'Fixed one-minute windows of events per project (bucket ''project'') and per hashed client IP (bucket ''ip:<hash>''), one row per backend (shard = pg_backend_pid()), so concurrent batches never wait on each other''s row; a counter is the sum of its shards in the current window.';
+  'Fixed one-minute windows of events per project (bucket ''project'') and per hashed client IP (bucket ''ip:<hash>''): one row per counter, so concurrent calls count in turn and a limit is exact. crm.ingest_call commits its counts at once, so a call waits on a counter row for microseconds, not for the length of its statement.';
 alter table crm.rate_limits enable row level security;
 
 /** Trigger: a deleted project takes its rate-limit counters along (no foreign key: see crm.projects_delete_events). */
@@ -103,9 +105,8 @@ comment on type crm.ingest_event is 'One parsed event of an ingest call; reason 
 
 /**
  * Step 1, resolve: every item's envelope checked (PROTOCOL.md "Batch"), its project,
- * settings and clock skew, the tracker's ids (standard mode) and, for those, the
- * visitor's user and whether it was erased. A batch refused here (invalid envelope,
- * too many events, unknown project, origin, DNT) gets its result now.
+ * settings and clock skew, and the tracker's ids (standard mode). A batch refused here
+ * (invalid envelope, too many events, unknown project, origin, DNT) gets its result now.
  */
 create function crm.ingest_resolve(p_items json) returns crm.ingest_batch[]
 language plpgsql stable
@@ -118,10 +119,7 @@ begin
       make_interval(mins => (s.settings ->> 'session_timeout_minutes')::integer),
       (s.settings ->> 'rate_limit_project_per_minute')::bigint, (s.settings ->> 'rate_limit_ip_per_minute')::bigint,
       h.received_at, h.received_at - to_timestamp(h.sent_ms / 1000), h.event_count, b.events, h.context,
-      ids.visitor_id, ids.session_id,
-      -- subqueries, not joins: one primary-key probe per batch whatever the estimates
-      (select a.user_id from crm.anonymous_ids a where a.project_id = p.id and a.anonymous_id = ids.visitor_id),
-      exists (select from crm.erased_ids z where z.project_id = p.id and z.anonymous_id = ids.visitor_id),
+      ids.visitor_id, ids.session_id, null, false, -- the user and erasure: crm.ingest_visitors
       case
         when h.problem is not null then jsonb_build_object('status', 400, 'error', 'invalid_batch', 'message', h.problem)
         when h.event_count > (crm.event_limits() ->> 'events_per_batch')::integer then jsonb_build_object(
@@ -177,11 +175,11 @@ revoke execute on function crm.ingest_resolve(json) from public;
 
 /**
  * Step 2, rate limits: one-minute windows, events counted per project and per hashed IP,
- * the batches of this call in order (a refused batch counts too). Every counter has
- * one row per backend (live backends have distinct pids), so concurrent calls never
- * queue on a row lock held until commit (many visitors behind one IP, or one busy
- * project). A counter before this call is the sum of its rows of the window as the
- * statement's snapshot sees them (the upsert in `hit` is not visible to `before`).
+ * the batches of this call in order (a refused batch counts too). Exact under
+ * concurrency: the upsert of a counter row waits for a concurrent call's count to be
+ * committed and adds to it, so the total before this call is the row's new value less
+ * this call's hits. The row stays locked until the caller commits: crm.ingest_call
+ * commits right after this step.
  */
 create function crm.ingest_rate_limit(p_batches crm.ingest_batch[]) returns crm.ingest_batch[]
 language plpgsql
@@ -200,18 +198,17 @@ begin
       from b cross join lateral (values ('project'), (b.ip)) as k (bucket)
       where k.bucket is not null
       group by b.project_id, k.bucket
-    ), hit as (
-      insert into crm.rate_limits as r (project_id, bucket, shard, window_start, hits)
-      select c.project_id, c.bucket, pg_backend_pid(), v_window, c.hits from counted c
+    ), hit as ( -- counters in key order, so two calls never wait on each other crosswise
+      insert into crm.rate_limits as r (project_id, bucket, window_start, hits)
+      select c.project_id, c.bucket, v_window, c.hits from counted c
       order by c.project_id, c.bucket
-      on conflict (project_id, bucket, shard) do update
+      on conflict (project_id, bucket) do update
         set hits = case when r.window_start = excluded.window_start then r.hits + excluded.hits else excluded.hits end,
             window_start = excluded.window_start
-    ), before as ( -- every shard of each counter as this statement's snapshot sees it (without this call)
-      select c.project_id, c.bucket,
-             (select coalesce(sum(r.hits), 0) from crm.rate_limits r
-              where r.project_id = c.project_id and r.bucket = c.bucket and r.window_start = v_window) as hits
-      from counted c
+      returning r.project_id, r.bucket, r.hits
+    ), before as ( -- each counter before this call: its new value less this call's hits
+      select h.project_id, h.bucket, h.hits - c.hits as hits
+      from hit h join counted c on c.project_id = h.project_id and c.bucket = h.bucket
     )
     select t.n from (
       select b.n, b.limit_project, b.limit_ip,
@@ -233,7 +230,38 @@ $$;
 revoke execute on function crm.ingest_rate_limit(crm.ingest_batch[]) from public;
 
 /**
- * Step 3, parse: the events of every batch still open, each checked against the event
+ * Step 3, visitors: for the tracker's ids (standard mode), the visitor's user and whether
+ * the visitor was erased. An erasure and an ingest of one visitor take turns on
+ * crm.visitor_lock: delete_site_user holds it exclusively until it commits, so the
+ * lookup after the lock (a statement of its own, hence a new snapshot) sees an erasure
+ * that committed meanwhile, and an erasure that comes second waits for this commit and
+ * then deletes what was stored here. Nothing is left behind either way.
+ */
+create function crm.ingest_visitors(p_batches crm.ingest_batch[]) returns crm.ingest_batch[]
+language plpgsql -- volatile: the lookup must take a snapshot after the locks
+as $$
+declare
+  v_batches crm.ingest_batch[];
+begin
+  perform pg_advisory_xact_lock_shared(k.key)
+  from (select distinct crm.visitor_lock(b.project_id, b.visitor_id) as key
+        from unnest(p_batches) b where b.result is null and b.visitor_id is not null order by 1) k;
+  select array_agg(row(
+      b.n, b.project_id, b.identity_secret, b.require_signed, b.session_timeout, b.limit_project, b.limit_ip,
+      b.received_at, b.skew, b.event_count, b.events, b.context, b.visitor_id, b.session_id,
+      -- subqueries, not joins: one primary-key probe per batch whatever the estimates
+      (select a.user_id from crm.anonymous_ids a where a.project_id = b.project_id and a.anonymous_id = b.visitor_id),
+      exists (select from crm.erased_ids z where z.project_id = b.project_id and z.anonymous_id = b.visitor_id),
+      b.result)::crm.ingest_batch order by b.n)
+  into v_batches
+  from unnest(p_batches) b;
+  return v_batches;
+end;
+$$;
+revoke execute on function crm.ingest_visitors(crm.ingest_batch[]) from public;
+
+/**
+ * Step 4, parse: the events of every batch still open, each checked against the event
  * rules — the only place they are written (limits: crm.event_limits()). Times are
  * shifted by the batch's skew; identify signatures are checked. reason is one of
  * invalid | unknown_type | oversize | too_old | in_future | signature_required |
@@ -333,7 +361,7 @@ $$;
 revoke execute on function crm.ingest_parse(crm.ingest_batch[]) from public;
 
 /**
- * Step 4, cookieless ids (a cookieless project, or a batch without ids): ids derived
+ * Step 5, cookieless ids (a cookieless project, or a batch without ids): ids derived
  * from the hashed IP, the user agent and the UTC day; the session is the visitor's one
  * still active (or one an earlier batch of this call used), else derived from the
  * first event's time.
@@ -364,6 +392,7 @@ begin
     v_first := coalesce(v_firsts[v_b.n], v_b.received_at);
     v_b.visitor_id := md5(concat_ws(':', v_b.project_id, v_b.context ->> 'ip_hash', v_b.context ->> 'user_agent',
       (v_b.received_at at time zone 'UTC')::date))::uuid;
+    perform pg_advisory_xact_lock_shared(crm.visitor_lock(v_b.project_id, v_b.visitor_id)); -- see crm.ingest_visitors
     select a.user_id into v_b.user_id from crm.anonymous_ids a
     where a.project_id = v_b.project_id and a.anonymous_id = v_b.visitor_id;
     -- The session an earlier batch of this call used (not stored yet), else the stored one.
@@ -390,7 +419,7 @@ $$;
 revoke execute on function crm.ingest_cookieless_ids(crm.ingest_batch[], crm.ingest_event[]) from public;
 
 /**
- * Step 5, erased: a visitor erased on request may not come back (a replayed offline
+ * Step 6, erased: a visitor erased on request may not come back (a replayed offline
  * queue): every event of its batch is rejected with reason erased.
  */
 create function crm.ingest_refuse_erased(p_batches crm.ingest_batch[], p_events crm.ingest_event[])
@@ -413,7 +442,7 @@ $$;
 revoke execute on function crm.ingest_refuse_erased(crm.ingest_batch[], crm.ingest_event[]) from public;
 
 /**
- * Step 6, identify: new visitors with at least one valid event become site users; then
+ * Step 7, identify: new visitors with at least one valid event become site users; then
  * identify events not seen before apply (crm.apply_identity), per batch in order and
  * within a batch in time order, so an identify applies before the following batches of
  * the same visitor. New users and merges change whose a visitor is: every batch's user
@@ -486,7 +515,7 @@ $$;
 revoke execute on function crm.ingest_identify(crm.ingest_batch[], crm.ingest_event[]) from public;
 
 /**
- * Step 7, store: in one statement, the call's events are deduped (an event id is stored
+ * Step 8, store: in one statement, the call's events are deduped (an event id is stored
  * once per project and visitor, and an event sent twice in this call counts once: its
  * first copy), the new ones stored, each session upserted once from its effective
  * events (entry page from the earliest, current page from the latest, device and
@@ -609,7 +638,7 @@ $$;
 revoke execute on function crm.ingest_store(crm.ingest_batch[], crm.ingest_event[]) from public;
 
 /**
- * Step 8, answer: one result per batch, in order (PROTOCOL.md "Result").
+ * Step 9, answer: one result per batch, in order (PROTOCOL.md "Result").
  */
 create function crm.ingest_answer(p_batches crm.ingest_batch[], p_events crm.ingest_event[], p_effective integer[])
 returns jsonb
@@ -638,7 +667,7 @@ $$;
 revoke execute on function crm.ingest_answer(crm.ingest_batch[], crm.ingest_event[], integer[]) from public;
 
 /**
- * Step 9, tally the refusals (only when a batch had any; crm.ingest_store counted what
+ * Step 10, tally the refusals (only when a batch had any; crm.ingest_store counted what
  * was stored): per project, rejected events by reason, rate-limited events, erased
  * visitors' events, refused batches by error and the newest five rejections, as
  * ingest-health counter rows for crm.count_ingest.
@@ -686,33 +715,95 @@ revoke execute on function crm.ingest_tally(crm.ingest_batch[], jsonb) from publ
 -- ---------------------------------------------------------------------------
 
 /**
- * Ingests many batches (PROTOCOL.md) in one call: items is a JSON array of
- * {batch, context}; returns a JSON array with one crm.ingest result per item, in order,
- * as if the batches had come one by one. Never raises for bad input: when an
- * unexpected error hits a call of several items, each item is retried alone, so only
- * the faulty one fails.
+ * The answer to a batch the database could not apply. A deadlock, serialization failure,
+ * lock or resource shortage passes: 503, retry. So does a unique violation (two devices
+ * of one person verifying the same identity at once: the retry merges) and a
+ * foreign-key violation (the visitor was erased meanwhile: the retry refuses it). Data
+ * Postgres cannot read or hold (an event that is not a JSON object, an unpaired
+ * surrogate, U+0000, a number out of range) is a 400. detail and sqlstate are for the
+ * caller's log, never for the client.
  */
-create function crm.ingest_batches(items json) returns jsonb
+create function crm.ingest_failure(p_sqlstate text, p_message text) returns jsonb
+language sql immutable
+set search_path = ''
+as $$
+  select case
+    when p_sqlstate ~ '^(40|53)' or p_sqlstate in ('55P03', '23505', '23503') then jsonb_build_object(
+      'status', 503, 'error', 'unavailable', 'retry_after', 2, 'message', 'the database is busy; retry later',
+      'sqlstate', p_sqlstate)
+    when p_sqlstate ~ '^22' then jsonb_build_object('status', 400, 'error', 'invalid_batch',
+      'message', 'the batch holds a value the database cannot read or store (every event must be a JSON object)',
+      'sqlstate', p_sqlstate, 'detail', p_message)
+    else jsonb_build_object('status', 500, 'error', 'internal', 'message', 'unexpected error',
+      'sqlstate', p_sqlstate, 'detail', p_message)
+  end
+$$;
+revoke execute on function crm.ingest_failure(text, text) from public;
+
+/**
+ * Admission, the first half of a call: the items resolved and counted against the rate
+ * limits (steps 1 and 2). Never raises for bad input: when an unexpected error hits
+ * several items, each is admitted alone, so only the faulty one fails.
+ */
+create function crm.ingest_admit(items json) returns crm.ingest_batch[]
 language plpgsql
 security definer -- service_role has no grants on crm tables
 set search_path = ''
 set plan_cache_mode = force_generic_plan -- for every step (see the top of this file)
 as $$
 declare
-  v_batches crm.ingest_batch[];
-  v_events crm.ingest_event[];
-  v_effective integer[];
-  v_results jsonb;
+  v_batches crm.ingest_batch[] := '{}';
+  v_one crm.ingest_batch;
+  v_item json;
+  v_n integer;
 begin
   if json_typeof(items) is distinct from 'array' then
-    raise exception 'crm.ingest_batches expects a JSON array of {batch, context}' using errcode = '22023';
+    raise exception 'ingest expects a JSON array of {batch, context}' using errcode = '22023';
   end if;
-  if json_array_length(items) = 0 then
+  begin
+    return crm.ingest_rate_limit(crm.ingest_resolve(items));
+  exception when others then
+    if json_array_length(items) = 1 then
+      v_one.n := 1;
+      v_one.result := crm.ingest_failure(sqlstate, sqlerrm);
+      return array[v_one];
+    end if;
+  end;
+  for v_item, v_n in select x.item, x.n from json_array_elements(items) with ordinality as x (item, n) loop
+    v_one := (crm.ingest_admit(json_build_array(v_item)))[1];
+    v_one.n := v_n;
+    v_batches := v_batches || v_one;
+  end loop;
+  return v_batches;
+end;
+$$;
+revoke execute on function crm.ingest_admit(json) from public;
+grant execute on function crm.ingest_admit(json) to service_role;
+
+/**
+ * The second half of a call: admitted batches applied (steps 3 to 10). Returns a JSON
+ * array with one crm.ingest result per batch, in order. Never raises for bad input:
+ * when an unexpected error hits several batches, each is applied alone, so only the
+ * faulty one fails.
+ */
+create function crm.ingest_apply(p_batches crm.ingest_batch[]) returns jsonb
+language plpgsql
+security definer -- service_role has no grants on crm tables
+set search_path = ''
+set plan_cache_mode = force_generic_plan -- for every step (see the top of this file)
+as $$
+declare
+  v_batches crm.ingest_batch[] := p_batches;
+  v_events crm.ingest_event[];
+  v_effective integer[];
+  v_results jsonb := '[]';
+  v_one crm.ingest_batch;
+begin
+  if coalesce(cardinality(p_batches), 0) = 0 then
     return '[]'::jsonb;
   end if;
   begin
-    v_batches := crm.ingest_resolve(items);
-    v_batches := crm.ingest_rate_limit(v_batches);
+    v_batches := crm.ingest_visitors(v_batches);
     v_events := crm.ingest_parse(v_batches);
     -- The rare steps, only when a batch needs one of them (one check instead of three).
     if exists (select from unnest(v_batches) b
@@ -729,33 +820,58 @@ begin
     end if;
     return v_results;
   exception when others then
-    if json_array_length(items) = 1 then
-      -- A deadlock, serialization failure, lock or resource shortage passes: 503, retry.
-      -- So does a unique violation (two devices of one person verifying the same identity
-      -- at once: the retry merges) and a foreign-key violation (the visitor was erased
-      -- meanwhile: the retry refuses it).
-      if sqlstate ~ '^(40|53)' or sqlstate in ('55P03', '23505', '23503') then
-        return jsonb_build_array(jsonb_build_object('status', 503, 'error', 'unavailable', 'retry_after', 2,
-          'message', 'the database is busy; retry later', 'sqlstate', sqlstate));
-      end if;
-      -- Data Postgres cannot read or hold: an event that is not a JSON object, an unpaired
-      -- surrogate, U+0000, a number out of range.
-      if sqlstate ~ '^22' then
-        return jsonb_build_array(jsonb_build_object('status', 400, 'error', 'invalid_batch',
-          'message', 'the batch holds a value the database cannot read or store (every event must be a JSON object)',
-          'sqlstate', sqlstate, 'detail', sqlerrm));
-      end if;
-      return jsonb_build_array(jsonb_build_object('status', 500, 'error', 'internal', 'message', 'unexpected error',
-        'sqlstate', sqlstate, 'detail', sqlerrm));
+    if cardinality(p_batches) = 1 then
+      return jsonb_build_array(crm.ingest_failure(sqlstate, sqlerrm));
     end if;
   end;
-  -- Several items and an unexpected error: each alone, so only the faulty one fails.
-  return (select jsonb_agg(crm.ingest_batches(json_build_array(x.item)) -> 0 order by x.n)
-          from json_array_elements(items) with ordinality as x (item, n));
+  foreach v_one in array p_batches loop
+    v_one.n := 1;
+    v_results := v_results || (crm.ingest_apply(array[v_one]) -> 0);
+  end loop;
+  return v_results;
 end;
+$$;
+revoke execute on function crm.ingest_apply(crm.ingest_batch[]) from public;
+grant execute on function crm.ingest_apply(crm.ingest_batch[]) to service_role;
+
+/**
+ * Ingests many batches (PROTOCOL.md) in one call and one transaction: items is a JSON
+ * array of {batch, context}; returns a JSON array with one crm.ingest result per item,
+ * in order, as if the batches had come one by one. Its rate-limit counters stay locked
+ * until the caller commits, so concurrent calls for one project queue; crm.ingest_call
+ * avoids that.
+ */
+create function crm.ingest_batches(items json) returns jsonb
+language sql
+set search_path = ''
+as $$
+  select crm.ingest_apply(crm.ingest_admit(items))
 $$;
 revoke execute on function crm.ingest_batches(json) from public;
 grant execute on function crm.ingest_batches(json) to service_role;
+
+/**
+ * What the Edge Function calls: crm.ingest_batches in two transactions. Admission is
+ * committed at once — without waiting for the disk, a count lost in a crash is harmless
+ * — so a busy project's concurrent calls wait on its counter row only for that commit,
+ * and the limits stay exact. Then the batches are applied and committed durably.
+ * `call crm.ingest_call($1, null)` returns one row, {results}. Must be called outside a
+ * transaction block (it commits).
+ */
+create procedure crm.ingest_call(items json, inout results jsonb default null)
+language plpgsql -- no SET clause and no security definer: either would forbid the commit
+as $$
+declare
+  v_batches crm.ingest_batch[];
+begin
+  v_batches := crm.ingest_admit(items);
+  perform set_config('synchronous_commit', 'off', true);
+  commit;
+  results := crm.ingest_apply(v_batches);
+end;
+$$;
+revoke execute on procedure crm.ingest_call(json, jsonb) from public;
+grant execute on procedure crm.ingest_call(json, jsonb) to service_role;
 
 /**
  * Ingests one batch (PROTOCOL.md): crm.ingest_batches with a single item. Returns

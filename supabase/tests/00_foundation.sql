@@ -6,7 +6,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(243);
+select plan(275);
 
 -- The platform ----------------------------------------------------------------------------
 -- Roles and their attributes
@@ -209,8 +209,9 @@ select is(
   array(select p.oid::regprocedure::text from pg_proc p
         where p.pronamespace = 'crm'::regnamespace and has_function_privilege('service_role', p.oid, 'execute')
         order by 1),
-  array['crm.ingest(json,json)', 'crm.ingest_batches(json)', 'crm.record_ingest_refusals(json)'],
-  'service_role may execute exactly the three crm functions the Edge Function calls');
+  array['crm.ingest(json,json)', 'crm.ingest_admit(json)', 'crm.ingest_apply(crm.ingest_batch[])',
+        'crm.ingest_batches(json)', 'crm.ingest_call(json,jsonb)', 'crm.record_ingest_refusals(json)'],
+  'service_role may execute exactly the ingest entry points (crm.ingest_call runs as its caller: its two halves too)');
 
 
 -- Every crm table, generically ---------------------------------------------------------------
@@ -250,7 +251,11 @@ insert into tests.an_fns values
   ('export_site_user', '{uuid,uuid}', 'jsonb', 'admin', 'select public.export_site_user(tests.an_id(''project''), tests.an_id(''site_user''))'),
   ('rotate_crm_public_key', '{uuid}', 'text', 'owner', 'select public.rotate_crm_public_key(tests.an_id(''project''))'),
   ('rotate_crm_identity_secret', '{uuid}', 'text', 'owner', 'select public.rotate_crm_identity_secret(tests.an_id(''project''))'),
-  ('add_crm_member', '{uuid,text,text}', 'jsonb', 'owner', 'select public.add_crm_member(tests.an_id(''project''), ''an-outsider@example.test'', ''viewer'')'),
+  ('invite_crm_member', '{uuid,text,text}', 'jsonb', 'owner', 'select public.invite_crm_member(tests.an_id(''project''), ''an-outsider@example.test'', ''viewer'')'),
+  ('list_crm_invitations', '{uuid}', 'jsonb', 'owner', 'select public.list_crm_invitations(tests.an_id(''project''))'),
+  ('resend_crm_invitation', '{uuid,uuid}', 'jsonb', 'owner', 'select public.resend_crm_invitation(tests.an_id(''project''), tests.an_id(''invitation''))'),
+  ('revoke_crm_invitation', '{uuid,uuid}', 'boolean', 'owner', 'select public.revoke_crm_invitation(tests.an_id(''project''), tests.an_id(''invitation''))'),
+  ('set_crm_member_role', '{uuid,uuid,text}', 'jsonb', 'owner', 'select public.set_crm_member_role(tests.an_id(''project''), tests.an_id(''extra''), ''admin'')'),
   ('remove_crm_member', '{uuid,uuid}', 'boolean', 'owner', 'select public.remove_crm_member(tests.an_id(''project''), tests.an_id(''extra''))'),
   ('delete_crm_project', '{uuid,text}', 'boolean', 'owner', 'select public.delete_crm_project(tests.an_id(''project''), ''Authz'')');
 
@@ -258,6 +263,8 @@ insert into tests.an_fns values
 select tests.an_setup('Authz');
 insert into tests.an_ids values ('extra', tests.create_user('an-extra@example.test'));
 insert into crm.project_members values (tests.an_id('project'), tests.an_id('extra'), 'viewer');
+insert into tests.an_ids values ('invitation', gen_random_uuid());
+insert into crm.invitations (id, project_id, email, role) values (tests.an_id('invitation'), tests.an_id('project'), 'invited@example.test', 'viewer');
 select tests.an_user(tests.an_id('project'), now() - interval '1 day', p_key => 'site_user');
 
 -- Contract --------------------------------------------------------------------

@@ -3,7 +3,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(52);
+select plan(71);
 
 select tests.an_setup('Admin test');
 
@@ -83,24 +83,78 @@ select throws_ok(format('select public.rotate_crm_public_key(%L)', tests.an_id('
   'an admin may not rotate keys');
 select tests.clear_authentication();
 
--- members -------------------------------------------------------------------------------
-select tests.create_user('an-new@example.test');
+-- members and invitations ---------------------------------------------------------------
+select tests.create_user('an-new@example.test') as new_user \gset
 select tests.authenticate_as(tests.an_id('owner'));
-select is(public.add_crm_member(tests.an_id('project'), ' AN-NEW@example.test ', 'admin') ->> 'role', 'admin',
-  'add_crm_member adds a signed-up user by email (case-insensitive)');
-select is(public.add_crm_member(tests.an_id('project'), 'an-new@example.test', 'viewer') ->> 'role', 'viewer',
-  'add_crm_member changes an existing member''s role');
-select throws_ok(format('select public.add_crm_member(%L, %L)', tests.an_id('project'), 'nobody@example.test'), 'PT404', null,
-  'an unknown email: PT404');
-select throws_ok(format('select public.add_crm_member(%L, %L, %L)', tests.an_id('project'), 'an-new@example.test', 'god'), '22023', null,
+create temp table inv as
+select public.invite_crm_member(tests.an_id('project'), ' AN-NEW@example.test ', 'admin') as known,
+       public.invite_crm_member(tests.an_id('project'), 'nobody@example.test', 'admin') as unknown;
+select is((select known - 'id' - 'email' from inv), (select unknown - 'id' - 'email' from inv),
+  'an invitation to a registered email and to an unknown one answer alike (no account lookup)');
+select is((select known ->> 'email' from inv), 'an-new@example.test', 'the email is kept trimmed and lower-case');
+select tests.clear_authentication();
+select is((select count(*)::int from crm.project_members where project_id = tests.an_id('project') and user_id = :'new_user'), 0,
+  'an invitation adds nobody: joining takes the invitee''s consent');
+select id as nobody_inv from crm.invitations where email = 'nobody@example.test' \gset
+select id as new_inv from crm.invitations where email = 'an-new@example.test' \gset
+update crm.invitations set expires_at = now() + interval '1 day' where email = 'nobody@example.test';
+select tests.authenticate_as(tests.an_id('owner'));
+select throws_ok(format('select public.invite_crm_member(%L, %L)', tests.an_id('project'), 'not-an-email'), '22023', null,
+  'an invitation needs an email address');
+select throws_ok(format('select public.invite_crm_member(%L, %L, %L)', tests.an_id('project'), 'x@example.test', 'god'), '22023', null,
   'an unknown role is refused');
-select throws_ok(format('select public.add_crm_member(%L, %L, %L)', tests.an_id('project'), 'an-owner@example.test', 'admin'), 'PT409', null,
+select is(jsonb_array_length(public.list_crm_invitations(tests.an_id('project'))), 2, 'the owner sees the pending invitations');
+select ok((public.resend_crm_invitation(tests.an_id('project'), :'nobody_inv') ->> 'expires_at')::timestamptz > now() + interval '6 days',
+  'a resend renews an invitation for 7 days');
+select is(public.revoke_crm_invitation(tests.an_id('project'), :'nobody_inv'), true, 'the owner revokes an invitation');
+select is(jsonb_array_length(public.list_crm_invitations(tests.an_id('project'))), 1, 'and it is no longer pending');
+select tests.clear_authentication();
+
+select tests.authenticate_as(tests.an_id('viewer'));
+select is(public.list_my_crm_invitations(), '[]'::jsonb, 'nobody else sees an invitation');
+select throws_ok(format('select public.accept_crm_invitation(%L)', :'new_inv'), 'PT404', null, 'nor may accept it');
+select is(public.decline_crm_invitation(:'new_inv'), false, 'nor decline it');
+select tests.clear_authentication();
+
+select tests.authenticate_as(:'new_user');
+select is(public.list_my_crm_invitations() -> 0 ->> 'project_id', tests.an_id('project')::text, 'the invitee sees the invitation once signed in');
+select is(public.accept_crm_invitation(:'new_inv') ->> 'role', 'admin',
+  'accepting makes the invitee a member with the invited role');
+select is(public.list_my_crm_invitations(), '[]'::jsonb, 'and the invitation is gone');
+select tests.clear_authentication();
+
+select tests.authenticate_as(tests.an_id('owner'));
+select public.invite_crm_member(tests.an_id('project'), 'an-outsider@example.test', 'viewer') ->> 'id' as out_inv \gset
+select tests.clear_authentication();
+update crm.invitations set expires_at = now() - interval '1 second' where id = :'out_inv';
+select tests.authenticate_as(tests.an_id('outsider'));
+select throws_ok(format('select public.accept_crm_invitation(%L)', :'out_inv'), 'PT404', null, 'an expired invitation cannot be accepted');
+select tests.clear_authentication();
+update auth.users set email_confirmed_at = null where id = tests.an_id('outsider');
+update crm.invitations set expires_at = now() + interval '1 day' where id = :'out_inv';
+select tests.authenticate_as(tests.an_id('outsider'));
+select is(public.list_my_crm_invitations(), '[]'::jsonb, 'an unconfirmed email sees no invitation (it proves nothing)');
+select is(public.decline_crm_invitation(:'out_inv'), false, 'nor declines one');
+select tests.clear_authentication();
+update auth.users set email_confirmed_at = now() where id = tests.an_id('outsider');
+select tests.authenticate_as(tests.an_id('outsider'));
+select is(public.decline_crm_invitation(:'out_inv'), true, 'a confirmed invitee declines');
+select tests.clear_authentication();
+
+select tests.authenticate_as(tests.an_id('owner'));
+select is(public.set_crm_member_role(tests.an_id('project'), :'new_user', 'viewer') ->> 'role', 'viewer',
+  'set_crm_member_role changes a member''s role');
+select throws_ok(format('select public.set_crm_member_role(%L, %L, %L)', tests.an_id('project'), tests.an_id('outsider'), 'viewer'), 'PT404', null,
+  'a non-member has no role to change');
+select throws_ok(format('select public.set_crm_member_role(%L, %L, %L)', tests.an_id('project'), :'new_user', 'god'), '22023', null,
+  'an unknown role is refused');
+select throws_ok(format('select public.set_crm_member_role(%L, %L, %L)', tests.an_id('project'), tests.an_id('owner'), 'admin'), 'PT409', null,
   'the last owner cannot be demoted');
 select throws_ok(format('select public.remove_crm_member(%L, %L)', tests.an_id('project'), tests.an_id('owner')), 'PT409', null,
   'the last owner cannot be removed');
 select is(public.remove_crm_member(tests.an_id('project'), tests.an_id('admin')), true, 'an owner removes a member');
 select is(public.remove_crm_member(tests.an_id('project'), tests.an_id('admin')), false, 'removing a non-member returns false');
-select public.add_crm_member(tests.an_id('project'), 'an-admin@example.test', 'owner');
+select public.set_crm_member_role(tests.an_id('project'), :'new_user', 'owner');
 select is(public.remove_crm_member(tests.an_id('project'), tests.an_id('owner')), true, 'with a second owner, an owner can leave');
 select tests.clear_authentication();
 
@@ -110,11 +164,20 @@ select throws_ok(format('select public.remove_crm_member(%L, %L)', tests.an_id('
 select is(public.remove_crm_member(tests.an_id('project'), tests.an_id('viewer')), true, 'a member may remove themselves');
 select tests.clear_authentication();
 select is((select array_agg(role::text order by role::text) from crm.project_members where project_id = tests.an_id('project')),
-  array['owner', 'viewer'], 'left: the new owner and the new viewer');
+  array['owner'], 'left: the new owner');
+
+-- No RPC tells whether an email has an account: besides the invitation answers above,
+-- the only functions that read auth.users read the caller's own row (creating a project,
+-- the caller's confirmed email), the inviter of the caller's invitations, or the emails
+-- of a project's existing members (for its members).
+select is(array(select p.oid::regprocedure::text from pg_proc p
+                where p.pronamespace in ('public'::regnamespace, 'crm'::regnamespace) and p.prosrc ~* 'auth\.users' order by 1),
+  array['create_crm_project(text,text[])', 'crm.caller_confirmed_email()', 'crm.project_json(uuid)', 'list_my_crm_invitations()'],
+  'no RPC looks an email up in auth.users');
 
 -- service_role passes every role check: an unknown project is PT404, not a foreign-key error
-select throws_ok(format('select public.add_crm_member(%L, %L)', gen_random_uuid(), 'nobody@example.com'), 'PT404', null,
-  'add_crm_member: an unknown project is PT404');
+select throws_ok(format('select public.invite_crm_member(%L, %L)', gen_random_uuid(), 'nobody@example.com'), 'PT404', null,
+  'invite_crm_member: an unknown project is PT404');
 select throws_ok(format('select * from public.calculate_daily_stats(%L, %L)', gen_random_uuid(), current_date), 'PT404', null,
   'calculate_daily_stats: an unknown project is PT404');
 select throws_ok($$ select crm.require_project_role(gen_random_uuid(), 'admim') $$, '22P02', null,

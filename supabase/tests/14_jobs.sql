@@ -91,7 +91,7 @@ select is(to_regclass('crm.user_events_2001_01'), null, 'a monthly partition old
 -- Housekeeping -------------------------------------------------------------------------------
 insert into realtime.messages (topic, extension, payload, event, inserted_at)
 values ('crm:old', 'broadcast', '{}', 'x', now() - interval '2 days'), ('crm:new', 'broadcast', '{}', 'x', now());
-insert into crm.rate_limits values (:'r', 'ip:old', 0, now() - interval '2 hours', 1), (:'r', 'ip:new', 0, date_trunc('minute', now()), 1);
+insert into crm.rate_limits values (:'r', 'ip:old', now() - interval '2 hours', 1), (:'r', 'ip:new', date_trunc('minute', now()), 1);
 select crm.job_housekeeping();
 select is(array(select topic from realtime.messages where topic in ('crm:old', 'crm:new')), array['crm:new'],
   'housekeeping deletes broadcast rows older than a day');

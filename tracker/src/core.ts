@@ -83,17 +83,19 @@ export function start(get: Settings): Calls {
     if (!b) return;
     busy = 1;
     fetch(api, { method: 'POST', body: b, keepalive: true })
-      .then(({ status: s }) => {
-        // Retry on 429 and 5xx; anything else is an answer: acknowledged, or dropped (other 4xx).
-        if (s == 429 || s > 499) throw 0;
+      .then(({ status: s, headers: h }) => {
+        // Retry on 429 and 5xx, not before the server's Retry-After (seconds); anything
+        // else is an answer: acknowledged, or dropped (other 4xx).
+        if (s == 429 || s > 499) throw +h.get('retry-after')! * 1e3;
         // The sent events are those whose (unique) id is in the body.
         save(ls, qk, queue().filter((x) => !b.includes(x.e.id)));
         busy = delay = 0;
         send();
       })
-      .catch(() => {
+      .catch((r) => {
         busy = 0;
-        delay = Math.min(delay * 2 || 1e3, 3e5);
+        // r: the Retry-After in ms, or a network error (NaN: no floor).
+        delay = Math.max(Math.min(delay * 2 || 1e3, 3e5), +r || 0);
         timer = setTimeout(send, delay * (1 + Math.random()));
       });
   };

@@ -40,6 +40,15 @@ describe('retries', () => {
     expect(ids(page, 1)).toEqual(ids(page, 0));
   });
 
+  it.each([429, 503])('waits at least the Retry-After of a %i before retrying', async (status) => {
+    const page = await open({ answer: (_, n) => (n === 0 ? { status, retryAfter: 30 } : 202) });
+    await page.clock.tick(29_000);
+    expect(page.requests.map((r) => r.status)).toEqual([status]);
+    await page.clock.tick(31_000);
+    expect(page.requests.map((r) => r.status)).toEqual([status, 202]);
+    expect(ids(page, 1)).toEqual(ids(page, 0));
+  });
+
   it.each([400, 403, 413])('drops the batch on %i', async (status) => {
     const page = await open({ answer: () => status });
     await page.clock.tick(0);

@@ -79,7 +79,8 @@ export interface PageOptions {
   local?: Record<string, string>;
   session?: Record<string, string>;
   /** The HTTP status for the nth request (from 0), or 'offline' for a network error. Default 202. */
-  answer?: (batch: Batch, n: number) => number | 'offline';
+  /** The status to answer, 'offline', or a status with a Retry-After header (seconds). */
+  answer?: (batch: Batch, n: number) => number | 'offline' | { status: number; retryAfter: number };
   referrer?: string;
   title?: string;
   webdriver?: boolean;
@@ -157,10 +158,12 @@ export async function openPage(o: PageOptions = {}): Promise<Page> {
   w.fetch = async (url: string, init: { method: string; body: string; keepalive: boolean; headers?: unknown }) => {
     if (url !== API || init.method !== 'POST') throw new Error(`unexpected fetch ${init.method} ${url}`);
     const batch = JSON.parse(init.body) as Batch;
-    const status = o.answer?.(batch, page.requests.length) ?? 202;
+    const answer = o.answer?.(batch, page.requests.length) ?? 202;
+    const status = typeof answer === 'object' ? answer.status : answer;
     page.requests.push({ batch, status, keepalive: init.keepalive, headers: init.headers });
     if (status === 'offline') throw new TypeError('Failed to fetch');
-    return { status, ok: status < 300 };
+    const headers = new Headers(typeof answer === 'object' ? { 'retry-after': String(answer.retryAfter) } : {});
+    return { status, ok: status < 300, headers };
   };
   let visible = true;
   const nav = win.navigator as unknown as Record<string, unknown>;

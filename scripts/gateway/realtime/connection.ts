@@ -33,6 +33,9 @@ export interface ConnectionDeps {
   api: Sql;
   hub: Hub;
   log: (msg: string) => void;
+  /** The read check of a joined private channel, asked again every reauthMs. */
+  canStillRead: (claims: Claims, topic: string) => Promise<boolean>;
+  reauthMs: number;
 }
 
 /** Why a token is refused, in the words the Realtime server uses. */
@@ -53,6 +56,7 @@ class Channel implements Subscriber {
   claims: Claims;
   writeAllowed: Promise<boolean> | null = null;
   expiry: ReturnType<typeof setTimeout> | undefined;
+  reauth: ReturnType<typeof setInterval> | undefined;
   constructor(
     readonly conn: Connection,
     readonly topic: string,
@@ -144,6 +148,7 @@ export class Connection {
 
   #drop(ch: Channel): void {
     clearTimeout(ch.expiry);
+    clearInterval(ch.reauth);
     this.deps.hub.remove(ch);
     if (this.#channels.get(ch.topic) === ch) this.#channels.delete(ch.topic);
   }
@@ -261,7 +266,27 @@ export class Connection {
     this.#channels.set(f.topic, ch);
     this.deps.hub.add(ch);
     this.#armExpiry(ch);
+    if (isPrivate) this.#armReauth(ch);
     this.#reply(f, 'ok', { postgres_changes: [] });
+  }
+
+  /**
+   * A private channel's read permission is asked again every reauthMs, so a member who
+   * is removed (or whose project is deleted) stops receiving within that time, not at
+   * the token's expiry. Hosted Realtime checks at join and token refresh only.
+   */
+  #armReauth(ch: Channel): void {
+    ch.reauth = setInterval(async () => {
+      let ok = true;
+      try {
+        ok = await this.deps.canStillRead(ch.claims, ch.subTopic);
+      } catch {
+        return; // a database hiccup is not a verdict: ask again next time
+      }
+      if (!ok && this.#channels.get(ch.topic) === ch) {
+        this.#shutdown(ch, `Unauthorized: You do not have permissions to read from this Channel topic: ${ch.subTopic}`);
+      }
+    }, this.deps.reauthMs);
   }
 
   /** null when the token may read the topic; otherwise the refusal reason. */

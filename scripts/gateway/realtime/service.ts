@@ -2,7 +2,8 @@
 import type { Db } from '../db.ts';
 import { BadJson, bearer, BodyTooLarge, json, readBody, readJson } from '../http.ts';
 import type { Jwt } from '../jwt.ts';
-import { canWrite } from './authz.ts';
+import { canRead, canWrite } from './authz.ts';
+import type { Claims } from '../jwt.ts';
 import { Connection, tokenRefusal } from './connection.ts';
 import { Hub } from './hub.ts';
 import type { Vsn } from './protocol.ts';
@@ -11,9 +12,31 @@ export class Realtime {
   readonly hub: Hub;
   #connections = new Set<Connection>();
 
-  constructor(private db: Db, private jwt: Jwt, private log: (msg: string) => void) {
+  constructor(
+    private db: Db,
+    private jwt: Jwt,
+    private log: (msg: string) => void,
+    private reauthMs = 2000,
+  ) {
     this.hub = new Hub(db.admin, db.listener, log);
   }
+
+  /**
+   * Read checks of joined channels, shared for half a period: the subscribers of one
+   * topic with the same claims (a user's tabs, a bench's hundred) cost one check.
+   */
+  #reads = new Map<string, { at: number; ok: Promise<boolean> }>();
+  #canStillRead = (claims: Claims, topic: string): Promise<boolean> => {
+    const key = `${topic}\n${JSON.stringify(claims)}`;
+    const now = Date.now();
+    const hit = this.#reads.get(key);
+    if (hit && now - hit.at < this.reauthMs / 2) return hit.ok;
+    if (this.#reads.size > 10_000) this.#reads.clear();
+    const ok = canRead(this.db.api, claims, topic);
+    this.#reads.set(key, { at: now, ok });
+    ok.catch(() => this.#reads.delete(key));
+    return ok;
+  };
 
   #sweeper: ReturnType<typeof setInterval> | undefined;
 
@@ -66,6 +89,8 @@ export class Realtime {
       api: this.db.api,
       hub: this.hub,
       log: this.log,
+      canStillRead: this.#canStillRead,
+      reauthMs: this.reauthMs,
     });
     this.#connections.add(conn);
     socket.addEventListener('close', () => this.#connections.delete(conn));

@@ -12,7 +12,6 @@ export interface Visitor {
   visitorId: string;
   sessionId: string;
   userAgent: string;
-  ip: string;
   country: string;
   steps: Step[];
 }
@@ -97,12 +96,10 @@ export function makeVisitor(seed: number): Visitor {
   // Stuck visitors sit on one page for 6–9 minutes (the dashboard flags > 5 min).
   heartbeatsOn(stuck ? 360 + Math.floor(rand() * 180) : 10 + Math.floor(rand() * 60));
   steps.push({ wait: 3, events: [ev('leave', { path: page })] });
-  const ip = `198.51.${Math.floor(rand() * 255)}.${1 + Math.floor(rand() * 253)}`;
   return {
     visitorId: id(),
     sessionId: id(),
     userAgent: weighted(rand, AGENTS),
-    ip,
     country: pick(COUNTRIES),
     steps,
   };

@@ -69,4 +69,56 @@ describe('AppShell', () => {
     expect(byTestId(container, 'project-name')?.textContent).toBe('Mijn Shop');
     await unmount();
   });
+
+  it('shows an invitation on the first-run screen; accepting joins and opens that project', async () => {
+    let projects: unknown[] = [];
+    let invitations = [{ id: 'i1', project_id: 'p9', project_name: 'Shop', role: 'viewer', invited_by_email: 'boss@example.com' }];
+    const fake = fakeBackend((fn) => {
+      if (fn === 'list_crm_projects') return { data: projects };
+      if (fn === 'list_my_crm_invitations') return { data: invitations };
+      if (fn === 'accept_crm_invitation') {
+        projects = [project('p9', 'Shop', 'viewer')];
+        invitations = [];
+        return { data: { project_id: 'p9', role: 'viewer' } };
+      }
+      return {};
+    });
+    setBackendForTests(fake.backend);
+    const { container, unmount } = await render(<AppShell page="dashboard" />);
+    await flush();
+    expect(byTestId(container, 'first-run')).not.toBeNull();
+    expect(byTestId(container, 'my-invitation')?.textContent).toContain('boss@example.com nodigt je uit voor Shop als viewer.');
+    await act(async () => (byTestId(container, 'my-invitation-accept') as HTMLButtonElement).click());
+    await flush();
+    expect(fake.calls.find((c) => c.fn === 'accept_crm_invitation')?.args).toEqual({ p_invitation_id: 'i1' });
+    expect(byTestId(container, 'my-invitations')).toBeNull();
+    expect(byTestId(container, 'first-run')).toBeNull();
+    expect(projectsStore.get().active?.id).toBe('p9');
+    expect(localStorage.getItem(REMEMBER_KEY)).toBe('p9');
+    await unmount();
+  });
+
+  it('shows a member an invitation to another project as a banner; declining removes it', async () => {
+    let invitations = [{ id: 'i2', project_id: 'p8', project_name: 'Other', role: 'admin', invited_by_email: null }];
+    const fake = fakeBackend((fn) => {
+      if (fn === 'list_crm_projects') return { data: [project('p1', 'Alpha')] };
+      if (fn === 'list_my_crm_invitations') return { data: invitations };
+      if (fn === 'decline_crm_invitation') {
+        invitations = [];
+        return { data: true };
+      }
+      return {};
+    });
+    setBackendForTests(fake.backend);
+    const { container, unmount } = await render(<AppShell page="dashboard" />);
+    await flush();
+    expect(byTestId(container, 'project-name')?.textContent).toBe('Alpha');
+    expect(byTestId(container, 'my-invitation')?.textContent).toContain('Je bent uitgenodigd voor Other als admin.');
+    await act(async () => (byTestId(container, 'my-invitation-decline') as HTMLButtonElement).click());
+    await flush();
+    expect(fake.calls.find((c) => c.fn === 'decline_crm_invitation')?.args).toEqual({ p_invitation_id: 'i2' });
+    expect(byTestId(container, 'my-invitations')).toBeNull();
+    expect(projectsStore.get().active?.id).toBe('p1');
+    await unmount();
+  });
 });

@@ -1,7 +1,7 @@
 // The page frame every page shares: sign-in gate, project choice, header with live status,
 // language, theme, Integratie Code, export and sign-out. Content islands render once a
 // project is active (projectsStore).
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useT, useLocale, setLocale, restoreLocale } from '../i18n/i18n';
 import { LOCALES, type Locale } from '../i18n/dictionary';
 import { startAuth, signOut, useAuth } from '../data/auth';
@@ -12,35 +12,58 @@ import { applyTheme, restoreTheme, useTheme } from '../lib/theme';
 import { PAGES, type PageName } from '../lib/links';
 import { LoginForm } from './LoginForm';
 import { FirstRun } from './FirstRun';
+import { MyInvitations } from './MyInvitations';
+import { useMyCrmInvitations } from '../data/myCrmInvitations';
 import { LiveStatus } from './LiveStatus';
 import { IntegrationDialog } from './IntegrationDialog';
 import { ExportDialog } from './ExportDialog';
 import { ErrorState, Loading } from './ui/States';
 
 function Projects({ userId }: { userId: string }) {
-  const t = useT();
   const query = useCrmProjects(true, userId);
+  const mine = useMyCrmInvitations(userId);
   const { active } = useProjects();
+  // The project of an accepted invitation, switched to once the project list has it.
+  const joining = useRef<string | null>(null);
   const s = query.state;
   useEffect(() => {
     if (s.status !== 'ready') return;
     const store = projectsStore.get();
     const keep = store.active && s.data.find((p) => p.id === store.active?.id);
+    const joined = s.data.find((p) => p.id === joining.current);
     projectsStore.set({ status: 'ready', projects: s.data, active: keep ?? pickProject(s.data, remembered(globalThis.localStorage)) });
+    if (joined) {
+      joining.current = null;
+      chooseProject(joined);
+    }
   }, [s]);
   if (s.status === 'loading' || s.status === 'idle') return <Loading testId="projects" />;
   if (s.status === 'error') return <ErrorState error={s.error} onRetry={query.reload} testId="projects" />;
+  const invitations = (
+    <MyInvitations
+      invitations={mine.state.status === 'ready' ? mine.state.data : []}
+      onAccepted={(projectId) => {
+        joining.current = projectId;
+        mine.reload();
+        query.reload();
+      }}
+      onDeclined={mine.reload}
+    />
+  );
   if (s.data.length === 0 && !active)
     return (
-      <FirstRun
-        onCreated={(p) => {
-          projectsStore.set({ status: 'ready', projects: [p], active: p });
-          chooseProject(p);
-          query.reload();
-        }}
-      />
+      <>
+        {invitations}
+        <FirstRun
+          onCreated={(p) => {
+            projectsStore.set({ status: 'ready', projects: [p], active: p });
+            chooseProject(p);
+            query.reload();
+          }}
+        />
+      </>
     );
-  return null;
+  return invitations;
 }
 
 function Header({ page, project, projects }: { page: PageName; project: CrmProject; projects: CrmProject[] }) {

@@ -43,6 +43,47 @@ async function mount(answer: Parameters<typeof fakeBackend>[0]) {
 }
 
 describe('SettingsView', () => {
+  it('invites by email, lists pending invitations with resend and revoke, and changes roles by user id', async () => {
+    let invitations: unknown[] = [];
+    const { fake, container, unmount } = await mount((fn, args) => {
+      if (fn === 'get_crm_project') return { data: projectJson([]) };
+      if (fn === 'list_crm_invitations') return { data: invitations };
+      if (fn === 'invite_crm_member') {
+        invitations = [{ id: 'i1', email: String(args.p_email), role: String(args.p_role), expires_at: '2026-12-13T00:00:00Z' }];
+        return { data: invitations[0] };
+      }
+      if (fn === 'revoke_crm_invitation') {
+        invitations = [];
+        return { data: true };
+      }
+      return { data: {} };
+    });
+    await act(async () => setInput(byTestId(container, 'settings-member-email'), ' new@example.com '));
+    await act(async () => {
+      const role = byTestId(container, 'settings-member-role') as HTMLSelectElement;
+      role.value = 'admin';
+      role.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await act(async () => (byTestId(container, 'settings-member-invite') as HTMLButtonElement).click());
+    await flush();
+    expect(fake.calls.find((c) => c.fn === 'invite_crm_member')?.args).toEqual({ p_project_id: P, p_email: 'new@example.com', p_role: 'admin' });
+    expect(allByTestId(container, 'settings-invitation').map((li) => li.textContent)).toEqual([expect.stringContaining('new@example.com')]);
+    await act(async () => (byTestId(container, 'settings-invitation-resend') as HTMLButtonElement).click());
+    await flush();
+    expect(fake.calls.find((c) => c.fn === 'resend_crm_invitation')?.args).toEqual({ p_project_id: P, p_invitation_id: 'i1' });
+    await act(async () => (byTestId(container, 'settings-invitation-revoke') as HTMLButtonElement).click());
+    await flush();
+    expect(allByTestId(container, 'settings-invitation')).toEqual([]);
+    await act(async () => {
+      const select = byTestId(container, 'settings-member-role-select') as HTMLSelectElement;
+      select.value = 'admin';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await flush();
+    expect(fake.calls.find((c) => c.fn === 'set_crm_member_role')?.args).toEqual({ p_project_id: P, p_user_id: 'dash-user', p_role: 'admin' });
+    await unmount();
+  });
+
   it('saves the origins, then shows them as stored and says so', async () => {
     let stored = ['https://shop.example'];
     const { fake, container, unmount } = await mount((fn) => {

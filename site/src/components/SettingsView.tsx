@@ -1,5 +1,5 @@
 // Settings (admins and owners): origins, privacy, DNT, signed identify with the identity
-// secret, funnel steps, members and roles, public key rotation. The SQL checks every role
+// secret, funnel steps, members, roles and invitations, public key rotation. The SQL checks every role
 // again; this page only hides what a viewer cannot use.
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useT } from '../i18n/i18n';
@@ -10,7 +10,8 @@ import { useUpdateCrmProjectSettings } from '../data/updateCrmProjectSettings';
 import { useSetCrmFunnelSteps } from '../data/setCrmFunnelSteps';
 import { useRotateCrmIdentitySecret } from '../data/rotateCrmIdentitySecret';
 import { useRotateCrmPublicKey } from '../data/rotateCrmPublicKey';
-import { useAddCrmMember } from '../data/addCrmMember';
+import { type CrmInvitation, useCrmInvitations, useInviteCrmMember, useResendCrmInvitation, useRevokeCrmInvitation } from '../data/crmInvitations';
+import { useSetCrmMemberRole } from '../data/setCrmMemberRole';
 import { useRemoveCrmMember } from '../data/removeCrmMember';
 import { SIGNING_EXAMPLE } from '../lib/snippet';
 import { ProjectGate } from './ProjectGate';
@@ -164,13 +165,59 @@ function Funnel({ s, reload }: { s: ProjectSettings; reload: () => void }) {
   );
 }
 
+function RoleSelect({ label, value, disabled, onChange, testId }: { label: string; value: string; disabled?: boolean; onChange: (role: string) => void; testId: string }) {
+  return (
+    <select aria-label={label} value={value} disabled={disabled} onChange={(e) => onChange(e.target.value)} data-testid={testId}>
+      {ROLES.map((r) => (
+        <option key={r} value={r}>
+          {r}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+/** Pending invitations of the project: the owner resends (7 more days) or revokes them. */
+function Invitations({ projectId, invitations, reload }: { projectId: string; invitations: CrmInvitation[]; reload: () => void }) {
+  const t = useT();
+  const resend = useResendCrmInvitation();
+  const revoke = useRevokeCrmInvitation();
+  if (invitations.length === 0) return null;
+  return (
+    <>
+      <h3>{t('pendingInvitations')}</h3>
+      <ul className="stack">
+        {invitations.map((i) => (
+          <li key={i.id} className="row" data-testid="settings-invitation">
+            <span>{i.email}</span>
+            <span className="muted small">
+              {i.role} · {t('invitationExpires', { at: i.expiresAt ? new Date(i.expiresAt).toLocaleDateString() : '–' })}
+            </span>
+            <button type="button" disabled={resend.busy} onClick={async () => (await resend.run(projectId, i.id)).ok && reload()} data-testid="settings-invitation-resend">
+              {t('resend')}
+            </button>
+            <button type="button" disabled={revoke.busy} onClick={async () => (await revoke.run(projectId, i.id)).ok && reload()} data-testid="settings-invitation-revoke">
+              {t('revoke')}
+            </button>
+          </li>
+        ))}
+      </ul>
+      {resend.error && <ErrorState error={resend.error} testId="settings-invitation-resend" />}
+      {revoke.error && <ErrorState error={revoke.error} testId="settings-invitation-revoke" />}
+    </>
+  );
+}
+
 function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
   const t = useT();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState('viewer');
-  const add = useAddCrmMember();
+  const invite = useInviteCrmMember();
+  const setMemberRole = useSetCrmMemberRole();
   const remove = useRemoveCrmMember();
-  const busy = add.busy || remove.busy;
+  const invitations = useCrmInvitations(s.id);
+  const pending = invitations.state.status === 'ready' ? invitations.state.data : [];
+  const busy = invite.busy || setMemberRole.busy || remove.busy;
   return (
     <Panel title={t('members')} testId="settings-members">
       {s.members.length === 0 ? (
@@ -180,23 +227,17 @@ function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
           {s.members.map((m) => (
             <li key={m.userId} className="row" data-testid="settings-member">
               <span>{m.email ?? m.userId}</span>
-              {/* add_crm_member upserts: choosing another role changes it (the SQL keeps one owner). */}
-              <select
-                aria-label={`${t('role')} ${m.email ?? m.userId}`}
+              <RoleSelect
+                label={`${t('role')} ${m.email ?? m.userId}`}
                 value={m.role}
-                disabled={busy || !m.email}
-                onChange={async (e) => {
-                  await add.run(s.id, m.email ?? '', e.target.value);
+                disabled={busy}
+                onChange={async (r) => {
+                  // The SQL keeps one owner: demoting the last is refused and shown.
+                  await setMemberRole.run(s.id, m.userId, r);
                   reload();
                 }}
-                data-testid="settings-member-role-select"
-              >
-                {ROLES.map((r) => (
-                  <option key={r} value={r}>
-                    {r}
-                  </option>
-                ))}
-              </select>
+                testId="settings-member-role-select"
+              />
               <button
                 type="button"
                 disabled={busy}
@@ -216,28 +257,25 @@ function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
           ))}
         </ul>
       )}
+      <Invitations projectId={s.id} invitations={pending} reload={invitations.reload} />
       <form
         className="row"
         onSubmit={async (e) => {
           e.preventDefault();
-          if (!(await add.run(s.id, email, role)).ok) return;
+          if (!(await invite.run(s.id, email, role)).ok) return;
           setEmail('');
-          reload();
+          invitations.reload();
         }}
       >
         <input type="email" required aria-label={t('email')} placeholder={t('email')} value={email} onChange={(e) => setEmail(e.target.value)} data-testid="settings-member-email" />
-        <select aria-label={t('role')} value={role} onChange={(e) => setRole(e.target.value)} data-testid="settings-member-role">
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
-        </select>
-        <button type="submit" disabled={busy} data-testid="settings-member-add">
-          {t('addMember')}
+        <RoleSelect label={t('role')} value={role} onChange={setRole} testId="settings-member-role" />
+        <button type="submit" disabled={busy} data-testid="settings-member-invite">
+          {t('invite')}
         </button>
       </form>
-      <Feedback action={add} testId="settings-members" />
+      <p className="muted small">{t('inviteHelp')}</p>
+      <Feedback action={invite} testId="settings-members" />
+      {setMemberRole.error && <ErrorState error={setMemberRole.error} testId="settings-members-role" />}
       {remove.error && <ErrorState error={remove.error} testId="settings-members-remove" />}
     </Panel>
   );

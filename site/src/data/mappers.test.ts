@@ -16,7 +16,9 @@ import { settingsJson, updateCrmProjectSettings } from './updateCrmProjectSettin
 import { setCrmFunnelSteps } from './setCrmFunnelSteps';
 import { rotateCrmPublicKey } from './rotateCrmPublicKey';
 import { rotateCrmIdentitySecret } from './rotateCrmIdentitySecret';
-import { addCrmMember } from './addCrmMember';
+import { fetchCrmInvitations, inviteCrmMember, resendCrmInvitation, revokeCrmInvitation } from './crmInvitations';
+import { acceptCrmInvitation, declineCrmInvitation, fetchMyCrmInvitations } from './myCrmInvitations';
+import { setCrmMemberRole } from './setCrmMemberRole';
 import { removeCrmMember } from './removeCrmMember';
 
 const P = '11111111-1111-1111-1111-111111111111';
@@ -205,13 +207,37 @@ describe('exports and settings actions', () => {
     expect(calls.map((c) => c.fn)).toEqual(['rotate_crm_public_key', 'rotate_crm_identity_secret']);
   });
 
-  it('adds and removes members', async () => {
+  it('invites, changes roles, removes members; resends and revokes invitations', async () => {
     const { rpc, calls } = fakeRpc(() => ({}));
-    await addCrmMember(rpc, P, ' a@b.nl ', 'viewer');
+    await inviteCrmMember(rpc, P, ' a@b.nl ', 'viewer');
+    await setCrmMemberRole(rpc, P, 'u9', 'admin');
     await removeCrmMember(rpc, P, 'u9');
+    await resendCrmInvitation(rpc, P, 'i1');
+    await revokeCrmInvitation(rpc, P, 'i1');
     expect(calls).toEqual([
-      { fn: 'add_crm_member', args: { p_project_id: P, p_email: 'a@b.nl', p_role: 'viewer' } },
+      { fn: 'invite_crm_member', args: { p_project_id: P, p_email: 'a@b.nl', p_role: 'viewer' } },
+      { fn: 'set_crm_member_role', args: { p_project_id: P, p_user_id: 'u9', p_role: 'admin' } },
       { fn: 'remove_crm_member', args: { p_project_id: P, p_user_id: 'u9' } },
+      { fn: 'resend_crm_invitation', args: { p_project_id: P, p_invitation_id: 'i1' } },
+      { fn: 'revoke_crm_invitation', args: { p_project_id: P, p_invitation_id: 'i1' } },
+    ]);
+  });
+
+  it('maps invitations, and the invitee accepts or declines by id', async () => {
+    const { rpc, calls } = fakeRpc((fn) => ({
+      data: fn === 'list_crm_invitations'
+        ? [{ id: 'i1', project_id: P, email: 'a@b.nl', role: 'viewer', created_at: 'x', expires_at: '2026-12-13T00:00:00Z' }]
+        : fn === 'list_my_crm_invitations'
+        ? [{ id: 'i2', project_id: P, project_name: 'Shop', role: 'admin', invited_by_email: 'o@b.nl', expires_at: 'y' }]
+        : true,
+    }));
+    expect(await fetchCrmInvitations(rpc, P)).toEqual([{ id: 'i1', email: 'a@b.nl', role: 'viewer', expiresAt: '2026-12-13T00:00:00Z' }]);
+    expect(await fetchMyCrmInvitations(rpc)).toEqual([{ id: 'i2', projectId: P, projectName: 'Shop', role: 'admin', invitedBy: 'o@b.nl' }]);
+    await acceptCrmInvitation(rpc, 'i2');
+    await declineCrmInvitation(rpc, 'i3');
+    expect(calls.slice(2)).toEqual([
+      { fn: 'accept_crm_invitation', args: { p_invitation_id: 'i2' } },
+      { fn: 'decline_crm_invitation', args: { p_invitation_id: 'i3' } },
     ]);
   });
 });

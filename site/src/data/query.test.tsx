@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { act } from 'react';
 import { settle, useRpcAction, type RpcAction } from './query';
 import { setBackendForTests } from './client';
-import { addCrmMember } from './addCrmMember';
+import { inviteCrmMember } from './crmInvitations';
 import { fakeBackend } from '../test/fakeBackend';
 import { render } from '../test/render';
 
@@ -22,10 +22,10 @@ describe('settle', () => {
 describe('useRpcAction', () => {
   it('reports success of a void RPC as ok, and a failure as not ok with its error', async () => {
     let fail = false;
-    setBackendForTests(fakeBackend(() => (fail ? { error: { code: 'PT404', message: 'no signed-up user has this email' } } : {})).backend);
-    let action: RpcAction<Parameters<typeof addCrmMember> extends [unknown, ...infer A] ? A : never, void> | null = null;
+    setBackendForTests(fakeBackend(() => (fail ? { error: { code: '22023', message: 'email must be an address (name@domain)' } } : {})).backend);
+    let action: RpcAction<Parameters<typeof inviteCrmMember> extends [unknown, ...infer A] ? A : never, void> | null = null;
     function Probe() {
-      action = useRpcAction(addCrmMember);
+      action = useRpcAction(inviteCrmMember);
       return null;
     }
     const { unmount } = await render(<Probe />);
@@ -40,7 +40,7 @@ describe('useRpcAction', () => {
       result = await action!.run('p', 'x@b.nl', 'viewer');
     });
     expect(result).toEqual({ ok: false });
-    expect(action!.error?.message).toBe('no signed-up user has this email');
+    expect(action!.error?.message).toBe('email must be an address (name@domain)');
     expect(action!.done).toBe(false);
     await unmount();
   });

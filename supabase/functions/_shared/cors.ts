@@ -10,6 +10,8 @@ export function corsHeaders(origin: string | null): Record<string, string> {
     'Access-Control-Allow-Methods': 'POST, GET, OPTIONS',
     'Access-Control-Allow-Headers': corsAllowHeaders,
     'Access-Control-Max-Age': '86400',
+    // The tracker waits the Retry-After of a 429 or 503; a page may only read it when exposed.
+    'Access-Control-Expose-Headers': 'Retry-After',
     Vary: 'Origin',
   };
 }

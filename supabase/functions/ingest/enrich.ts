@@ -4,6 +4,7 @@
 import UAParser from 'npm:ua-parser-js@1.0.41';
 import { isbot } from 'npm:isbot@5.2.3';
 import { createHash, createHmac } from 'node:crypto';
+import { isIP } from 'node:net';
 
 export interface Enrichment {
   user_agent: string;
@@ -17,14 +18,24 @@ export interface Enrichment {
 
 /** Headers that edge platforms use for the caller's country (first valid wins). */
 const COUNTRY_HEADERS = ['cf-ipcountry', 'x-vercel-ip-country', 'x-country-code', 'x-country'];
-const IP_HEADERS = ['cf-connecting-ip', 'x-real-ip', 'x-forwarded-for'];
 
-export function clientIp(headers: Headers, fallback?: string): string | null {
-  for (const h of IP_HEADERS) {
-    const value = headers.get(h)?.split(',')[0]?.trim();
-    if (value) return value;
-  }
-  return fallback ?? null;
+/**
+ * The one header that carries the client's address on this deployment
+ * (CLIENT_IP_HEADER, docs/ingest.md#the-client-address). Only the platform's own
+ * header is read: any other one a client can send itself, and would choose its rate-limit
+ * bucket and cookieless id with it. The default is Cloudflare's, which sits in front of
+ * hosted Supabase and sets it from the connection.
+ */
+export const DEFAULT_CLIENT_IP_HEADER = 'cf-connecting-ip';
+
+/**
+ * The client's address from `header`, or null when it is missing or not an address. A
+ * list (X-Forwarded-For) gives its last entry: the one the nearest proxy appended, the
+ * only one a client cannot write.
+ */
+export function clientIp(headers: Headers, header = DEFAULT_CLIENT_IP_HEADER): string | null {
+  const value = headers.get(header)?.split(',').at(-1)?.trim() ?? '';
+  return isIP(value) ? value : null;
 }
 
 export function country(headers: Headers): string | null {
@@ -83,9 +94,9 @@ function dailySalt(secret: string, day: string): Uint8Array {
   return saltCache.salt;
 }
 
-export function enrich(headers: Headers, opts: { secret: string; now: Date; remoteIp?: string }): Enrichment {
+export function enrich(headers: Headers, opts: { secret: string; now: Date; ipHeader?: string }): Enrichment {
   const ua = (headers.get('user-agent') ?? '').slice(0, 512);
-  const ip = clientIp(headers, opts.remoteIp);
+  const ip = clientIp(headers, opts.ipHeader);
   return {
     user_agent: ua,
     ...uaFacts(ua),

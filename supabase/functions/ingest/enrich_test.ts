@@ -26,9 +26,15 @@ Deno.test('country comes from the platform header, unknown codes are dropped', (
   assert.equal(country(new Headers()), null);
 });
 
-Deno.test('the client ip is the first forwarded address', () => {
-  assert.equal(clientIp(new Headers({ 'x-forwarded-for': '203.0.113.7, 10.0.0.1' })), '203.0.113.7');
-  assert.equal(clientIp(new Headers(), '127.0.0.1'), '127.0.0.1');
+Deno.test('the client ip comes from the one configured header; headers a client may send are ignored', () => {
+  const spoofed = { 'x-forwarded-for': '6.6.6.6', 'x-real-ip': '6.6.6.6', 'true-client-ip': '6.6.6.6' };
+  assert.equal(clientIp(new Headers({ ...spoofed, 'cf-connecting-ip': '203.0.113.7' })), '203.0.113.7');
+  assert.equal(clientIp(new Headers(spoofed)), null, 'no platform header: no address, not a client-chosen one');
+  assert.equal(clientIp(new Headers({ 'cf-connecting-ip': '2001:db8::1' })), '2001:db8::1');
+  assert.equal(clientIp(new Headers({ 'cf-connecting-ip': 'not-an-ip' })), null);
+  // A list gives its last entry, the one the nearest proxy appended.
+  assert.equal(clientIp(new Headers({ 'x-forwarded-for': '6.6.6.6, 203.0.113.7' }), 'x-forwarded-for'), '203.0.113.7');
+  assert.equal(clientIp(new Headers({ 'x-real-ip': '198.51.100.2' }), 'x-real-ip'), '198.51.100.2');
 });
 
 Deno.test('ip hashes are stable within a day, differ across days and secrets, and hide the ip', () => {
@@ -59,7 +65,7 @@ Deno.test('bots and empty user agents are flagged', () => {
   const bot = enrich(new Headers({ 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' }), { secret: 's', now });
   assert.equal(bot.is_bot, true);
   assert.equal(enrich(new Headers(), { secret: 's', now }).is_bot, true);
-  const human = enrich(new Headers({ 'user-agent': CHROME_WIN, 'x-forwarded-for': '198.51.100.1' }), { secret: 's', now });
+  const human = enrich(new Headers({ 'user-agent': CHROME_WIN, 'cf-connecting-ip': '198.51.100.1' }), { secret: 's', now });
   assert.equal(human.is_bot, false);
   assert.ok(human.ip_hash && !JSON.stringify(human).includes('198.51.100.1'), 'the raw ip must not appear');
 });

@@ -47,6 +47,7 @@ Deno.test('through the gateway: stored once, a replay is a duplicate, a foreign 
     assert.equal(n, 2);
     const foreign = await post(batch(p.key, [pageview()]), 'https://evil.example');
     assert.equal(foreign.status, 403);
+    assert.equal(foreign.headers.get('access-control-allow-origin'), null, 'a refused origin gets no CORS grant');
     assert.equal((await foreign.json()).error, 'origin_not_allowed');
   });
 });
@@ -70,6 +71,52 @@ Deno.test('through the gateway: bad input gets 4xx JSON, never a 500', async () 
     assert.equal(form.status, 415);
     assert.equal((await form.json()).error, 'unsupported_media_type');
   });
+});
+
+Deno.test('through the gateway: spoofed address headers choose neither the per-IP rate-limit bucket nor the cookieless id', async () => {
+  await withProject(async (sql, p) => {
+    await sql`update crm.projects set settings = settings || '{"privacy_mode": "cookieless", "rate_limit_ip_per_minute": 10}' where id = ${p.id}`;
+    const statuses: number[] = [];
+    for (const ip of ['6.6.6.1', '6.6.6.2', '6.6.6.3', '6.6.6.4']) {
+      const events = Array.from({ length: 5 }, (_, i) => pageview(`/${ip}/${i}`));
+      const res = await fetch(URL_, {
+        method: 'POST',
+        body: JSON.stringify({ project: p.key, sent_at: Date.now(), events }),
+        headers: {
+          'content-type': 'text/plain', 'user-agent': CHROME, origin: ORIGIN,
+          'x-forwarded-for': ip, 'x-real-ip': ip, 'cf-connecting-ip': ip, 'true-client-ip': ip,
+        },
+      });
+      statuses.push(res.status);
+      await res.body?.cancel();
+    }
+    assert.deepEqual(statuses, [202, 202, 429, 429], 'one bucket of 10 events for all four "addresses"');
+    const visitors = await sql`select distinct user_id from crm.user_events where project_id = ${p.id}`;
+    assert.equal(visitors.length, 1, 'one cookieless visitor: the id comes from the real address');
+  });
+});
+
+Deno.test('through the gateway: 100 one-event batches at once against limits of 20 store exactly 20, the rest get 429 with Retry-After', async () => {
+  for (const limit of ['rate_limit_project_per_minute', 'rate_limit_ip_per_minute']) {
+    await withProject(async (sql, p) => {
+      await sql`update crm.projects set settings = settings || ${sql.json({ [limit]: 20 })} where id = ${p.id}`;
+      // The burst stays inside one one-minute window.
+      const left = 60 - new Date().getUTCSeconds();
+      if (left < 15) await new Promise((r) => setTimeout(r, left * 1000 + 200));
+      const answers = await Promise.all(Array.from({ length: 100 }, async (_, i) => {
+        const res = await post(batch(p.key, [pageview(`/burst${i}`)]));
+        await res.body?.cancel();
+        return { status: res.status, retryAfter: res.headers.get('retry-after'), exposed: res.headers.get('access-control-expose-headers') };
+      }));
+      assert.equal(answers.filter((a) => a.status === 202).length, 20, `${limit}: 20 accepted`);
+      const refused = answers.filter((a) => a.status === 429);
+      assert.equal(refused.length, 80, `${limit}: 80 refused`);
+      assert.ok(refused.every((a) => Number(a.retryAfter) >= 1 && Number(a.retryAfter) <= 60), 'each 429 says when to retry');
+      assert.match(refused[0]!.exposed ?? '', /Retry-After/i, 'and the page may read it');
+      const [{ n }] = await sql`select count(*)::int as n from crm.user_events where project_id = ${p.id}`;
+      assert.equal(n, 20, `${limit}: exactly 20 stored`);
+    });
+  }
 });
 
 /** A custom event whose props are exactly `bytes` of compact JSON: {"k":"xxx…"}. */

@@ -17,6 +17,8 @@ export interface HandlerDeps {
   refusals: RefusalReporter;
   /** Keys the daily IP salt. */
   ipSecret: string;
+  /** The header the platform puts the client's address in (CLIENT_IP_HEADER); default cf-connecting-ip. */
+  ipHeader?: string;
   tracker: () => Promise<TrackerFile | null>;
   now?: () => Date;
 }
@@ -25,8 +27,6 @@ export interface HandlerDeps {
 export const MAX_BODY_BYTES = 64 * 1024;
 /** text/plain: the tracker's CORS-simple requests (no preflight); application/json: other clients. */
 const CONTENT_TYPES = ['text/plain', 'application/json'];
-
-type Info = { remoteAddr?: { hostname?: string } };
 
 class HttpError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
@@ -101,7 +101,7 @@ function storableText(text: string, parsed: unknown): string {
   return JSON.stringify(fix(parsed));
 }
 
-async function ingest(req: Request, info: Info | undefined, deps: HandlerDeps, cors: Record<string, string>) {
+async function ingest(req: Request, deps: HandlerDeps, cors: Record<string, string>) {
   const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (!CONTENT_TYPES.includes(type)) {
     const project = projectKeyIn(await bodyStart(req));
@@ -129,7 +129,7 @@ async function ingest(req: Request, info: Info | undefined, deps: HandlerDeps, c
   const project = typeof (raw as { project?: unknown })?.project === 'string' ? (raw as { project: string }).project : null;
 
   const now = deps.now?.() ?? new Date();
-  const enriched = enrich(req.headers, { secret: deps.ipSecret, now, remoteIp: info?.remoteAddr?.hostname });
+  const enriched = enrich(req.headers, { secret: deps.ipSecret, now, ipHeader: deps.ipHeader });
   if (enriched.is_bot) {
     if (project) deps.refusals.record(project, 'bot', 'a bot\'s user agent');
     return json(202, { status: 202, accepted: 0, duplicates: 0, rejected: [], ignored: 'bot' }, cors);
@@ -174,8 +174,8 @@ function isOutage(err: unknown): boolean {
   return !sqlstate || /^(08|53|57P|57014|40001|40P01|55P03)/.test(code);
 }
 
-export function createHandler(deps: HandlerDeps): (req: Request, info?: Info) => Promise<Response> {
-  return async (req, info) => {
+export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Response> {
+  return async (req) => {
     const cors = corsHeaders(req.headers.get('origin'));
     try {
       const path = new URL(req.url).pathname;
@@ -186,7 +186,7 @@ export function createHandler(deps: HandlerDeps): (req: Request, info?: Info) =>
       if (req.method !== 'POST') {
         throw new HttpError(405, 'method_not_allowed', 'POST a batch, or GET …/ingest/vibe.js', { Allow: 'POST, GET, OPTIONS' });
       }
-      return await ingest(req, info, deps, cors);
+      return await ingest(req, deps, cors);
     } catch (err) {
       if (err instanceof HttpError) {
         return json(err.status, { error: err.code, message: err.message }, { ...cors, ...err.headers });

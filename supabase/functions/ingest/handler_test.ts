@@ -29,7 +29,7 @@ const post = (body: BodyInit | null, headers: Record<string, string> = {}) =>
   new Request('http://localhost/ingest', {
     method: 'POST',
     body,
-    headers: { 'content-type': 'text/plain;charset=UTF-8', 'user-agent': CHROME, origin: 'https://shop.example', 'x-forwarded-for': '203.0.113.9', ...headers },
+    headers: { 'content-type': 'text/plain;charset=UTF-8', 'user-agent': CHROME, origin: 'https://shop.example', 'cf-connecting-ip': '203.0.113.9', ...headers },
   });
 
 Deno.test('a batch goes to SQL once, as the very text the client sent, with the enrichment; the answer is 202 with CORS', async () => {

@@ -13,10 +13,15 @@ if (!dbUrl) throw new Error('SUPABASE_DB_URL is not set');
 const ipSecret = Deno.env.get('IP_HASH_SECRET') ?? Deno.env.get('SUPABASE_SERVICE_ROLE_KEY');
 if (!ipSecret) throw new Error('IP_HASH_SECRET or SUPABASE_SERVICE_ROLE_KEY must be set');
 
+// Which header carries the client's address depends on what stands in front of the
+// function: Cloudflare's cf-connecting-ip on hosted Supabase (docs/ingest.md#the-client-address).
+const ipHeader = Deno.env.get('CLIENT_IP_HEADER')?.trim().toLowerCase() || undefined;
+
 const sql = connect(dbUrl);
 Deno.serve(createHandler({
   ingest: sqlIngest(sql),
   refusals: refusalReporter(sqlRefusals(sql)),
   ipSecret,
+  ipHeader,
   tracker: trackerLoader(new URL('./vibe.js', import.meta.url)),
 }));

@@ -1,8 +1,9 @@
 // crm.ingest over SQL, with concurrent requests coalesced: every batch that arrives
-// within a few milliseconds goes into one crm.ingest_batches call, which applies them
-// all in one statement (one round trip, one commit). Each request is answered only
-// after that commit, so nothing acknowledged is lost. A batch travels as the JSON text
-// its client sent: crm.ingest_batches takes `json`, so sizes are measured as sent.
+// within a few milliseconds goes into one `call crm.ingest_call(…)`, which counts them
+// against the rate limits (committed at once) and applies them all in one statement
+// (one round trip). Each request is answered only after the durable commit, so nothing
+// acknowledged is lost. A batch travels as the JSON text its client sent: the procedure
+// takes `json`, so sizes are measured as sent.
 import { coalesce, type CoalesceOptions } from '../_shared/coalesce.ts';
 import type { Sql } from '../_shared/db.ts';
 import type { Refusal } from './refusals.ts';
@@ -22,7 +23,7 @@ export const itemsJson = (items: Item[]): string =>
  * and Postgres works on groups in parallel: a group is one statement, i.e. one core,
  * and with 64 all requests in flight formed one or two groups while a core idled.
  * At most one group per pooled connection runs; at most 2,000 requests wait (beyond,
- * 503 and the tracker retries). crm.ingest_batches isolates a faulty batch itself; a
+ * 503 and the tracker retries). crm.ingest_call isolates a faulty batch itself; a
  * call that throws a data error (SQLSTATE class 22: Postgres refused the parameter
  * before the function ran) is split so only the faulty batch fails; any other error
  * means the database is unusable and fails the group at once.
@@ -30,7 +31,7 @@ export const itemsJson = (items: Item[]): string =>
 export function sqlIngest(sql: Sql, opts: Partial<CoalesceOptions> = {}): IngestCall {
   const call = coalesce(async (items: Item[]): Promise<IngestResult[]> => {
     // Bound as text, then cast: a parameter typed json would make postgres.js encode the string again.
-    const [row] = await sql`select crm.ingest_batches(${itemsJson(items)}::text::json) as results`;
+    const [row] = await sql`call crm.ingest_call(${itemsJson(items)}::text::json, null)`;
     return row.results as IngestResult[];
   }, {
     windowMs: 3,

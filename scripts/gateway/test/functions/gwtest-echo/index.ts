@@ -25,6 +25,9 @@ Deno.serve(async (req: Request) => {
       path: new URL(req.url).pathname,
       authorization: req.headers.get('authorization'),
       forwardedFor: req.headers.get('x-forwarded-for'),
+      addresses: Object.fromEntries(
+        ['cf-connecting-ip', 'x-real-ip', 'true-client-ip', 'forwarded'].map((h) => [h, req.headers.get(h)]),
+      ),
       body,
       env,
     }),
