@@ -18,9 +18,9 @@ alter table crm.erased_ids enable row level security;
  */
 create function crm.visitor_lock(p_project_id uuid, p_anonymous_id uuid) returns bigint
 language sql immutable
-set search_path = ''
+-- no SET clause, so that it is inlined: ingest calls it for every batch
 as $$
-  select hashtextextended(p_project_id::text || p_anonymous_id::text, 0)
+  select pg_catalog.hashtextextended(p_project_id::text || p_anonymous_id::text, 0)
 $$;
 revoke execute on function crm.visitor_lock(uuid, uuid) from public;
 
