@@ -1,6 +1,7 @@
 // The dashboard in real Chromium against the test stack with its seed data: login,
 // metric cards, the live table fed by the real tracker, filters, user detail, CSV
 // exports, the snippet, and a non-member. Screenshots land in .local/<stack>/screenshots.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -204,5 +205,22 @@ describe('dashboard in Chromium', () => {
 
   it('logged no console errors on the way', () => {
     expect(consoleErrors).toEqual([]);
+  });
+});
+
+// Last: the crash makes the page log connection errors, which the test above forbids.
+describe('after a gateway crash', () => {
+  it('the live table resumes without a reload once the gateway is back', async () => {
+    await page.goto(dashboardUrl);
+    await expect.poll(() => page.getByTestId('live-status').getAttribute('data-status'), { timeout: 15_000 }).toBe('live');
+    await page.evaluate(() => ((window as any).__samePage = true));
+    // SIGKILL, then a new gateway (as the stack starts it); returns once it is healthy.
+    execFileSync(join(process.cwd(), 'node_modules', '.bin', 'deno'), ['run', '-A', 'scripts/stack/restart-gateway.ts', 'test'], { stdio: 'inherit' });
+    await expect.poll(() => page.getByTestId('live-status').getAttribute('data-status'), { timeout: 30_000 }).toBe('live');
+    const path = `/e2e-${tag}/after-crash`;
+    const v = await visitor(path);
+    await row(path).waitFor({ timeout: 10_000 });
+    expect(await page.evaluate(() => (window as any).__samePage)).toBe(true);
+    await v.context.close();
   });
 });
