@@ -20,6 +20,7 @@
 // Broadcasts are inserted into realtime.messages as on hosted Supabase; the local
 // baseline's NOTIFY trigger is dropped in the bench database (--local-notify keeps it).
 import postgres from 'postgres';
+import { createLoadProject } from './load-project.ts';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchDatabase } from './bench-database.ts';
@@ -140,12 +141,7 @@ await db.unsafe(`create procedure bench_call(p_per_call integer) language plpgsq
 await db.end();
 const sql = postgres(bench.url, { max: 1, onnotice: () => {} });
 try {
-  const [project] = await sql`
-    insert into crm.projects (name, settings)
-    values ('bench', crm.default_project_settings()
-      || '{"rate_limit_project_per_minute": 1000000000, "rate_limit_ip_per_minute": 1000000000}'::jsonb)
-    returning public_key`;
-  const key = project!.public_key as string;
+  const key = (await createLoadProject(sql, 'bench')).public_key;
   // Enough batches for each phase at up to this many per second (a phase that ran out would fail).
   const enough = (perSecond: number) => Math.ceil(perSecond * (SECONDS + 2));
   let stored = 0;

@@ -6,6 +6,7 @@
 // stack's packages): a load generator in JavaScript took about a quarter of the 2
 // cores it was measuring.
 import postgres from 'postgres';
+import { createLoadProject } from './load-project.ts';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
@@ -30,11 +31,7 @@ const INGEST_URL = Deno.env.get('INGEST_URL') ?? `${env('API_URL')}/functions/v1
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 const sql = postgres(DB_URL, { max: Math.max(...CONCURRENCIES), prepare: false, onnotice: () => {} });
-const [project] = await sql`
-  insert into crm.projects (name, settings)
-  values ('bench ' || now()::text, crm.default_project_settings()
-    || '{"rate_limit_project_per_minute": 100000000, "rate_limit_ip_per_minute": 100000000}'::jsonb)
-  returning id, public_key`;
+const project = await createLoadProject(sql, `bench ${new Date().toISOString()}`);
 
 let counter = 0;
 function batch(size: number, worker: number) {
@@ -42,7 +39,7 @@ function batch(size: number, worker: number) {
   const now = Date.now();
   const vid = `00000000-0000-4000-8000-${String(worker).padStart(12, '0')}`;
   return {
-    project: project!.public_key,
+    project: project.public_key,
     sent_at: now,
     visitor_id: vid,
     session_id: vid.replace('8000', '9000'),
@@ -96,7 +93,7 @@ async function http(size: number, senders: number): Promise<Run> {
   const threads = Math.min(2, senders); // wrk needs a connection per thread
   const out = await new Deno.Command('wrk', {
     args: ['-t', String(threads), '-c', String(senders), '-d', `${SECONDS}s`, '--latency', '-s', script, INGEST_URL,
-      '--', project!.public_key, String(size), String(Math.ceil(senders / threads))],
+      '--', project.public_key, String(size), String(Math.ceil(senders / threads))],
     stdout: 'piped', stderr: 'piped',
   }).output();
   const text = new TextDecoder().decode(out.stdout);
@@ -112,7 +109,7 @@ async function http(size: number, senders: number): Promise<Run> {
 }
 
 /** Events of the bench project stored so far (each accepted event is one row). */
-const stored = async () => Number((await sql`select count(*)::bigint as n from crm.user_events where project_id = ${project!.id}`)[0]!.n);
+const stored = async () => Number((await sql`select count(*)::bigint as n from crm.user_events where project_id = ${project.id}`)[0]!.n);
 
 const runs: Run[] = [];
 console.log(`bench:ingest — ${SECONDS} s per run, ${CONCURRENCIES.join(', ')} concurrent senders, ${INGEST_URL}`);
@@ -135,8 +132,8 @@ try {
   // Leave the dev database as it was, also after a failed run: the project (its events
   // go with it) and its broadcasts, which would otherwise wait for the nightly purge
   // and slow the next run.
-  await sql`delete from crm.projects where id = ${project!.id}`;
-  await sql`delete from realtime.messages where topic = ${'crm:' + project!.id}`;
+  await sql`delete from crm.projects where id = ${project.id}`;
+  await sql`delete from realtime.messages where topic = ${'crm:' + project.id}`;
   await sql.end();
 }
 

@@ -9,6 +9,7 @@
 //
 //   npm run bench:soak [-- --minutes 20 --rate 1000]
 import postgres from 'postgres';
+import { createLoadProject } from './load-project.ts';
 import { parseArgs } from 'node:util';
 import { stackConfig } from '../stack/config.ts';
 import { gatewayService } from '../stack/gateway.ts';
@@ -28,11 +29,7 @@ const cfg = stackConfig('dev');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const sql = postgres(env.DB_URL, { max: 1, onnotice: () => {} });
-const [project] = await sql`
-  insert into crm.projects (name, settings)
-  values ('soak', crm.default_project_settings()
-    || '{"rate_limit_project_per_minute": 100000000, "rate_limit_ip_per_minute": 100000000}'::jsonb)
-  returning id, public_key`;
+const project = await createLoadProject(sql, 'soak');
 
 const rssMb = (pid: number) => {
   const kb = Number(Deno.readTextFileSync(`/proc/${pid}/status`).match(/VmRSS:\s+(\d+)/)?.[1] ?? NaN);
@@ -55,7 +52,7 @@ const inFlight = new Set<Promise<void>>();
 async function post(events: number, visitor: string, session: string): Promise<void> {
   const now = Date.now();
   const body = JSON.stringify({
-    project: project!.public_key, sent_at: now, visitor_id: visitor, session_id: session,
+    project: project.public_key, sent_at: now, visitor_id: visitor, session_id: session,
     events: Array.from({ length: events }, (_, k) => ({ id: crypto.randomUUID(), type: k === 0 ? 'pageview' : 'event', ts: now, path: '/soak', ...(k ? { name: 'tick' } : {}) })),
   });
   sent += events;
@@ -131,8 +128,8 @@ for (let minute = 1; minute <= MINUTES; minute++) {
 }
 await Promise.all(inFlight);
 await sleep(500);
-const [stored] = await sql`select count(*)::int as n from crm.user_events where project_id = ${project!.id}`;
-await sql`delete from crm.projects where id = ${project!.id}`;
+const [stored] = await sql`select count(*)::int as n from crm.user_events where project_id = ${project.id}`;
+await sql`delete from crm.projects where id = ${project.id}`;
 await sql.end();
 
 const steady = rows.slice(WARMUP_MIN);

@@ -9,6 +9,7 @@
 //
 //   npm run chaos [-- --senders 8 --seconds-between 8]
 import postgres from 'postgres';
+import { createLoadProject } from '../bench/load-project.ts';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startCluster } from './cluster.ts';
@@ -32,21 +33,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) => console.log(`${new Date().toISOString().slice(11, 23)} ${msg}`);
 
 const sql = postgres(env.DB_URL, { max: 1, onnotice: () => {} });
-const [project] = await sql`
-  insert into crm.projects (name, settings)
-  values ('chaos', crm.default_project_settings()
-    || '{"rate_limit_project_per_minute": 100000000, "rate_limit_ip_per_minute": 100000000}'::jsonb)
-  returning id, public_key`;
+const project = await createLoadProject(sql, 'chaos');
 await sql.end();
 
 /** Every answer, with its time, for the crash figures. */
 const answers: { at: number; status: number | 'network'; ms: number; retryAfter: string | null }[] = [];
-const stats = { sent: 0, acknowledged: 0, attempts: 0 };
+const stats = { sent: 0, acknowledged: 0, attempts: 0, refused: 0, givenUp: 0 };
+/** A batch still unacknowledged after this long is given up (and the run fails), so a stack that never recovers ends the run instead of hanging it. */
+const GIVE_UP_MS = 60_000;
 let stopping = false;
 
 /** Posts one batch until it is acknowledged, as the tracker does: retry on network errors, 429 and 5xx, never sooner than Retry-After. */
 async function deliver(body: string, events: number): Promise<void> {
   let delay = 0;
+  const first = Date.now();
   for (;;) {
     const started = performance.now();
     let status: number | 'network' = 'network';
@@ -68,7 +68,15 @@ async function deliver(body: string, events: number): Promise<void> {
       stats.acknowledged += events;
       return;
     }
-    if (typeof status === 'number' && status < 500 && status !== 429) throw new Error(`refused with ${status}: ${body.slice(0, 200)}`);
+    if (typeof status === 'number' && status < 500 && status !== 429) {
+      stats.refused += events; // a 4xx is an answer, not an outage: the run fails
+      log(`refused with ${status}: ${body.slice(0, 200)}`);
+      return;
+    }
+    if (Date.now() - first > GIVE_UP_MS) {
+      stats.givenUp += events;
+      return;
+    }
     // The tracker's backoff (1 s doubling), shortened to 0.25–1 s so the run stays short.
     delay = Math.min(delay * 2 || 250, 1000);
     await sleep(Math.max(delay, Math.min(Number(retryAfter) * 1000 || 0, 1000)));
@@ -84,7 +92,7 @@ async function sender(n: number): Promise<void> {
       ? { id: crypto.randomUUID(), type: 'pageview', ts: now, path: `/s${n}/p${i}` }
       : { id: crypto.randomUUID(), type: 'event', ts: now, path: `/s${n}/p${i}`, name: 'click', props: { k } }));
     stats.sent += events.length;
-    await deliver(JSON.stringify({ project: project!.public_key, sent_at: now, visitor_id: visitor, session_id: session, events }), events.length);
+    await deliver(JSON.stringify({ project: project.public_key, sent_at: now, visitor_id: visitor, session_id: session, events }), events.length);
     await sleep(20);
   }
 }
@@ -134,12 +142,16 @@ async function crashFunctionHost(): Promise<void> {
 
 log(`chaos: ${SENDERS} senders → ${env.INGEST_URL}, a crash every ${BETWEEN_MS / 1000} s`);
 const senders = Array.from({ length: SENDERS }, (_, n) => sender(n));
+let crashFailed = false;
 try {
   for (const crash of [crashPostgres, crashGateway, crashFunctionHost]) {
     await sleep(BETWEEN_MS);
     await crash();
   }
   await sleep(BETWEEN_MS);
+} catch (e) {
+  crashFailed = true; // still count what arrived and remove the project
+  log(`a crash step failed: ${(e as Error).message}`);
 } finally {
   stopping = true;
   await Promise.all(senders);
@@ -147,12 +159,13 @@ try {
 
 // What is stored, once each: dedupe by event id makes a re-sent event a duplicate, never a second row.
 const check = postgres(env.DB_URL, { max: 1, onnotice: () => {} });
-const [stored] = await check`select count(*)::int as rows, count(distinct id)::int as ids from crm.user_events where project_id = ${project!.id}`;
-await check`delete from crm.projects where id = ${project!.id}`;
+const [stored] = await check`select count(*)::int as rows, count(distinct id)::int as ids from crm.user_events where project_id = ${project.id}`;
+await check`delete from crm.projects where id = ${project.id}`;
 await check.end();
 
-let ok = stored!.rows === stats.sent && stored!.ids === stored!.rows && stats.acknowledged === stats.sent;
-console.log(`\nsent ${stats.sent} events, acknowledged ${stats.acknowledged}, stored ${stored!.rows} (${stored!.ids} distinct ids), ${stats.attempts} requests`);
+let ok = !crashFailed && stored!.rows === stats.sent && stored!.ids === stored!.rows && stats.acknowledged === stats.sent;
+console.log(`\nsent ${stats.sent} events, acknowledged ${stats.acknowledged}, stored ${stored!.rows} (${stored!.ids} distinct ids), ` +
+  `${stats.attempts} requests; refused ${stats.refused}, given up ${stats.givenUp}`);
 for (const c of crashes) {
   const down = answers.filter((a) => a.at > c.killedAt && a.at < c.backAt);
   const after = answers.find((a) => a.at >= c.backAt && a.status === 202);

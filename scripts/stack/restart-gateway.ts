@@ -4,6 +4,7 @@
 //   deno run -A scripts/stack/restart-gateway.ts [dev|test]
 import { stackConfig } from './config.ts';
 import { gatewayService } from './gateway.ts';
+import { pidAlive } from './proc.ts';
 import { pidFile } from './service.ts';
 import { bringUpGateway } from './stack.ts';
 import { readState } from './state.ts';
@@ -13,13 +14,6 @@ const state = await readState(cfg);
 if (!state) throw new Error(`no ${cfg.profile} stack is running`);
 const pid = Number((await Deno.readTextFile(pidFile(cfg, gatewayService(cfg, {})))).trim());
 Deno.kill(pid, 'SIGKILL');
-// Wait until the port is free again, then start a new gateway (returns once /health answers).
-for (let i = 0; i < 50; i++) {
-  try {
-    Deno.kill(pid, 'SIGCONT'); // throws once the process is gone
-    await new Promise((r) => setTimeout(r, 100));
-  } catch {
-    break;
-  }
-}
+// Once the process is gone, a new gateway (returns once /health answers).
+for (let i = 0; i < 50 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
 await bringUpGateway(cfg, state);

@@ -211,10 +211,14 @@ grant execute on function public.rotate_crm_identity_secret(uuid) to authenticat
 -- project without accepting.
 -- ---------------------------------------------------------------------------
 
+/** An invitee's email as it is stored and compared: lower-case, one @, at most 320 characters. */
+create domain crm.invitation_email as text
+  check (value = lower(value) and value ~ '^[^@\s]+@[^@\s]+$' and length(value) <= 320);
+
 create table crm.invitations (
   id uuid primary key default gen_random_uuid(),
   project_id uuid not null references crm.projects (id) on delete cascade,
-  email text not null check (email = lower(email) and email ~ '^[^@\s]+@[^@\s]+$' and length(email) <= 320),
+  email crm.invitation_email not null,
   role crm.project_role not null,
   invited_by uuid references auth.users (id) on delete set null,
   created_at timestamptz not null default now(),
@@ -258,16 +262,18 @@ language plpgsql volatile security definer
 set search_path = ''
 as $$
 declare
-  v_email text := lower(trim(p_email));
+  v_email crm.invitation_email;
   v_role crm.project_role;
   v_invitation crm.invitations;
 begin
   perform crm.require_project_role(p_project_id, 'owner');
   perform crm.require_project_exists(p_project_id);
   v_role := crm.require_role_name(p_role);
-  if v_email is null or v_email !~ '^[^@\s]+@[^@\s]+$' or length(v_email) > 320 then
+  begin
+    v_email := coalesce(lower(trim(p_email)), '');
+  exception when check_violation then
     raise exception 'email must be an address (name@domain)' using errcode = '22023';
-  end if;
+  end;
   insert into crm.invitations as i (project_id, email, role, invited_by)
   values (p_project_id, v_email, v_role, (select auth.uid()))
   on conflict (project_id, email) do update

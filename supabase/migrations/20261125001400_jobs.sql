@@ -10,7 +10,7 @@
 -- | crm-segment-upkeep         | 00:20 UTC   | identified users without activity become churned |
 -- | crm-partition-upkeep       | 03:10 UTC   | event partitions three months ahead |
 -- | crm-retention-purge        | 03:20 UTC   | events and ended sessions past retention |
--- | crm-housekeeping           | 03:30 UTC   | broadcasts, cron history, rate limits, health counters |
+-- | crm-housekeeping           | 03:30 UTC   | broadcasts, cron history, rate limits, health counters, expired invitations |
 -- | crm-analytics-retention    | 03:40 UTC   | site users and daily stats past retention |
 
 /**
@@ -168,6 +168,7 @@ declare
   v_runs bigint := 0;
   v_limits bigint;
   v_counters bigint;
+  v_invitations bigint;
 begin
   begin
     delete from realtime.messages m where m.inserted_at < now() - interval '1 day';
@@ -183,8 +184,11 @@ begin
   get diagnostics v_limits = row_count;
   delete from crm.ingest_counters c where c.hour < now() - interval '8 days';
   get diagnostics v_counters = row_count;
+  -- an expired invitation can be neither accepted nor listed; an owner invites again
+  delete from crm.invitations i where i.expires_at < now();
+  get diagnostics v_invitations = row_count;
   return jsonb_build_object('realtime_messages', v_messages, 'cron_run_details', v_runs, 'rate_limits', v_limits,
-    'ingest_counters', v_counters);
+    'ingest_counters', v_counters, 'invitations', v_invitations);
 end;
 $$;
 revoke execute on function crm.job_housekeeping() from public;

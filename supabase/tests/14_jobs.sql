@@ -5,7 +5,7 @@ begin;
 \ir helpers/auth.psql
 \ir helpers/crm.psql
 \ir helpers/analytics.psql
-select plan(23 + 19);
+select plan(23 + 20);
 
 select is(
   array(select concat_ws(' | ', jobname, schedule, command) from cron.job
@@ -92,11 +92,15 @@ select is(to_regclass('crm.user_events_2001_01'), null, 'a monthly partition old
 insert into realtime.messages (topic, extension, payload, event, inserted_at)
 values ('crm:old', 'broadcast', '{}', 'x', now() - interval '2 days'), ('crm:new', 'broadcast', '{}', 'x', now());
 insert into crm.rate_limits values (:'r', 'ip:old', now() - interval '2 hours', 1), (:'r', 'ip:new', date_trunc('minute', now()), 1);
+insert into crm.invitations (project_id, email, role, expires_at)
+values (:'r', 'expired@example.test', 'viewer', now() - interval '1 minute'), (:'r', 'pending@example.test', 'viewer', now() + interval '1 day');
 select crm.job_housekeeping();
 select is(array(select topic from realtime.messages where topic in ('crm:old', 'crm:new')), array['crm:new'],
   'housekeeping deletes broadcast rows older than a day');
 select is(array(select bucket from crm.rate_limits where project_id = :'r'), array['ip:new'],
   'housekeeping deletes old rate-limit windows');
+select is(array(select email::text from crm.invitations where project_id = :'r'), array['pending@example.test'],
+  'housekeeping deletes expired invitations');
 
 select tests.an_setup('Jobs');
 

@@ -33,16 +33,25 @@ afterEach(() => {
   projectsStore.set({ status: 'idle', projects: [], active: null });
 });
 
-async function mount(answer: Parameters<typeof fakeBackend>[0]) {
+async function mount(answer: Parameters<typeof fakeBackend>[0], role: 'owner' | 'admin' = 'owner') {
   const fake = fakeBackend(answer);
   setBackendForTests(fake.backend);
-  projectsStore.set({ status: 'ready', projects: [], active: { id: P, name: 'Demo', publicKey: 'pk_demo', role: 'owner', createdAt: null } });
+  projectsStore.set({ status: 'ready', projects: [], active: { id: P, name: 'Demo', publicKey: 'pk_demo', role, createdAt: null } });
   const view = await render(<SettingsView />);
   await flush();
   return { fake, ...view };
 }
 
 describe('SettingsView', () => {
+  it('an admin sees the members but neither invitations nor the invite form (owners only)', async () => {
+    const { fake, container, unmount } = await mount((fn) => (fn === 'get_crm_project' ? { data: projectJson([]) } : { data: [] }), 'admin');
+    expect(allByTestId(container, 'settings-member')).toHaveLength(1);
+    expect(byTestId(container, 'settings-member-invite')).toBeNull();
+    expect((byTestId(container, 'settings-member-role-select') as HTMLSelectElement).disabled).toBe(true);
+    expect(fake.calls.map((c) => c.fn)).not.toContain('list_crm_invitations');
+    await unmount();
+  });
+
   it('invites by email, lists pending invitations with resend and revoke, and changes roles by user id', async () => {
     let invitations: unknown[] = [];
     const { fake, container, unmount } = await mount((fn, args) => {

@@ -2,7 +2,8 @@
 // secret, funnel steps, members, roles and invitations, public key rotation. The SQL checks every role
 // again; this page only hides what a viewer cannot use.
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { useT } from '../i18n/i18n';
+import { useLocale, useT } from '../i18n/i18n';
+import { formatDateTime } from '../lib/format';
 import { canConfigure, type CrmProject } from '../data/listCrmProjects';
 import { projectsStore } from '../data/activeProject';
 import { useCrmProject, type FunnelStepDef, type ProjectSettings } from '../data/getCrmProject';
@@ -180,6 +181,7 @@ function RoleSelect({ label, value, disabled, onChange, testId }: { label: strin
 /** Pending invitations of the project: the owner resends (7 more days) or revokes them. */
 function Invitations({ projectId, invitations, reload }: { projectId: string; invitations: CrmInvitation[]; reload: () => void }) {
   const t = useT();
+  const locale = useLocale();
   const resend = useResendCrmInvitation();
   const revoke = useRevokeCrmInvitation();
   if (invitations.length === 0) return null;
@@ -191,7 +193,7 @@ function Invitations({ projectId, invitations, reload }: { projectId: string; in
           <li key={i.id} className="row" data-testid="settings-invitation">
             <span>{i.email}</span>
             <span className="muted small">
-              {i.role} · {t('invitationExpires', { at: i.expiresAt ? new Date(i.expiresAt).toLocaleDateString() : '–' })}
+              {i.role} · {t('invitationExpires', { at: formatDateTime(i.expiresAt, locale) })}
             </span>
             <button type="button" disabled={resend.busy} onClick={async () => (await resend.run(projectId, i.id)).ok && reload()} data-testid="settings-invitation-resend">
               {t('resend')}
@@ -208,14 +210,15 @@ function Invitations({ projectId, invitations, reload }: { projectId: string; in
   );
 }
 
-function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
+/** Members for admins and owners; only owners (as the SQL checks) see invitations and change roles. */
+function Members({ s, reload, isOwner }: { s: ProjectSettings; reload: () => void; isOwner: boolean }) {
   const t = useT();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState('viewer');
   const invite = useInviteCrmMember();
   const setMemberRole = useSetCrmMemberRole();
   const remove = useRemoveCrmMember();
-  const invitations = useCrmInvitations(s.id);
+  const invitations = useCrmInvitations(s.id, isOwner);
   const pending = invitations.state.status === 'ready' ? invitations.state.data : [];
   const busy = invite.busy || setMemberRole.busy || remove.busy;
   return (
@@ -230,7 +233,7 @@ function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
               <RoleSelect
                 label={`${t('role')} ${m.email ?? m.userId}`}
                 value={m.role}
-                disabled={busy}
+                disabled={busy || !isOwner}
                 onChange={async (r) => {
                   // The SQL keeps one owner: demoting the last is refused and shown.
                   await setMemberRole.run(s.id, m.userId, r);
@@ -258,6 +261,7 @@ function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
         </ul>
       )}
       <Invitations projectId={s.id} invitations={pending} reload={invitations.reload} />
+      {isOwner && (
       <form
         className="row"
         onSubmit={async (e) => {
@@ -273,7 +277,8 @@ function Members({ s, reload }: { s: ProjectSettings; reload: () => void }) {
           {t('invite')}
         </button>
       </form>
-      <p className="muted small">{t('inviteHelp')}</p>
+      )}
+      {isOwner && <p className="muted small">{t('inviteHelp')}</p>}
       <Feedback action={invite} testId="settings-members" />
       {setMemberRole.error && <ErrorState error={setMemberRole.error} testId="settings-members-role" />}
       {remove.error && <ErrorState error={remove.error} testId="settings-members-remove" />}
@@ -343,7 +348,7 @@ function Settings({ project }: { project: CrmProject }) {
         <Access key={`access-${s.id}`} s={s} reload={reload} />
         <PublicKey s={s} project={project} reload={reload} />
         <Funnel key={`funnel-${s.id}`} s={s} reload={reload} />
-        <Members s={s} reload={reload} />
+        <Members s={s} reload={reload} isOwner={project.role === 'owner'} />
         <IdentitySecret projectId={s.id} />
         <IngestPanel projectId={s.id} />
         {project.role === 'owner' && <DeleteProject key={`delete-${s.id}`} s={s} />}

@@ -23,8 +23,9 @@ export async function fetchCrmInvitations(rpc: RpcClient, projectId: string): Pr
   return asRows(await callRpc(rpc, 'list_crm_invitations', { p_project_id: projectId })).map(mapInvitation);
 }
 
-export const useCrmInvitations = (projectId: string) =>
-  useRpcQuery((rpc) => fetchCrmInvitations(rpc, projectId), ['list_crm_invitations', projectId]);
+/** Only owners may list invitations: others do not ask (enabled = false). */
+export const useCrmInvitations = (projectId: string, enabled = true) =>
+  useRpcQuery((rpc) => fetchCrmInvitations(rpc, projectId), ['list_crm_invitations', projectId], { enabled });
 
 export async function inviteCrmMember(rpc: RpcClient, projectId: string, email: string, role: string): Promise<void> {
   await callRpc(rpc, 'invite_crm_member', { p_project_id: projectId, p_email: email.trim(), p_role: role });
