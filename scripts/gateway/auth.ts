@@ -81,7 +81,7 @@ export class Auth {
     if (typeof email !== 'string' || typeof password !== 'string' || !email || !password) {
       return fail(400, 'validation_failed', 'A password and an email address are required');
     }
-    const rows = await this.db.admin.unsafe<(UserRow & { ok: boolean })[]>(
+    const rows = await this.db.auth.unsafe<(UserRow & { ok: boolean })[]>(
       `select ${USER_COLUMNS},
               coalesce(encrypted_password = extensions.crypt($2, encrypted_password), false) as ok
          from auth.users where email = lower($1) and deleted_at is null`,
@@ -93,7 +93,7 @@ export class Auth {
     if (user.banned_until && user.banned_until.getTime() > Date.now()) {
       return fail(400, 'user_banned', 'User is banned');
     }
-    const issued = await this.db.admin.begin(async (tx) => {
+    const issued = await this.db.auth.begin(async (tx) => {
       const [u] = await tx.unsafe<UserRow[]>(
         `update auth.users set last_sign_in_at = now(), updated_at = now() where id = $1 returning ${USER_COLUMNS}`,
         [user.id],
@@ -125,7 +125,7 @@ export class Auth {
     if (typeof old !== 'string' || !old) {
       return fail(400, 'validation_failed', 'refresh_token is required');
     }
-    const result = await this.db.admin.begin(async (tx) => {
+    const result = await this.db.auth.begin(async (tx) => {
       // Rotation: a token is good exactly once; the update wins a race only once.
       const [used] = await tx.unsafe<{ session_id: string; user_id: string }[]>(
         `update auth.refresh_tokens set revoked = true, updated_at = now()
@@ -220,7 +220,7 @@ export class Auth {
     const claims = await this.#userClaims(req);
     if (claims instanceof Response) return claims;
     if (claims.session_id) {
-      const [s] = await this.db.admin.unsafe(`select 1 from auth.sessions where id = $1::uuid`, [
+      const [s] = await this.db.auth.unsafe(`select 1 from auth.sessions where id = $1::uuid`, [
         claims.session_id,
       ]);
       if (!s) {
@@ -231,7 +231,7 @@ export class Auth {
         );
       }
     }
-    const [u] = await this.db.admin.unsafe<UserRow[]>(
+    const [u] = await this.db.auth.unsafe<UserRow[]>(
       `select ${USER_COLUMNS} from auth.users where id = $1::uuid and deleted_at is null`,
       [claims.sub!],
     );
@@ -254,7 +254,7 @@ export class Auth {
     };
     const q = query[scope];
     if (!q) return fail(400, 'validation_failed', 'scope must be global, local or others');
-    await this.db.admin.unsafe(q[0], q[1]);
+    await this.db.auth.unsafe(q[0], q[1]);
     return new Response(null, { status: 204, headers: API_VERSION });
   }
 }

@@ -13,10 +13,16 @@ export interface GatewayConfig {
   hostname: string;
   /** Public base URL, as clients and functions see it (SUPABASE_URL). */
   apiUrl: string;
-  /** Superuser URL: GoTrue/Realtime internals and SUPABASE_DB_URL for functions. */
+  /** The `postgres` URL (not a superuser, as on hosted). */
   dbUrl: string;
+  /** SUPABASE_DB_URL of the functions: `postgres` through the transaction pooler. */
+  functionsDbUrl: string;
   /** The `authenticator` URL: every API request switches role from here, like PostgREST. */
   apiDbUrl: string;
+  /** GoTrue's own role, `supabase_auth_admin`: it owns the auth tables. */
+  authDbUrl: string;
+  /** Realtime's own role, `supabase_realtime_admin`: it owns realtime.messages. */
+  realtimeDbUrl: string;
   jwtSecret: string;
   anonKey: string;
   serviceRoleKey: string;
@@ -54,11 +60,14 @@ function intEnv(name: string, fallback: number): number {
   return n;
 }
 
-/** The same server and database, logging in as `authenticator` (password set by the stack). */
-export function authenticatorUrl(dbUrl: string): string {
+/**
+ * The same server and database, logging in as one of the services' roles, with the
+ * password the baseline gives them locally.
+ */
+export function serviceRoleUrl(dbUrl: string, role: 'authenticator' | 'supabase_auth_admin' | 'supabase_realtime_admin'): string {
   const u = new URL(dbUrl);
-  u.username = 'authenticator';
-  u.password = Deno.env.get('GATEWAY_AUTHENTICATOR_PASSWORD') ?? 'postgres';
+  u.username = role;
+  u.password = Deno.env.get('GATEWAY_SERVICE_ROLES_PASSWORD') ?? 'postgres';
   return u.toString();
 }
 
@@ -72,7 +81,10 @@ export function gatewayConfigFromEnv(): GatewayConfig {
     hostname: Deno.env.get('GATEWAY_HOSTNAME') ?? '127.0.0.1',
     apiUrl: apiUrl.replace(/\/$/, ''),
     dbUrl,
-    apiDbUrl: authenticatorUrl(dbUrl),
+    functionsDbUrl: Deno.env.get('POOLER_URL') ?? dbUrl,
+    apiDbUrl: serviceRoleUrl(dbUrl, 'authenticator'),
+    authDbUrl: serviceRoleUrl(dbUrl, 'supabase_auth_admin'),
+    realtimeDbUrl: serviceRoleUrl(dbUrl, 'supabase_realtime_admin'),
     jwtSecret: need('JWT_SECRET'),
     anonKey: need('ANON_KEY'),
     serviceRoleKey: need('SERVICE_ROLE_KEY'),

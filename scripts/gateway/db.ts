@@ -1,6 +1,8 @@
-// Database access. Two pools, like the real services: `api` logs in as
-// `authenticator` and switches role per transaction (PostgREST, Realtime's RLS
-// checks); `admin` is the superuser GoTrue and Realtime's replication use.
+// Database access. One pool per service, each with the role hosted Supabase gives
+// that service: `api` logs in as `authenticator` and switches role per transaction
+// (PostgREST, Realtime's RLS checks); `auth` as `supabase_auth_admin` (GoTrue);
+// `realtime` as `supabase_realtime_admin` (Realtime reading new messages). None is a
+// superuser.
 // porsager/postgres reconnects by itself, so a Postgres restart only fails the
 // requests made while it is down.
 import postgres from 'postgres';
@@ -12,13 +14,20 @@ export type Tx = postgres.TransactionSql;
 
 export interface Db {
   api: Sql;
-  admin: Sql;
+  auth: Sql;
+  realtime: Sql;
   /** A fresh single-connection client for LISTEN (Realtime replaces it when it goes deaf). */
   listener: () => Sql;
   close(): Promise<void>;
 }
 
-export function openDb(apiUrl: string, adminUrl: string): Db {
+export interface DbUrls {
+  api: string;
+  auth: string;
+  realtime: string;
+}
+
+export function openDb(urls: DbUrls): Db {
   const common = {
     prepare: false,
     onnotice: () => {},
@@ -28,14 +37,16 @@ export function openDb(apiUrl: string, adminUrl: string): Db {
     types: {},
     connection: { application_name: 'vibe-gateway' },
   };
-  const api = postgres(apiUrl, { ...common, max: 10 });
-  const admin = postgres(adminUrl, { ...common, max: 4 });
+  const api = postgres(urls.api, { ...common, max: 10 });
+  const auth = postgres(urls.auth, { ...common, max: 4 });
+  const realtime = postgres(urls.realtime, { ...common, max: 4 });
   return {
     api,
-    admin,
-    listener: () => postgres(adminUrl, { ...common, max: 1, idle_timeout: 0 }),
+    auth,
+    realtime,
+    listener: () => postgres(urls.realtime, { ...common, max: 1, idle_timeout: 0 }),
     close: async () => {
-      await Promise.allSettled([api.end({ timeout: 2 }), admin.end({ timeout: 2 })]);
+      await Promise.allSettled([api, auth, realtime].map((p) => p.end({ timeout: 2 })));
     },
   };
 }
@@ -126,13 +137,13 @@ export async function inRolledBackTx<T>(sql: Sql, fn: (tx: Tx) => Promise<T>): P
 export class RoleTimeouts {
   #map = new Map<string, string>();
   #loadedAt = 0;
-  constructor(private admin: Sql) {}
+  constructor(private sql: Sql) {}
 
   async get(role: string): Promise<string | undefined> {
     if (Date.now() - this.#loadedAt > 60_000) {
       this.#loadedAt = Date.now();
       try {
-        const rows = await this.admin.unsafe<{ role: string; value: string }[]>(
+        const rows = await this.sql.unsafe<{ role: string; value: string }[]>(
           `select r.rolname as role, split_part(c, '=', 2) as value
              from pg_db_role_setting s join pg_roles r on r.oid = s.setrole, unnest(s.setconfig) c
             where s.setdatabase = 0 and c like 'statement_timeout=%'`,

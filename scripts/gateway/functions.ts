@@ -230,7 +230,7 @@ export class Functions {
       SUPABASE_URL: this.cfg.apiUrl,
       SUPABASE_ANON_KEY: this.cfg.anonKey,
       SUPABASE_SERVICE_ROLE_KEY: this.cfg.serviceRoleKey,
-      SUPABASE_DB_URL: this.cfg.dbUrl,
+      SUPABASE_DB_URL: this.cfg.functionsDbUrl,
       VIBE_FUNCTION_PORT: String(port),
       VIBE_GATEWAY_PID: String(Deno.pid),
     });

@@ -68,7 +68,7 @@ export class Rest {
   /** Lookups of names with exactly one function, reused under freshnessCheck. */
   #lookups = new Map<string, FunctionInfo[]>();
   constructor(private cfg: GatewayConfig, private db: Db, private jwt: Jwt) {
-    this.#timeouts = new RoleTimeouts(db.admin);
+    this.#timeouts = new RoleTimeouts(db.api);
   }
 
   async #candidates(

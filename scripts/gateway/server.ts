@@ -37,7 +37,7 @@ function apikeyRefusal(req: Request, cfg: GatewayConfig): Response | null {
 }
 
 export function startGateway(cfg: GatewayConfig, onListen?: () => void): Gateway {
-  const db: Db = openDb(cfg.apiDbUrl, cfg.dbUrl);
+  const db: Db = openDb({ api: cfg.apiDbUrl, auth: cfg.authDbUrl, realtime: cfg.realtimeDbUrl });
   const jwt = new Jwt(cfg.jwtSecret);
   const rest = new Rest(cfg, db, jwt);
   const auth = new Auth(cfg, db, jwt);

@@ -1,6 +1,7 @@
 // The project-local PostgreSQL 15 cluster: create, configure, start, stop.
 import { join } from 'node:path';
 import { type StackConfig, isRoot, pgBin } from './config.ts';
+import { stopPooler } from './pooler.ts';
 import { assertPortFree, pidAlive, processCmdline, run, runOk } from './proc.ts';
 
 const dataDir = (cfg: StackConfig) => join(cfg.clusterDir, 'data');
@@ -18,7 +19,25 @@ async function chownToPostgres(path: string): Promise<void> {
   if (isRoot) await runOk('chown', ['-R', 'postgres:postgres', path]);
 }
 
-/** initdb with the superuser password `postgres`, like `supabase start`. */
+/**
+ * Written by createCluster: the cluster has hosted Supabase's role model (superuser
+ * `supabase_admin`). A cluster without it was made by an older checkout, where
+ * `postgres` was the superuser.
+ */
+const roleModelFile = (cfg: StackConfig) => join(cfg.clusterDir, 'hosted-roles');
+
+export function clusterHasRoleModel(cfg: StackConfig): boolean {
+  try {
+    return Deno.statSync(roleModelFile(cfg)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * initdb with the superuser `supabase_admin` (password `postgres`, like `supabase
+ * start`); the baseline then creates `postgres` without superuser rights, as hosted has it.
+ */
 export async function createCluster(cfg: StackConfig): Promise<void> {
   await Deno.mkdir(cfg.clusterDir, { recursive: true });
   const pwfile = join(cfg.clusterDir, 'pwfile');
@@ -26,7 +45,7 @@ export async function createCluster(cfg: StackConfig): Promise<void> {
   await chownToPostgres(cfg.clusterDir);
   try {
     await runOk(join(pgBin, 'initdb'), [
-      '-D', dataDir(cfg), '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8',
+      '-D', dataDir(cfg), '-U', 'supabase_admin', '-E', 'UTF8', '--locale=C.UTF-8',
       '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`,
     ], { asPostgres: true });
   } finally {
@@ -35,6 +54,7 @@ export async function createCluster(cfg: StackConfig): Promise<void> {
   await Deno.writeTextFile(join(dataDir(cfg), 'postgresql.conf'), "\ninclude_if_exists = 'vibe.conf'\n", {
     append: true,
   });
+  await Deno.writeTextFile(roleModelFile(cfg), 'supabase_admin is the superuser\n');
 }
 
 /** Settings the project relies on; rewritten at every start so port changes apply. */
@@ -56,6 +76,9 @@ async function writeSettings(cfg: StackConfig): Promise<void> {
     'wal_level = logical',
     "shared_preload_libraries = 'pg_cron'",
     "cron.database_name = 'postgres'",
+    // A job runs as its owner (postgres) over a fresh connection: through the socket,
+    // where local connections are trusted, since TCP asks for a password.
+    `cron.host = '${dataDir(cfg)}'`,
     "timezone = 'UTC'",
     'log_min_messages = warning',
     ...profile,
@@ -110,6 +133,7 @@ export async function stopCluster(cfg: StackConfig): Promise<boolean> {
 }
 
 export async function removeCluster(cfg: StackConfig): Promise<void> {
+  await stopPooler(cfg); // its files live in the cluster folder
   await stopCluster(cfg);
   await Deno.remove(cfg.clusterDir, { recursive: true }).catch((e) => {
     if (!(e instanceof Deno.errors.NotFound)) throw e;

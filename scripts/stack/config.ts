@@ -21,6 +21,8 @@ export interface StackConfig {
   apiPort: number;
   /** The dashboard's static server. */
   sitePort: number;
+  /** PgBouncer in transaction mode: the Edge Function's way in, as hosted's pooler. */
+  poolerPort: number;
 }
 
 function envPort(name: string, fallback: number): number {
@@ -56,12 +58,24 @@ export function stackConfig(profile: Profile): StackConfig {
     dbPort: envPort(test ? 'VIBE_TEST_DB_PORT' : 'VIBE_DB_PORT', test ? 25322 : 54322),
     apiPort: envPort(test ? 'VIBE_TEST_API_PORT' : 'VIBE_API_PORT', test ? 25321 : 54321),
     sitePort: envPort(test ? 'VIBE_TEST_SITE_PORT' : 'VIBE_SITE_PORT', test ? 25430 : 4321),
+    // 54329 is where `supabase start` puts its pooler.
+    poolerPort: envPort(test ? 'VIBE_TEST_POOLER_PORT' : 'VIBE_POOLER_PORT', test ? 25329 : 54329),
   };
 }
 
-/** The superuser URL, as `supabase status` prints it. */
+/** The `postgres` URL, as `supabase status` prints it; like on hosted, not a superuser. */
 export function dbUrl(cfg: StackConfig): string {
   return `postgresql://postgres:postgres@127.0.0.1:${cfg.dbPort}/postgres`;
+}
+
+/** The superuser, `supabase_admin`: only the baseline and the cluster's own upkeep use it. */
+export function adminDbUrl(cfg: StackConfig): string {
+  return `postgresql://supabase_admin:postgres@127.0.0.1:${cfg.dbPort}/postgres`;
+}
+
+/** `postgres` through the transaction pooler: the Edge Functions' SUPABASE_DB_URL. */
+export function poolerUrl(cfg: StackConfig): string {
+  return `postgresql://postgres:postgres@127.0.0.1:${cfg.poolerPort}/postgres`;
 }
 
 export function apiUrl(cfg: StackConfig): string {

@@ -28,8 +28,9 @@ export async function baselineFileVersion(): Promise<number> {
 export type BaselineState = 'supabase' | 'current' | 'applied' | 'upgraded';
 
 /**
- * Applies the baseline when the database lacks it or carries an older version.
- * A database with auth.users but no local marker is a real Supabase one: untouched.
+ * Applies the baseline (as the superuser, `adminUrl`) when the database lacks it or
+ * carries an older version. A database with auth.users but no local marker is a real
+ * Supabase one: untouched.
  */
 export async function ensureBaseline(url: string): Promise<BaselineState> {
   const probe = await psql(url, {
@@ -44,21 +45,21 @@ export async function ensureBaseline(url: string): Promise<BaselineState> {
     if (current >= wanted) return 'current';
   }
   await psql(url, { sql: 'set client_min_messages = warning', file: baselineFile });
-  // PostgREST and Realtime log in as `authenticator`; the local password is the
-  // same non-secret `postgres` that `supabase start` uses for its database.
-  await psql(url, { sql: "alter role authenticator with login password 'postgres'" });
   return hasMarker ? 'upgraded' : 'applied';
 }
 
-/** `supabase migration up` applies only what the history table lacks; returns its report. */
+/**
+ * `supabase db push`, the command that deploys to a hosted project, run as `postgres`:
+ * applies only what the history table lacks; returns the migrations it applied.
+ */
 export async function applyMigrations(url: string): Promise<string[]> {
   // --include-all: a migration that landed in git after a newer one was applied here
   // (parallel branches) is still applied, instead of stopping the start.
-  const res = await run(supabaseCli, ['migration', 'up', '--include-all', '--db-url', `${url}?sslmode=disable`], {
+  const res = await run(supabaseCli, ['db', 'push', '--include-all', '--yes', '--db-url', `${url}?sslmode=disable`], {
     cwd: repoRoot,
   });
   const output = `${res.stdout}\n${res.stderr}`;
-  if (res.code !== 0) throw new Error(`supabase migration up failed:\n${output.trim()}`);
+  if (res.code !== 0) throw new Error(`supabase db push failed:\n${output.trim()}`);
   return [...output.matchAll(/Applying migration (\S+?)\.*$/gm)].map((m) => m[1]!);
 }
 

@@ -72,7 +72,7 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
   if (portIsFree(port)) return;
   throw new Error(
     `port ${port} (${what}) is already in use by ${await portHolder(port)}. ` +
-      `Stop that process, or choose other ports (VIBE_DB_PORT / VIBE_API_PORT / VIBE_SITE_PORT; VIBE_TEST_* for npm test).`,
+      `Stop that process, or choose other ports (VIBE_DB_PORT / VIBE_API_PORT / VIBE_SITE_PORT / VIBE_POOLER_PORT; VIBE_TEST_* for npm test).`,
   );
 }
 

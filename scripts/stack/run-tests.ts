@@ -1,9 +1,9 @@
 // `npm test`: an isolated test stack (own folder and ports), then every suite —
 // schema lint, pgTAP, deno test, vitest — and one summary line `N passed, N failed`.
 import { join } from 'node:path';
-import { dbUrl, pgBin, repoRoot, type StackConfig, stackConfig } from './config.ts';
+import { dbUrl, repoRoot, type StackConfig, stackConfig } from './config.ts';
 import { removeCluster } from './cluster.ts';
-import { lint, psql } from './database.ts';
+import { applySeed, lint, psql } from './database.ts';
 import { bringUp, bringUpGateway, stackEnv } from './stack.ts';
 import { gatewayService } from './gateway.ts';
 import { startBackground, stopService } from './service.ts';
@@ -16,8 +16,12 @@ interface SuiteResult {
 }
 
 /** Runs a command, streaming its output to the terminal while keeping a copy. */
-async function tee(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
-  const child = new Deno.Command(cmd, { args, env, cwd: repoRoot, stdin: 'null', stdout: 'piped', stderr: 'piped' })
+function tee(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+  return teeIn(repoRoot, cmd, args, env);
+}
+
+async function teeIn(cwd: string, cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+  const child = new Deno.Command(cmd, { args, env, cwd, stdin: 'null', stdout: 'piped', stderr: 'piped' })
     .spawn();
   let out = '';
   const dec = new TextDecoder();
@@ -54,14 +58,28 @@ async function typecheckSuite(env: Record<string, string>): Promise<SuiteResult>
   return { name: 'typecheck', passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 };
 }
 
+/**
+ * pgTAP as `supabase test db` runs it (its internal/db/test): pgTAP enabled as the
+ * connecting user (and dropped again if that created it), then `pg_prove --ext .pg
+ * --ext .sql -r` over the absolute tests folder, from inside it, with the connection
+ * in PG* variables. Helpers (`helpers/*.psql`) are not tests by their extension and
+ * are included with `\ir`. `--verbose` is what `supabase test db --debug` adds.
+ */
 async function pgTapSuite(url: string, env: Record<string, string>): Promise<SuiteResult> {
-  console.log('\n── pgTAP (pg_prove supabase/tests) ──');
-  // What `supabase test db` does first; a no-op where the baseline already made it.
+  console.log('\n── pgTAP (supabase/tests, run as `supabase test db` runs it) ──');
+  const created = (await psql(url, { sql: "select not exists (select from pg_extension where extname = 'pgtap')" })) === 't';
   await psql(url, { sql: 'create extension if not exists pgtap with schema extensions' });
-  const { code, out } = await tee('pg_prove', [
-    '--psql-bin', join(pgBin, 'psql'), '-d', url, '--ext', '.pg', '--ext', '.sql', '-r', '--verbose',
-    'supabase/tests',
-  ], env);
+  const u = new URL(url);
+  const testsDir = join(repoRoot, 'supabase', 'tests');
+  const { code, out } = await teeIn(testsDir, 'pg_prove', ['--ext', '.pg', '--ext', '.sql', '-r', testsDir, '--verbose'], {
+    ...env,
+    PGHOST: u.hostname,
+    PGPORT: u.port,
+    PGUSER: decodeURIComponent(u.username),
+    PGPASSWORD: decodeURIComponent(u.password),
+    PGDATABASE: u.pathname.slice(1),
+  });
+  if (created) await psql(url, { sql: 'drop extension if exists pgtap' });
   const passed = out.match(/^\s*ok \d+/gm)?.length ?? 0;
   const failed = out.match(/^\s*not ok \d+/gm)?.length ?? 0;
   return result('pgTAP', passed, failed, code);
@@ -108,7 +126,9 @@ export async function runTests(): Promise<number> {
   const started = Date.now();
   try {
     console.log(`Starting the isolated test stack (db 127.0.0.1:${cfg.dbPort}, api 127.0.0.1:${cfg.apiPort})`);
-    const state = await bringUp(cfg, { fresh: true });
+    // A fresh cluster with only the baseline; `supabase db push` (as postgres) applies
+    // the migrations, as a deploy does; pgTAP runs on exactly that, the seed after it.
+    const state = await bringUp(cfg, { fresh: true, seed: false });
     await bringUpGateway(cfg, state);
     const env: Record<string, string> = {
       ...Deno.env.toObject(),
@@ -127,6 +147,7 @@ export async function runTests(): Promise<number> {
     results.push(await lintSuite(url));
     results.push(await typecheckSuite(env));
     results.push(await pgTapSuite(url, env));
+    await applySeed(url);
     results.push(await denoSuite(env));
     results.push(await vitestSuite('vitest', 'vitest.config.ts', env, cfg.stateDir));
     results.push(await browserSuite(cfg, env));

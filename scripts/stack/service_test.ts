@@ -5,7 +5,7 @@ import { pidFile, runningService, type Service, startBackground, startForeground
 
 async function tempStack(): Promise<StackConfig> {
   const stateDir = await Deno.makeTempDir({ prefix: 'vibe-service-test-' });
-  return { profile: 'test', stateDir, clusterDir: join(stateDir, 'cluster'), dbPort: 1, apiPort: 1, sitePort: 1 };
+  return { profile: 'test', stateDir, clusterDir: join(stateDir, 'cluster'), dbPort: 1, apiPort: 1, sitePort: 1, poolerPort: 1 };
 }
 
 async function sleeper(): Promise<Service> {

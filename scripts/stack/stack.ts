@@ -1,10 +1,11 @@
 // Bringing a whole local stack up and down; shared by the CLI (main.ts) and the
 // test runner (run-tests.ts).
-import { apiUrl, dashboardUrl, dbUrl, type StackConfig } from './config.ts';
-import { clusterExists, createCluster, removeCluster, startCluster, stopCluster } from './cluster.ts';
+import { adminDbUrl, apiUrl, dashboardUrl, dbUrl, poolerUrl, type StackConfig } from './config.ts';
+import { clusterExists, clusterHasRoleModel, createCluster, removeCluster, startCluster, stopCluster } from './cluster.ts';
 import { applyMigrations, applySeed, ensureBaseline } from './database.ts';
 import { demoService } from './demo.ts';
 import { gatewayService } from './gateway.ts';
+import { poolerLog, startPooler, stopPooler } from './pooler.ts';
 import { assertPortFree } from './proc.ts';
 import { logFile, startBackground, stopService } from './service.ts';
 import { buildSiteIfStale, siteService } from './site.ts';
@@ -15,6 +16,8 @@ export const step = (msg: string) => console.log(`• ${msg}`);
 export interface UpOptions {
   /** Throw the database away first (db:reset, test runs). */
   fresh?: boolean;
+  /** Load supabase/seed.sql into a new database (default true; npm test loads it after pgTAP). */
+  seed?: boolean;
 }
 
 export async function bringUp(cfg: StackConfig, opts: UpOptions = {}): Promise<StackState> {
@@ -23,6 +26,12 @@ export async function bringUp(cfg: StackConfig, opts: UpOptions = {}): Promise<S
   if (opts.fresh && clusterExists(cfg)) {
     await removeCluster(cfg);
     step('removed the old database');
+  }
+  if (clusterExists(cfg) && !clusterHasRoleModel(cfg)) {
+    throw new Error(
+      `the database in ${cfg.clusterDir} was made before the stack took hosted Supabase's roles ` +
+        '(postgres is its superuser there). Run `npm run db:reset` to recreate it (keys are kept).',
+    );
   }
   const isNew = !clusterExists(cfg);
   if (isNew) {
@@ -34,7 +43,7 @@ export async function bringUp(cfg: StackConfig, opts: UpOptions = {}): Promise<S
   const started = await startCluster(cfg);
   step(`PostgreSQL ${started === 'running' ? 'already running' : 'started'} on 127.0.0.1:${cfg.dbPort}`);
   const url = dbUrl(cfg);
-  const baseline = await ensureBaseline(url);
+  const baseline = await ensureBaseline(adminDbUrl(cfg));
   step({
     supabase: 'Supabase database detected: baseline not needed',
     current: 'Supabase-compatible baseline up to date',
@@ -42,8 +51,10 @@ export async function bringUp(cfg: StackConfig, opts: UpOptions = {}): Promise<S
     upgraded: 'upgraded the Supabase-compatible baseline',
   }[baseline]);
   const applied = await applyMigrations(url);
-  step(applied.length ? `applied migrations: ${applied.join(', ')}` : 'migrations up to date');
-  if (isNew && (await applySeed(url))) step('loaded supabase/seed.sql');
+  step(applied.length ? `supabase db push (as postgres) applied: ${applied.join(', ')}` : 'migrations up to date');
+  if (isNew && opts.seed !== false && (await applySeed(url))) step('loaded supabase/seed.sql');
+  const pooler = await startPooler(cfg);
+  step(`PgBouncer (transaction mode) ${pooler === 'running' ? 'already running' : 'started'} on 127.0.0.1:${cfg.poolerPort} (log: ${poolerLog(cfg)})`);
   return state;
 }
 
@@ -72,6 +83,7 @@ export async function bringDown(cfg: StackConfig): Promise<void> {
   for (const service of [demoService(cfg, {}), siteService(cfg, {}), gatewayService(cfg, {})]) {
     if (await stopService(cfg, service)) step(`${service.label} stopped`);
   }
+  if (await stopPooler(cfg)) step('PgBouncer stopped');
   step((await stopCluster(cfg)) ? 'PostgreSQL stopped' : 'PostgreSQL was not running');
 }
 
@@ -80,6 +92,8 @@ export function stackEnv(cfg: StackConfig, state: StackState): Record<string, st
   return {
     API_URL: apiUrl(cfg),
     DB_URL: dbUrl(cfg),
+    // Not printed by `supabase status`: the transaction pooler the Edge Functions use.
+    POOLER_URL: poolerUrl(cfg),
     INGEST_URL: `${apiUrl(cfg)}/functions/v1/ingest`,
     DASHBOARD_URL: dashboardUrl(cfg),
     ANON_KEY: state.anonKey,

@@ -1,48 +1,83 @@
--- Supabase-compatible baseline for a plain PostgreSQL 15.
+-- Supabase-compatible baseline for a plain PostgreSQL 15, with hosted Supabase's role
+-- model: `supabase_admin` is the superuser and owns the platform's schemas and
+-- extensions; `postgres` (migrations, seed, pgTAP, pg_cron jobs, the ingest function)
+-- is not a superuser, so whatever needs more than its rights fails here as it would
+-- on a hosted project.
 --
 -- A Supabase database (hosted, self-hosted or `supabase start`) already has all of
--- this. The local stack (scripts/stack/) applies this file only when the target
--- database is NOT a Supabase one, so the project's migrations run unchanged on both.
--- It is never part of a deployment.
+-- this. The local stack (scripts/stack/) applies this file, as `supabase_admin`, only
+-- when the target database is NOT a Supabase one, so the project's migrations run
+-- unchanged on both. It is never part of a deployment.
 --
 -- Versioned: bump the number in the last statement whenever this file changes;
 -- starting an existing cluster re-applies the file when its recorded version is
 -- older. Every statement is therefore idempotent.
 
 -- ---------------------------------------------------------------------------
--- API roles (supabase/postgres: roles.sql)
+-- Roles, as a hosted project's `pg_dumpall --roles-only` shows them
+-- (supabase/postgres: migrations/db). Local passwords are the non-secret `postgres`
+-- that `supabase start` uses too.
 -- ---------------------------------------------------------------------------
 do $$
+declare
+  r text;
 begin
-  if not exists (select from pg_roles where rolname = 'anon') then
-    create role anon nologin noinherit;
-  end if;
-  if not exists (select from pg_roles where rolname = 'authenticated') then
-    create role authenticated nologin noinherit;
-  end if;
-  if not exists (select from pg_roles where rolname = 'service_role') then
-    create role service_role nologin noinherit bypassrls;
-  end if;
-  if not exists (select from pg_roles where rolname = 'authenticator') then
-    create role authenticator login noinherit;
-  end if;
+  foreach r in array array['postgres', 'authenticator', 'supabase_auth_admin', 'supabase_realtime_admin'] loop
+    if not exists (select from pg_roles where rolname = r) then
+      execute format('create role %I login', r);
+    end if;
+  end loop;
+  foreach r in array array['anon', 'authenticated', 'service_role'] loop
+    if not exists (select from pg_roles where rolname = r) then
+      execute format('create role %I nologin', r);
+    end if;
+  end loop;
 end
 $$;
 
-alter role anon nologin noinherit;
-alter role authenticated nologin noinherit;
-alter role service_role nologin noinherit bypassrls;
-alter role authenticator login noinherit;
+alter role postgres nosuperuser inherit createrole createdb login replication bypassrls password 'postgres';
+-- Hosted made the API roles inheriting in 2023; what matters is that they cannot log in.
+alter role anon nologin inherit;
+alter role authenticated nologin inherit;
+alter role service_role nologin inherit bypassrls;
+alter role authenticator noinherit login password 'postgres';
+-- Hosted also preloads `safeupdate` for authenticator (UPDATE/DELETE without WHERE
+-- refused). Debian has no package of it, so scripts/checks/ proves with a SQL parser
+-- that no API-reachable statement is one.
+alter role authenticator set statement_timeout = '8s';
+alter role authenticator set lock_timeout = '8s';
+alter role supabase_auth_admin noinherit createrole login noreplication password 'postgres';
+alter role supabase_auth_admin set search_path = auth;
+-- Realtime reads and authorises broadcasts as this role; it becomes the API roles to
+-- evaluate the realtime.messages policies.
+alter role supabase_realtime_admin noinherit login noreplication password 'postgres';
+
 grant anon, authenticated, service_role to authenticator;
+grant anon, authenticated to supabase_realtime_admin;
+grant pg_monitor, pg_read_all_data, pg_signal_backend to postgres;
+grant anon, authenticated, service_role, supabase_realtime_admin to postgres;
+grant authenticator to postgres with admin option;
 
 alter role anon set statement_timeout = '3s';
 alter role authenticated set statement_timeout = '8s';
 
+-- The database belongs to postgres (so does `public`, through pg_database_owner), as
+-- on a hosted project; the platform's schemas below belong to supabase_admin.
+alter database postgres owner to postgres;
+
 -- ---------------------------------------------------------------------------
--- Schemas and extensions
+-- Schemas and extensions. Hosted lets `postgres` enable allow-listed extensions
+-- through supautils, which Debian lacks, so the ones the project needs are created
+-- here, as supabase_admin, and the migrations' `create extension if not exists` finds
+-- them in place.
 -- ---------------------------------------------------------------------------
-create schema if not exists extensions;
+create schema if not exists extensions authorization supabase_admin;
+grant all on schema extensions to postgres;
+grant usage on schema extensions to anon, authenticated, service_role, supabase_auth_admin;
 create extension if not exists pgcrypto with schema extensions;
+create extension if not exists pg_trgm with schema extensions;
+-- `supabase db lint` enables plpgsql_check (in a transaction it rolls back).
+create extension if not exists plpgsql_check with schema extensions;
 -- pgTAP lives in `extensions` too (as `supabase test db` creates it). Created here,
 -- before the first migration revokes EXECUTE by default, so its functions stay
 -- callable by the API roles the tests switch to.
@@ -53,9 +88,21 @@ begin
   end if;
 end
 $$;
+grant all on all tables in schema extensions to postgres;
+grant all on all sequences in schema extensions to postgres;
+grant all on all routines in schema extensions to postgres;
+
+-- pg_cron: in the database cron.database_name names. postgres schedules through
+-- cron.schedule/unschedule and reads the run history; writes to cron.job are revoked.
+create extension if not exists pg_cron;
+grant usage on schema cron to postgres with grant option;
+grant all on all tables in schema cron to postgres with grant option;
+grant all on all sequences in schema cron to postgres with grant option;
+grant all on all routines in schema cron to postgres with grant option;
+revoke all on table cron.job from postgres;
+grant select on table cron.job to postgres with grant option;
 
 grant usage on schema public to anon, authenticated, service_role;
-grant usage on schema extensions to anon, authenticated, service_role;
 
 -- Hosted projects resolve unqualified extension functions through this path.
 alter database postgres set search_path = "$user", public, extensions;
@@ -73,8 +120,9 @@ alter default privileges for role postgres in schema public
 -- ---------------------------------------------------------------------------
 -- auth (the subset of GoTrue's schema the project and the local gateway use)
 -- ---------------------------------------------------------------------------
-create schema if not exists auth;
+create schema if not exists auth authorization supabase_admin;
 grant usage on schema auth to anon, authenticated, service_role;
+grant all on schema auth to supabase_auth_admin, postgres;
 
 create table if not exists auth.users (
   instance_id uuid,
@@ -162,11 +210,24 @@ $$;
 grant execute on function auth.uid(), auth.role(), auth.email(), auth.jwt()
   to anon, authenticated, service_role;
 
+-- GoTrue (supabase_auth_admin) owns its tables and helpers; postgres may use them all.
+alter table auth.users owner to supabase_auth_admin;
+alter table auth.sessions owner to supabase_auth_admin;
+alter table auth.refresh_tokens owner to supabase_auth_admin;
+alter function auth.uid() owner to supabase_auth_admin;
+alter function auth.role() owner to supabase_auth_admin;
+alter function auth.email() owner to supabase_auth_admin;
+alter function auth.jwt() owner to supabase_auth_admin;
+grant all on all tables in schema auth to postgres;
+grant all on all sequences in schema auth to postgres;
+grant all on all routines in schema auth to postgres;
+
 -- ---------------------------------------------------------------------------
 -- realtime (broadcast from the database)
 -- ---------------------------------------------------------------------------
-create schema if not exists realtime;
-grant usage on schema realtime to anon, authenticated, service_role;
+create schema if not exists realtime authorization supabase_admin;
+grant usage on schema realtime to postgres, anon, authenticated, service_role;
+grant usage on schema realtime to supabase_realtime_admin;
 
 create table if not exists realtime.messages (
   id uuid primary key default gen_random_uuid(),
@@ -248,6 +309,12 @@ create trigger local_notify_message
   after insert on realtime.messages
   for each row execute function realtime.local_notify_message();
 
+-- Realtime (supabase_realtime_admin) owns the message table: postgres, a member of
+-- that role, writes the policies on it.
+alter table realtime.messages owner to supabase_realtime_admin;
+grant all on all tables in schema realtime to postgres;
+grant all on all routines in schema realtime to postgres;
+
 do $$
 begin
   if not exists (select from pg_publication where pubname = 'supabase_realtime') then
@@ -255,11 +322,12 @@ begin
   end if;
 end
 $$;
+alter publication supabase_realtime owner to postgres;
 
 -- ---------------------------------------------------------------------------
 -- Marker: which baseline version this database carries.
 -- ---------------------------------------------------------------------------
-create schema if not exists supabase_local;
+create schema if not exists supabase_local authorization supabase_admin;
 revoke all on schema supabase_local from public;
 create table if not exists supabase_local.baseline (
   version int not null,
@@ -267,4 +335,4 @@ create table if not exists supabase_local.baseline (
 );
 comment on table supabase_local.baseline is 'Version of scripts/stack/supabase-baseline.sql applied to this local database.';
 delete from supabase_local.baseline;
-insert into supabase_local.baseline (version) values (1);
+insert into supabase_local.baseline (version) values (2);

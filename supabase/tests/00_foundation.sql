@@ -6,7 +6,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(275);
+select plan(288);
 
 -- The platform ----------------------------------------------------------------------------
 -- Roles and their attributes
@@ -24,6 +24,42 @@ select is((select array_to_string(setconfig, ',') from pg_db_role_setting where 
   'statement_timeout=3s', 'anon statement_timeout is 3s');
 select is((select array_to_string(setconfig, ',') from pg_db_role_setting where setrole = 'authenticated'::regrole and setdatabase = 0),
   'statement_timeout=8s', 'authenticated statement_timeout is 8s');
+
+-- Hosted Supabase's role model: supabase_admin is the superuser and owns the platform;
+-- postgres, which runs the migrations, the jobs and this suite, is not.
+select ok(exists (select from pg_roles where rolname = 'supabase_admin' and rolsuper), 'supabase_admin is the superuser');
+select is((select row(rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolreplication, rolbypassrls)::text
+             from pg_roles where rolname = 'postgres'),
+  '(f,t,t,t,t,t,t)', 'postgres: NOSUPERUSER INHERIT CREATEROLE CREATEDB LOGIN REPLICATION BYPASSRLS');
+select ok(not (select rolsuper from pg_roles where rolname = current_user), 'this suite runs without superuser rights');
+select ok(not exists (
+  select from unnest(array['pg_monitor', 'pg_read_all_data', 'pg_signal_backend', 'anon', 'authenticated', 'service_role',
+                           'authenticator', 'supabase_realtime_admin']) r(name)
+   where not exists (select from pg_auth_members m where m.member = 'postgres'::regrole and m.roleid = r.name::regrole)),
+  'postgres is a member of pg_monitor, pg_read_all_data, pg_signal_backend, the API roles, authenticator and supabase_realtime_admin');
+select ok((select admin_option from pg_auth_members where member = 'postgres'::regrole and roleid = 'authenticator'::regrole),
+  'postgres holds authenticator with admin option');
+select ok(not exists (select from pg_auth_members where member = 'postgres'::regrole and roleid = 'supabase_admin'::regrole),
+  'postgres cannot become supabase_admin');
+select ok((select 'statement_timeout=8s' = any(setconfig) and 'lock_timeout=8s' = any(setconfig)
+             from pg_db_role_setting where setrole = 'authenticator'::regrole and setdatabase = 0),
+  'authenticator: statement_timeout and lock_timeout 8s');
+select ok(not exists (select from pg_roles where rolname in ('supabase_auth_admin', 'supabase_realtime_admin') and (rolsuper or rolbypassrls)),
+  'the Auth and Realtime service roles are not superusers');
+select is((select array_agg(nspname || ':' || pg_get_userbyid(nspowner) order by nspname) from pg_namespace
+            where nspname in ('auth', 'cron', 'extensions', 'realtime')),
+  array['auth:supabase_admin', 'cron:supabase_admin', 'extensions:supabase_admin', 'realtime:supabase_admin'],
+  'supabase_admin owns the schemas auth, cron, extensions and realtime');
+select is((select array_agg(extname::text order by extname) from pg_extension
+            where extname in ('pg_cron', 'pg_trgm', 'pgcrypto') and pg_get_userbyid(extowner) = 'supabase_admin'),
+  array['pg_cron', 'pg_trgm', 'pgcrypto'], 'supabase_admin owns the extensions the project uses');
+select is(pg_get_userbyid((select relowner from pg_class where oid = 'auth.users'::regclass)), 'supabase_auth_admin',
+  'Auth (supabase_auth_admin) owns auth.users');
+select is(pg_get_userbyid((select relowner from pg_class where oid = 'realtime.messages'::regclass)), 'supabase_realtime_admin',
+  'Realtime (supabase_realtime_admin) owns realtime.messages');
+select ok(has_table_privilege('postgres', 'cron.job', 'select') and not has_table_privilege('postgres', 'cron.job', 'insert')
+          and not has_table_privilege('postgres', 'cron.job', 'update') and not has_table_privilege('postgres', 'cron.job', 'delete'),
+  'postgres reads cron.job but writes it only through cron.schedule/unschedule');
 
 -- Extensions and the publication
 select is((select extnamespace::regnamespace::text from pg_extension where extname = 'pgcrypto'), 'extensions', 'pgcrypto lives in extensions');

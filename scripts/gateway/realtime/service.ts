@@ -18,7 +18,7 @@ export class Realtime {
     private log: (msg: string) => void,
     private reauthMs = 2000,
   ) {
-    this.hub = new Hub(db.admin, db.listener, log);
+    this.hub = new Hub(db.realtime, db.listener, log);
   }
 
   /**

@@ -468,7 +468,7 @@ export const cases: Case[] = [
       assert.equal(data.env.SUPABASE_URL, env.apiUrl);
       assert.equal(data.env.SUPABASE_ANON_KEY, env.anonKey);
       assert.equal(data.env.SUPABASE_SERVICE_ROLE_KEY, env.serviceRoleKey);
-      assert.equal(data.env.SUPABASE_DB_URL, env.dbUrl);
+      assert.equal(data.env.SUPABASE_DB_URL, env.poolerUrl);
       assert.equal(data.env.JWT_SECRET, null, 'only the hosted variables are passed');
       assert.equal(data.forwardedFor, '127.0.0.1');
       assert.deepEqual(data.addresses, { 'cf-connecting-ip': '127.0.0.1', 'x-real-ip': '127.0.0.1', 'true-client-ip': null, forwarded: null });

@@ -12,6 +12,8 @@ export interface TestEnv {
   serviceRoleKey: string;
   jwtSecret: string;
   dbUrl: string;
+  /** What functions get as SUPABASE_DB_URL: postgres through the transaction pooler. */
+  poolerUrl: string;
 }
 
 export interface TestUser {
@@ -44,6 +46,7 @@ export function testEnv(): TestEnv {
     serviceRoleKey: get('SERVICE_ROLE_KEY'),
     jwtSecret: get('JWT_SECRET'),
     dbUrl: get('DB_URL'),
+    poolerUrl: get('POOLER_URL'),
   };
 }
 

@@ -5,9 +5,9 @@ import postgres from 'npm:postgres@3.4.9';
 export type Sql = ReturnType<typeof postgres>;
 
 /**
- * A statement running longer than this is cancelled by Postgres (SQLSTATE 57014), so
- * a stuck database answers requests with a retryable 503 instead of holding them
- * (and the pool) until the platform's wall-clock limit. A coalesced ingest call takes
+ * A statement running longer than this is cancelled (SQLSTATE 57014), so a stuck
+ * database answers requests with a retryable 503 instead of holding them (and the
+ * pool) until the platform's wall-clock limit. A coalesced ingest call takes
  * milliseconds; 10 s only trips when something is wrong.
  */
 export const STATEMENT_TIMEOUT_MS = 10_000;
@@ -20,7 +20,12 @@ export const STATEMENT_TIMEOUT_MS = 10_000;
  */
 export const reconnectBackoff = (retries: number) => Math.min(0.05 * 2 ** retries, 0.5);
 
-export function connect(url: string, max = 4, statementTimeoutMs = STATEMENT_TIMEOUT_MS): Sql {
+/**
+ * A pooler-safe connection: no prepared statements, and no startup parameter a pooler
+ * may refuse (PgBouncer refuses any it does not know, statement_timeout among them;
+ * application_name it knows).
+ */
+export function connect(url: string, max = 4): Sql {
   return postgres(url, {
     prepare: false,
     max,
@@ -28,7 +33,24 @@ export function connect(url: string, max = 4, statementTimeoutMs = STATEMENT_TIM
     connect_timeout: 10,
     backoff: reconnectBackoff,
     onnotice: () => {},
-    // Startup parameters: set once per connection, no extra round trip per call.
-    connection: { application_name: 'vibe-ingest', statement_timeout: statementTimeoutMs },
+    connection: { application_name: 'vibe-ingest' },
   });
+}
+
+type Cancellable<T> = PromiseLike<T> & { cancel(): unknown };
+
+/**
+ * Awaits a query, cancelling it (CancelRequest, which poolers forward; a query still
+ * queued is dropped) once it has run `ms`: it then fails with 57014 as a server-side
+ * statement_timeout would. The timeout is not a setting of the connection, since a
+ * transaction pooler keeps no session state, nor `SET LOCAL`, since crm.ingest_call
+ * commits inside and a setting made in the call cannot bound the call itself.
+ */
+export async function withDeadline<T>(query: Cancellable<T>, ms = STATEMENT_TIMEOUT_MS): Promise<T> {
+  const timer = setTimeout(() => query.cancel(), ms);
+  try {
+    return await query;
+  } finally {
+    clearTimeout(timer);
+  }
 }

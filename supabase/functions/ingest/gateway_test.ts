@@ -2,7 +2,8 @@
 // in production) into Postgres, on the test stack that `npm test` starts.
 import assert from 'node:assert/strict';
 import { createClient } from 'npm:@supabase/supabase-js@2.119.1';
-import { connect } from '../_shared/db.ts';
+import postgres from 'npm:postgres@3.4.9';
+import { connect, withDeadline } from '../_shared/db.ts';
 
 const env = (k: string) => {
   const v = Deno.env.get(k);
@@ -195,14 +196,33 @@ Deno.test('supabase-js functions.invoke reaches the function (application/json)'
   });
 });
 
-Deno.test('the function\'s connection cancels a statement that outlives its timeout (57014, answered 503)', async () => {
-  const sql = connect(env('DB_URL'), 1, 200);
+Deno.test('through the pooler, a statement that outlives its deadline is cancelled (57014, answered 503)', async () => {
+  const sql = connect(env('POOLER_URL'), 1);
   try {
-    const [row] = await sql`show statement_timeout`;
-    assert.equal(row!.statement_timeout, '200ms');
-    await assert.rejects(sql`select pg_sleep(2)`, (e: { code?: string }) => e.code === '57014');
+    const started = performance.now();
+    await assert.rejects(withDeadline(sql`select pg_sleep(5)`, 200), (e: { code?: string }) => e.code === '57014');
+    assert.ok(performance.now() - started < 2000, 'cancelled well before the statement would have ended');
     const [ok] = await sql`select 1 as one`;
     assert.equal(ok!.one, 1, 'the connection stays usable after the cancel');
+    const [busy] = await sql`select count(*)::int as n from pg_stat_activity
+                              where query like 'select pg_sleep(5)%' and state = 'active'`;
+    assert.equal(busy!.n, 0, 'the statement was stopped in Postgres, not just abandoned by the client');
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test('the pooler refuses a startup parameter it does not know; the function sends none', async () => {
+  const refused = postgres(env('POOLER_URL'), { max: 1, prepare: false, connection: { statement_timeout: 1000 } });
+  try {
+    await assert.rejects(refused`select 1`, /unsupported startup parameter/);
+  } finally {
+    await refused.end({ timeout: 1 });
+  }
+  const sql = connect(env('POOLER_URL'), 1);
+  try {
+    const [row] = await sql`select current_user as who, current_setting('application_name') as app`;
+    assert.deepEqual({ ...row }, { who: 'postgres', app: 'vibe-ingest' });
   } finally {
     await sql.end();
   }

@@ -5,7 +5,7 @@
 // acknowledged is lost. A batch travels as the JSON text its client sent: the procedure
 // takes `json`, so sizes are measured as sent.
 import { coalesce, type CoalesceOptions } from '../_shared/coalesce.ts';
-import type { Sql } from '../_shared/db.ts';
+import { type Sql, withDeadline } from '../_shared/db.ts';
 import type { Refusal } from './refusals.ts';
 import type { IngestCall, IngestResult } from './result.ts';
 
@@ -31,7 +31,7 @@ export const itemsJson = (items: Item[]): string =>
 export function sqlIngest(sql: Sql, opts: Partial<CoalesceOptions> = {}): IngestCall {
   const call = coalesce(async (items: Item[]): Promise<IngestResult[]> => {
     // Bound as text, then cast: a parameter typed json would make postgres.js encode the string again.
-    const [row] = await sql`call crm.ingest_call(${itemsJson(items)}::text::json, null)`;
+    const [row] = await withDeadline(sql`call crm.ingest_call(${itemsJson(items)}::text::json, null)`);
     return row.results as IngestResult[];
   }, {
     windowMs: 3,
@@ -46,4 +46,4 @@ export function sqlIngest(sql: Sql, opts: Partial<CoalesceOptions> = {}): Ingest
 
 /** Sends the function's refusals to crm.record_ingest_refusals. */
 export const sqlRefusals = (sql: Sql) => (refusals: Refusal[]) =>
-  sql`select crm.record_ingest_refusals(${JSON.stringify(refusals)}::text::json)`;
+  withDeadline(sql`select crm.record_ingest_refusals(${JSON.stringify(refusals)}::text::json)`);
