@@ -253,19 +253,89 @@ function embedded(
   }
 }
 
+/**
+ * parsePlPgSQLSync JSON-parses every answer that does not start with "syntax error" or
+ * "ERROR", so a compile error such as `"v.a" is not a known variable` surfaces as a
+ * JSON SyntaxError: keep the raw answer to report it.
+ */
+function parsePlpgsqlTree(def: string): unknown {
+  const jsonParse = JSON.parse;
+  let raw = '';
+  JSON.parse = (text: string, reviver?: (k: string, v: unknown) => unknown) => {
+    raw = text;
+    return jsonParse(text, reviver);
+  };
+  try {
+    return parsePlPgSQLSync(def);
+  } catch (err) {
+    throw new Error(raw && !raw.startsWith('{') ? raw : (err as Error).message);
+  } finally {
+    JSON.parse = jsonParse;
+  }
+}
+
+/**
+ * The definition with variable `name`'s declared type replaced by `record`. Outside a
+ * database the PL/pgSQL parse knows no composite type, so `v.field := …` on a variable of
+ * one is "not a known variable"; as a record it parses, and no embedded query changes.
+ */
+export function declareAsRecord(def: string, name: string): string | undefined {
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+  const bytes = enc.encode(def);
+  const quoted = scanSync(def).tokens.find((t) =>
+    t.tokenName === 'SCONST' && t.text.startsWith('$')
+  );
+  const tag = quoted?.text.match(/^\$[^$]*\$/)?.[0];
+  if (!quoted || !tag) return undefined;
+  const base = quoted.start + enc.encode(tag).length;
+  const toks =
+    scanSync(dec.decode(bytes.subarray(base, quoted.end - enc.encode(tag).length))).tokens;
+  const low = (i: number) => toks[i]?.text.toLowerCase() ?? '';
+  for (let i = 1; i < toks.length; i++) {
+    if (low(i) !== name.toLowerCase() || !['declare', ';'].includes(low(i - 1))) continue;
+    let j = i + 1;
+    if (low(j) === 'constant') j++;
+    // Not a declaration with a type (an assignment, an alias, a cursor) or already a record.
+    if ([':=', '=', '.', '[', 'alias', 'cursor', 'scroll', 'no', 'record'].includes(low(j))) {
+      continue;
+    }
+    let k = j;
+    for (let depth = 0; k < toks.length; k++) {
+      if (depth === 0 && [';', ':=', '=', 'default', 'not', 'collate'].includes(low(k))) break;
+      if (low(k) === '(') depth++;
+      if (low(k) === ')') depth--;
+    }
+    if (k === j) continue;
+    const [from, to] = [base + toks[j]!.start, base + toks[k - 1]!.end];
+    return dec.decode(bytes.subarray(0, from)) + 'record' + dec.decode(bytes.subarray(to));
+  }
+  return undefined;
+}
+
 /** A PL/pgSQL function: parse it, then parse every query and expression it embeds. */
 export function checkPlpgsql(def: string, where: string): Report {
   let tree: unknown;
-  try {
-    tree = parsePlPgSQLSync(def);
-  } catch (err) {
-    const report = emptyReport();
-    report.problems.push({
-      where,
-      message: `PL/pgSQL does not parse: ${(err as Error).message}`,
-      text: oneLine(def),
-    });
-    return report;
+  for (let source = def, tries = 0;; tries++) {
+    try {
+      tree = parsePlpgsqlTree(source);
+      break;
+    } catch (err) {
+      const message = (err as Error).message;
+      const unknown = message.match(/^"([^".]+)\.[^"]*" is not a known variable/)?.[1];
+      const retry = unknown && tries < 50 ? declareAsRecord(source, unknown) : undefined;
+      if (retry !== undefined) {
+        source = retry;
+        continue;
+      }
+      const report = emptyReport();
+      report.problems.push({
+        where,
+        message: `PL/pgSQL does not parse: ${message}`,
+        text: oneLine(def),
+      });
+      return report;
+    }
   }
   const found: Embedded[] = [];
   embedded(tree, undefined, false, found);

@@ -4,6 +4,7 @@ import {
   checkFunction,
   checkPlpgsql,
   checkSql,
+  declareAsRecord,
   dynamicTemplate,
   type Report,
 } from './bare-writes.ts';
@@ -160,4 +161,28 @@ Deno.test('functions by language: sql prosrc, atomic sql body, plpgsql; others a
   assert.equal(atomic.bare.length, 1);
   const c = checkFunction({ name: 'c', language: 'c', src: 'f', def: '' });
   assert.equal(c.problems.length, 1);
+});
+
+Deno.test('PL/pgSQL: fields of composite-typed variables parse (declared as record), the rest is kept', () => {
+  const body = `declare
+  v_b crm.ingest_batch;
+  v_n int := 0;
+begin
+  v_b.visitor_id := p_id;
+  select a.user_id into v_b.user_id from crm.a a where a.id = v_b.visitor_id;
+  delete from crm.x;
+end;`;
+  const r = checkPlpgsql(plpgsql(body), 'crm.f(bigint,text)');
+  assert.deepEqual(r.problems, []);
+  assert.deepEqual(kinds(r), ['DELETE crm.x']);
+  assert.ok(declareAsRecord(plpgsql(body), 'v_b')?.includes('v_b record;'));
+  assert.equal(declareAsRecord(plpgsql(body), 'v_missing'), undefined);
+});
+
+Deno.test('PL/pgSQL that does not compile is a problem naming the error, never a pass', () => {
+  const r = checkPlpgsql(plpgsql('begin\n  return query select 1;\nend;'), 'f');
+  assert.equal(r.problems.length, 1);
+  assert.match(r.problems[0]!.message, /RETURN QUERY/i);
+  const s = checkPlpgsql(plpgsql('begin\n  delete crm.x;\nend;'), 'f');
+  assert.equal(s.problems.length, 1);
 });
