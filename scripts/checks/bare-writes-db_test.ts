@@ -29,7 +29,7 @@ async function load(): Promise<
   try {
     const fns = await sql<{ name: string; language: string; src: string; def: string }[]>`
       select format('%s.%s(%s)', n.nspname, p.proname, oidvectortypes(p.proargtypes)) as name,
-              l.lanname as language, p.prosrc as src,
+             l.lanname as language, p.prosrc as src,
              case when p.prokind in ('f', 'p') then pg_get_functiondef(p.oid) else '' end as def
       from pg_proc p
       join pg_namespace n on n.oid = p.pronamespace
