@@ -53,7 +53,7 @@ type JsonObject = Record<string, unknown>;
 
 /** A jsonb answer that is an array: its objects (the generator types jsonb as Json, no shape). */
 export function asRows(data: unknown): JsonObject[] {
-  if (Array.isArray(data)) return data.filter((r): r is JsonObject => !!r && typeof r === 'object' && !Array.isArray(r));
+  if (Array.isArray(data)) return data.filter((r): r is JsonObject => !!r && typeof r === 'object');
   if (data && typeof data === 'object') return [data as JsonObject];
   return [];
 }
