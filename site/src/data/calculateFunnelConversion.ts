@@ -1,7 +1,6 @@
 // calculate_funnel_conversion(p_project_id, p_days): funnel steps with counts and drop-off,
 // all computed by SQL.
-import { asRows, callRpc, type RpcClient } from './rpc';
-import { num, text } from './fields';
+import { callRpc, type RpcClient, type RpcRow } from './rpc';
 import { useRpcQuery } from './query';
 
 export interface FunnelStep {
@@ -15,19 +14,19 @@ export interface FunnelStep {
   dropOffPct: number | null;
 }
 
-export function mapFunnelStep(row: Record<string, unknown>): FunnelStep {
+export function mapFunnelStep(row: RpcRow<'calculate_funnel_conversion'>): FunnelStep {
   return {
-    order: num(row, 'step_order') ?? 0,
-    name: text(row, 'name') ?? '',
-    users: num(row, 'users') ?? 0,
-    pctOfFirst: num(row, 'pct_of_first'),
-    dropOffUsers: num(row, 'drop_off'),
-    dropOffPct: num(row, 'drop_off_pct'),
+    order: row.step_order ?? 0,
+    name: row.name ?? '',
+    users: row.users ?? 0,
+    pctOfFirst: row.pct_of_first,
+    dropOffUsers: row.drop_off,
+    dropOffPct: row.drop_off_pct,
   };
 }
 
 export async function fetchFunnel(rpc: RpcClient, projectId: string, days = 30): Promise<FunnelStep[]> {
-  return asRows(await callRpc(rpc, 'calculate_funnel_conversion', { p_project_id: projectId, p_days: days })).map(mapFunnelStep);
+  return ((await callRpc(rpc, 'calculate_funnel_conversion', { p_project_id: projectId, p_days: days })) ?? []).map(mapFunnelStep);
 }
 
 export function useFunnel(projectId: string | null, days = 30) {

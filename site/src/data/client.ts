@@ -2,10 +2,11 @@
 import { useEffect, useState } from 'react';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { loadConfig, type RuntimeConfig } from './config';
+import type { Database } from '../../../supabase/types/database';
 import type { RpcClient } from './rpc';
 
 export interface Backend {
-  supabase: SupabaseClient;
+  supabase: SupabaseClient<Database>;
   rpc: RpcClient;
   config: RuntimeConfig;
 }
@@ -28,10 +29,11 @@ export function getBackend(): Promise<Backend> {
   pending ??= (async () => {
     const config = await loadConfig(fetch, siteBase());
     if (!config) throw new NotConfiguredError();
-    const supabase = createClient(config.supabaseUrl, config.anonKey, {
+    const supabase = createClient<Database>(config.supabaseUrl, config.anonKey, {
       auth: { persistSession: true, autoRefreshToken: true, storageKey: 'vibe-crm-auth' },
     });
-    return { supabase, rpc: supabase as unknown as RpcClient, config };
+    // No cast: the typed client must fit RpcClient, so tsc checks the two agree.
+    return { supabase, rpc: supabase, config };
   })();
   pending.catch(() => {
     pending = null;

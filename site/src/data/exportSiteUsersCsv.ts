@@ -3,8 +3,7 @@ import { callRpc, type RpcClient } from './rpc';
 import { useRpcAction } from './query';
 
 export async function exportSiteUsersCsv(rpc: RpcClient, projectId: string, segment: string | null, onlineOnly: boolean): Promise<string> {
-  const data = await callRpc(rpc, 'export_site_users_csv', { p_project_id: projectId, p_segment: segment ?? undefined, p_online_only: onlineOnly });
-  return typeof data === 'string' ? data : '';
+  return (await callRpc(rpc, 'export_site_users_csv', { p_project_id: projectId, p_segment: segment ?? undefined, p_online_only: onlineOnly })) ?? '';
 }
 
 export const useExportSiteUsersCsv = () => useRpcAction(exportSiteUsersCsv);

@@ -1,6 +1,5 @@
 // get_crm_metrics(p_project_id): the four metric cards with their week-over-week change.
-import { asRows, callRpc, type RpcClient } from './rpc';
-import { num, text } from './fields';
+import { callRpc, type RpcClient, type RpcRow } from './rpc';
 import { useRpcQuery } from './query';
 import { useCrmChannel, useReloadOnEvents } from './realtime';
 import { EVENTS } from './realtimeEvents';
@@ -32,13 +31,14 @@ const LIVE_EVENTS = [EVENTS.sessionStarted, EVENTS.sessionEnded];
  * shown in percentage points (3 % → 4.5 % is +1.5 pp, not +50 %). A metric without a row
  * reads as nulls.
  */
-export function mapMetrics(rows: Record<string, unknown>[]): CrmMetrics {
-  const byMetric = new Map(rows.map((r) => [text(r, 'metric'), r]));
+export function mapMetrics(rows: RpcRow<'get_crm_metrics'>[]): CrmMetrics {
+  const byMetric = new Map(rows.map((r) => [r.metric, r]));
   const metric = (k: MetricKey): Metric => {
-    const r = byMetric.get(k) ?? {};
+    const r = byMetric.get(k);
+    const [value, lastWeek] = [r?.value ?? null, r?.last_week ?? null];
     return k === 'churn_rate'
-      ? { value: num(r, 'value'), lastWeek: num(r, 'last_week'), change: num(r, 'change'), changeUnit: 'pp' }
-      : { value: num(r, 'value'), lastWeek: num(r, 'last_week'), change: num(r, 'change_pct'), changeUnit: '%' };
+      ? { value, lastWeek, change: r?.change ?? null, changeUnit: 'pp' }
+      : { value, lastWeek, change: r?.change_pct ?? null, changeUnit: '%' };
   };
   return {
     total_users: metric('total_users'),
@@ -49,7 +49,7 @@ export function mapMetrics(rows: Record<string, unknown>[]): CrmMetrics {
 }
 
 export async function fetchCrmMetrics(rpc: RpcClient, projectId: string): Promise<CrmMetrics> {
-  return mapMetrics(asRows(await callRpc(rpc, 'get_crm_metrics', { p_project_id: projectId })));
+  return mapMetrics((await callRpc(rpc, 'get_crm_metrics', { p_project_id: projectId })) ?? []);
 }
 
 export function useCrmMetrics(projectId: string | null) {

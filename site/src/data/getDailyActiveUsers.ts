@@ -1,6 +1,5 @@
 // get_daily_active_users(p_project_id, p_days): the 30-day area chart.
-import { asRows, callRpc, type RpcClient } from './rpc';
-import { num, text } from './fields';
+import { callRpc, type RpcClient, type RpcRow } from './rpc';
 import { useRpcQuery } from './query';
 
 export interface DailyActive {
@@ -8,13 +7,13 @@ export interface DailyActive {
   activeUsers: number;
 }
 
-export function mapDailyActive(row: Record<string, unknown>): DailyActive {
+export function mapDailyActive(row: RpcRow<'get_daily_active_users'>): DailyActive {
   // `day` is a SQL date: 'YYYY-MM-DD' as is.
-  return { day: text(row, 'day') ?? '', activeUsers: num(row, 'active_users') ?? 0 };
+  return { day: row.day ?? '', activeUsers: row.active_users ?? 0 };
 }
 
 export async function fetchDailyActiveUsers(rpc: RpcClient, projectId: string, days = 30): Promise<DailyActive[]> {
-  return asRows(await callRpc(rpc, 'get_daily_active_users', { p_project_id: projectId, p_days: days })).map(mapDailyActive);
+  return ((await callRpc(rpc, 'get_daily_active_users', { p_project_id: projectId, p_days: days })) ?? []).map(mapDailyActive);
 }
 
 export function useDailyActiveUsers(projectId: string | null, days = 30) {

@@ -2,7 +2,7 @@
 // Realtime broadcasts (onlineUsersStore) and healed by a full refresh every 10 s and after
 // a reconnect.
 import { useEffect, useReducer } from 'react';
-import { asRows, callRpc, type RpcClient } from './rpc';
+import { callRpc, type RpcClient } from './rpc';
 import { mapOnlineSession, segmentParam, type OnlineSession, type SegmentFilter } from './onlineSession';
 import { emptyOnlineUsers, receive, replaceAll, type OnlineUsersState } from './onlineUsersStore';
 import { useRpcQuery, type QueryState } from './query';
@@ -14,7 +14,7 @@ export const ONLINE_REFRESH_MS = 10_000;
 export async function fetchOnlineUsers(rpc: RpcClient, projectId: string, filter: SegmentFilter, now = Date.now): Promise<OnlineSession[]> {
   const data = await callRpc(rpc, 'get_online_users', { p_project_id: projectId, p_segment: segmentParam(filter) ?? undefined });
   const at = now();
-  return asRows(data).map((r) => mapOnlineSession(r, at));
+  return (data ?? []).map((r) => mapOnlineSession(r, at));
 }
 
 type Action =

@@ -1,6 +1,5 @@
 // list_crm_projects(): the projects the signed-in user belongs to, with their role.
-import { asRows, callRpc, type RpcClient } from './rpc';
-import { text } from './fields';
+import { callRpc, type RpcClient, type RpcRow } from './rpc';
 import { useRpcQuery } from './query';
 
 export type ProjectRole = 'owner' | 'admin' | 'viewer';
@@ -13,19 +12,20 @@ export interface CrmProject {
   createdAt: string | null;
 }
 
-export function mapProject(row: Record<string, unknown>): CrmProject {
-  const role = text(row, 'role');
+/** A list_crm_projects row; create_crm_project's jsonb answer has the same fields. */
+export function mapProject(row: RpcRow<'list_crm_projects'>): CrmProject {
+  const role = row.role;
   return {
-    id: text(row, 'id') ?? '',
-    name: text(row, 'name') ?? '',
-    publicKey: text(row, 'public_key') ?? '',
+    id: row.id ?? '',
+    name: row.name ?? '',
+    publicKey: row.public_key ?? '',
     role: role === 'owner' || role === 'admin' || role === 'viewer' ? role : null,
-    createdAt: text(row, 'created_at'),
+    createdAt: row.created_at,
   };
 }
 
 export async function fetchCrmProjects(rpc: RpcClient): Promise<CrmProject[]> {
-  return asRows(await callRpc(rpc, 'list_crm_projects')).map(mapProject);
+  return ((await callRpc(rpc, 'list_crm_projects')) ?? []).map(mapProject);
 }
 
 export function useCrmProjects(enabled: boolean, userId: string | null) {

@@ -1,8 +1,7 @@
 // list_site_users(p_project_id, p_segment, p_search, p_limit, p_offset): the CRM list; each
 // row carries total_count for paging (PostgREST counts only returned rows for RPCs).
-import { asRows, callRpc, type RpcClient } from './rpc';
+import { callRpc, type RpcClient, type RpcRow } from './rpc';
 import { SEGMENTS } from './enums';
-import { bool, num, text } from './fields';
 import { useRpcQuery } from './query';
 
 export interface SiteUserRow {
@@ -29,20 +28,20 @@ export const CRM_SEGMENTS = ['all', ...SEGMENTS] as const;
 export type CrmSegmentFilter = (typeof CRM_SEGMENTS)[number];
 export const crmSegmentParam = (f: CrmSegmentFilter): string | null => (f === 'all' ? null : f);
 
-export function mapSiteUsers(rows: Record<string, unknown>[]): SiteUserPage {
+export function mapSiteUsers(rows: RpcRow<'list_site_users'>[]): SiteUserPage {
   return {
     rows: rows.map((r) => ({
-      id: text(r, 'id') ?? '',
-      name: text(r, 'name'),
-      email: text(r, 'email'),
-      segment: text(r, 'segment'),
-      isOnline: bool(r, 'is_online'),
-      firstSeenAt: text(r, 'first_seen_at'),
-      lastSeenAt: text(r, 'last_seen_at'),
-      sessionsCount: num(r, 'sessions_count'),
-      pageviewsCount: num(r, 'pageviews_count'),
+      id: r.id ?? '',
+      name: r.name,
+      email: r.email,
+      segment: r.segment,
+      isOnline: r.is_online === true,
+      firstSeenAt: r.first_seen_at,
+      lastSeenAt: r.last_seen_at,
+      sessionsCount: r.sessions_count,
+      pageviewsCount: r.pageviews_count,
     })),
-    total: rows[0] ? (num(rows[0], 'total_count') ?? 0) : 0,
+    total: rows[0]?.total_count ?? 0,
   };
 }
 
@@ -60,7 +59,7 @@ export async function fetchSiteUsers(rpc: RpcClient, projectId: string, q: SiteU
     p_limit: PAGE_SIZE,
     p_offset: q.page * PAGE_SIZE,
   });
-  return mapSiteUsers(asRows(data));
+  return mapSiteUsers(data ?? []);
 }
 
 export function useSiteUsers(projectId: string | null, q: SiteUsersQuery) {

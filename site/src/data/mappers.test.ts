@@ -28,7 +28,7 @@ describe('get_crm_metrics', () => {
     const { rpc, calls } = fakeRpc(() => ({
       data: [
         { metric: 'total_users', value: 120, last_week: 100, change: 20, change_pct: 20.0 },
-        { metric: 'online_now', value: '3', last_week: '4', change: '-1', change_pct: '-25.0' },
+        { metric: 'online_now', value: 3, last_week: 4, change: -1, change_pct: -25.0 },
         { metric: 'new_this_week', value: 5, last_week: 0, change: 5, change_pct: null },
         { metric: 'churn_rate', value: 4.5, last_week: 3, change: 1.5, change_pct: 50 },
       ],
@@ -59,7 +59,7 @@ describe('get_crm_metrics', () => {
 
 describe('get_daily_active_users / calculate_funnel_conversion', () => {
   it('maps days in order as returned', async () => {
-    const { rpc, calls } = fakeRpc(() => ({ data: [{ day: '2026-11-24', active_users: 7, new_users: 1 }, { day: '2026-11-25', active_users: '9', new_users: 0 }] }));
+    const { rpc, calls } = fakeRpc(() => ({ data: [{ day: '2026-11-24', active_users: 7, new_users: 1 }, { day: '2026-11-25', active_users: 9, new_users: 0 }] }));
     expect(await fetchDailyActiveUsers(rpc, P)).toEqual([{ day: '2026-11-24', activeUsers: 7 }, { day: '2026-11-25', activeUsers: 9 }]);
     expect(calls[0]).toEqual({ fn: 'get_daily_active_users', args: { p_project_id: P, p_days: 30 } });
   });

@@ -3,8 +3,7 @@ import { callRpc, type RpcClient } from './rpc';
 import { useRpcAction } from './query';
 
 export async function rotateCrmPublicKey(rpc: RpcClient, projectId: string): Promise<string> {
-  const data = await callRpc(rpc, 'rotate_crm_public_key', { p_project_id: projectId });
-  return typeof data === 'string' ? data : '';
+  return (await callRpc(rpc, 'rotate_crm_public_key', { p_project_id: projectId })) ?? '';
 }
 
 export const useRotateCrmPublicKey = () => useRpcAction(rotateCrmPublicKey);

@@ -5,8 +5,8 @@ import { fakeRpc } from './testRpc';
 describe('callRpc', () => {
   it('passes named args and drops undefined ones so SQL defaults apply', async () => {
     const { rpc, calls } = fakeRpc(() => ({ data: [1] }));
-    await expect(callRpc(rpc, 'f', { p_a: 1, p_b: undefined, p_c: null })).resolves.toEqual([1]);
-    expect(calls).toEqual([{ fn: 'f', args: { p_a: 1, p_c: null } }]);
+    await expect(callRpc(rpc, 'list_site_users', { p_project_id: 'p', p_segment: undefined, p_offset: 0 })).resolves.toEqual([1]);
+    expect(calls).toEqual([{ fn: 'list_site_users', args: { p_project_id: 'p', p_offset: 0 } }]);
   });
 
   it('turns 42501 into a not-allowed RpcError', async () => {
@@ -19,7 +19,7 @@ describe('callRpc', () => {
 
   it('keeps other codes as they are', async () => {
     const { rpc } = fakeRpc(() => ({ error: { code: '22023', message: 'bad segment' } }));
-    const err = (await callRpc(rpc, 'x').catch((e: unknown) => e)) as RpcError;
+    const err = (await callRpc(rpc, 'get_online_users', { p_project_id: 'p', p_segment: 'x' }).catch((e: unknown) => e)) as RpcError;
     expect([err.code, err.notAllowed, err.message]).toEqual(['22023', false, 'bad segment']);
   });
 });

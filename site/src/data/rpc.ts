@@ -1,5 +1,18 @@
-// The one place RPC calls and their errors are shaped. PostgREST returns {code, message};
+// The one place RPC calls and their errors are shaped, typed by the generated `Database`
+// (supabase/types/database.ts, `npm run gen:types`). PostgREST returns {code, message};
 // SQLSTATE 42501 (PostgREST passes the SQLSTATE on as `code`) means "not allowed".
+import type { Database } from '../../../supabase/types/database';
+
+type Functions = Database['public']['Functions'];
+export type RpcName = keyof Functions & string;
+export type RpcArgs<F extends RpcName> = Functions[F]['Args'];
+export type RpcResult<F extends RpcName> = Functions[F]['Returns'];
+/**
+ * One row of a `returns table` RPC as it arrives. The generator types every column of
+ * such a result as non-null, but SQL can return null in any: mappers must handle it.
+ */
+export type RpcRow<F extends RpcName> = RpcResult<F> extends (infer R)[] ? { [K in keyof R]: R[K] | null } : never;
+
 export interface RpcErrorShape {
   code?: string;
   message: string;
@@ -7,8 +20,9 @@ export interface RpcErrorShape {
   hint?: string | null;
 }
 
+/** What the site needs of supabase-js: `createClient<Database>(…)` satisfies it as is. */
 export interface RpcClient {
-  rpc(fn: string, args?: Record<string, unknown>): PromiseLike<{ data: unknown; error: RpcErrorShape | null }>;
+  rpc<F extends RpcName>(fn: F, args?: RpcArgs<F>): PromiseLike<{ data: RpcResult<F> | null; error: RpcErrorShape | null }>;
 }
 
 export const NOT_ALLOWED = '42501';
@@ -28,21 +42,23 @@ export class RpcError extends Error {
 }
 
 /** Calls an RPC; omitted (undefined) args are dropped so SQL defaults apply. */
-export async function callRpc(client: RpcClient, fn: string, args: Record<string, unknown> = {}): Promise<unknown> {
-  const named = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
+export async function callRpc<F extends RpcName>(client: RpcClient, fn: F, args?: RpcArgs<F>): Promise<RpcResult<F> | null> {
+  const named = Object.fromEntries(Object.entries(args ?? {}).filter(([, v]) => v !== undefined)) as RpcArgs<F>;
   const { data, error } = await client.rpc(fn, named);
   if (error) throw new RpcError(fn, error);
   return data;
 }
 
-/** setof/table results are arrays; a single composite may come back as an object. */
-export function asRows(data: unknown): Record<string, unknown>[] {
-  if (Array.isArray(data)) return data.filter((r): r is Record<string, unknown> => !!r && typeof r === 'object');
-  if (data && typeof data === 'object') return [data as Record<string, unknown>];
+type JsonObject = Record<string, unknown>;
+
+/** A jsonb answer that is an array: its objects (the generator types jsonb as Json, no shape). */
+export function asRows(data: unknown): JsonObject[] {
+  if (Array.isArray(data)) return data.filter((r): r is JsonObject => !!r && typeof r === 'object');
+  if (data && typeof data === 'object') return [data as JsonObject];
   return [];
 }
 
-/** A single-row result (json object, composite, or a one-element array). */
-export function asRow(data: unknown): Record<string, unknown> | null {
+/** A jsonb answer that is one object. */
+export function asRow(data: unknown): JsonObject | null {
   return asRows(data)[0] ?? null;
 }

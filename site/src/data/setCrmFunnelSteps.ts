@@ -4,7 +4,7 @@ import type { FunnelStepDef } from './getCrmProject';
 import { useRpcAction } from './query';
 
 /** In order; the SQL numbers the steps. */
-export function stepsJson(steps: FunnelStepDef[]): Record<string, unknown>[] {
+export function stepsJson(steps: FunnelStepDef[]): { name: string; event_name: string }[] {
   return steps.map((s) => ({ name: s.name.trim(), event_name: s.eventName.trim() }));
 }
 

@@ -11,9 +11,11 @@ export interface SettingsPatch {
   requireSignedIdentify?: boolean;
 }
 
+type SettingsJson = { privacy_mode?: string; respect_dnt?: boolean; require_signed_identify?: boolean };
+
 /** The settings jsonb: only the keys being changed. */
-export function settingsJson(p: SettingsPatch): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+export function settingsJson(p: SettingsPatch): SettingsJson {
+  const out: SettingsJson = {};
   if (p.privacyMode) out.privacy_mode = p.privacyMode;
   if (p.respectDnt !== undefined) out.respect_dnt = p.respectDnt;
   if (p.requireSignedIdentify !== undefined) out.require_signed_identify = p.requireSignedIdentify;
