@@ -25,9 +25,20 @@ function settings(cfg: StackConfig): string {
     'pool_mode = transaction',
     'auth_type = scram-sha-256',
     'auth_file = userlist.txt',
-    // Hosted's pooler serves hundreds of clients with a few dozen server connections.
+    // As supabase/postgres configures the PgBouncer of a hosted project: 15 server
+    // connections per user and database, and only this one unknown parameter ignored.
+    'default_pool_size = 15',
+    'ignore_startup_parameters = extra_float_digits',
     'max_client_conn = 2000',
-    'default_pool_size = 20',
+    // While Postgres is down, a query waits in PgBouncer's queue for a server connection
+    // (120 s by default) instead of failing, and a failed login is retried only after
+    // 15 s: ingest hung, then stayed down for 12 s after Postgres was back
+    // (`npm run chaos`). The function should answer 503 at once so its clients retry. So
+    // a query that finds no server within 0.5 s fails (the function holds 4 of the 15
+    // server connections, so with Postgres up it never waits that long) and a failed
+    // login is retried after 0.5 s. Hosted's pooler may differ here.
+    'query_wait_timeout = 0.5',
+    'server_login_retry = 0.5',
     `logfile = ${poolerLog(cfg)}`,
     `pidfile = ${pidPath(cfg)}`,
     'log_connections = 0',
