@@ -6,7 +6,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(288);
+select plan(312);
 
 -- The platform ----------------------------------------------------------------------------
 -- Roles and their attributes
@@ -293,6 +293,9 @@ insert into tests.an_fns values
   ('revoke_crm_invitation', '{uuid,uuid}', 'boolean', 'owner', 'select public.revoke_crm_invitation(tests.an_id(''project''), tests.an_id(''invitation''))'),
   ('set_crm_member_role', '{uuid,uuid,text}', 'jsonb', 'owner', 'select public.set_crm_member_role(tests.an_id(''project''), tests.an_id(''extra''), ''admin'')'),
   ('remove_crm_member', '{uuid,uuid}', 'boolean', 'owner', 'select public.remove_crm_member(tests.an_id(''project''), tests.an_id(''extra''))'),
+  ('get_traffic_sources', '{uuid,date,date,jsonb,text,integer}', 'setof record', 'viewer', 'select * from public.get_traffic_sources(tests.an_id(''project''), current_date - 6, current_date)'),
+  ('get_geo_breakdown', '{uuid,date,date,jsonb,integer}', 'setof record', 'viewer', 'select * from public.get_geo_breakdown(tests.an_id(''project''), current_date - 6, current_date)'),
+  ('get_tech_breakdown', '{uuid,date,date,jsonb,text,integer}', 'setof record', 'viewer', 'select * from public.get_tech_breakdown(tests.an_id(''project''), current_date - 6, current_date)'),
   ('delete_crm_project', '{uuid,text}', 'boolean', 'owner', 'select public.delete_crm_project(tests.an_id(''project''), ''Authz'')');
 
 

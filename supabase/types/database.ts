@@ -102,6 +102,22 @@ export type Database = {
           sessions: number
         }[]
       }
+      get_geo_breakdown: {
+        Args: {
+          p_filter?: Json
+          p_from: string
+          p_limit?: number
+          p_project_id: string
+          p_to: string
+        }
+        Returns: {
+          conversions: number
+          country: string
+          prev_visitors: number
+          sessions: number
+          visitors: number
+        }[]
+      }
       get_ingest_health: {
         Args: { p_hours?: number; p_project_id: string }
         Returns: {
@@ -145,6 +161,43 @@ export type Database = {
       get_site_user_detail: {
         Args: { p_project_id: string; p_user_id: string }
         Returns: Json
+      }
+      get_tech_breakdown: {
+        Args: {
+          p_dimension?: string
+          p_filter?: Json
+          p_from: string
+          p_limit?: number
+          p_project_id: string
+          p_to: string
+        }
+        Returns: {
+          prev_visitors: number
+          sessions: number
+          value: string
+          visitors: number
+        }[]
+      }
+      get_traffic_sources: {
+        Args: {
+          p_dimension?: string
+          p_filter?: Json
+          p_from: string
+          p_limit?: number
+          p_project_id: string
+          p_to: string
+        }
+        Returns: {
+          paying: number
+          prev_paying: number
+          prev_sessions: number
+          prev_signups: number
+          prev_visitors: number
+          sessions: number
+          signups: number
+          value: string
+          visitors: number
+        }[]
       }
       identify_site_user: {
         Args: {

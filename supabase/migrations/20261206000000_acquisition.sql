@@ -1,0 +1,387 @@
+-- Acquisition: where visitors come from. The channel rules, a rollup of one row per
+-- user per active day with the dimensions of that day's first visit (what every
+-- acquisition report, and later the retention reports, read), the filter contract the
+-- reports share, and the reports by source, country and technology.
+
+create type crm.channel as enum (
+  'direct', 'organic_search', 'paid_search', 'social', 'email', 'ai_assistant', 'referral', 'other'
+);
+comment on type crm.channel is 'How a visit arrived; crm.channel_of decides it from the referrer host and the UTM tags.';
+
+/** The host of a referrer (or origin) URL, lower case, without a leading "www."; null when there is none. */
+create function crm.referrer_host(p_url text) returns text
+language sql immutable parallel safe
+set search_path = ''
+as $$
+  select nullif(regexp_replace(lower(substring(p_url from '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]+)')),
+                               '^www\.', ''), '')
+$$;
+
+/**
+ * The channel of a visit from its referrer host (already without the site's own hosts)
+ * and its UTM tags. The first rule that matches wins; API.md lists them.
+ */
+create function crm.channel_of(p_host text, p_utm jsonb) returns crm.channel
+language sql immutable parallel safe
+set search_path = ''
+as $$
+  select case
+    when m ~ '^(cpc|ppc|sem|sea|paid[-_ ]?search)$' then 'paid_search'
+    when m ~ '^(e[-_ ]?mail|newsletter)$'
+      or h ~ '(^|\.)(mail\.google\.com|outlook\.live\.com|outlook\.office\.com|outlook\.office365\.com|mail\.yahoo\.com)$'
+      then 'email'
+    when h ~ '(^|\.)(chatgpt\.com|chat\.openai\.com|perplexity\.ai|gemini\.google\.com|bard\.google\.com|copilot\.microsoft\.com|claude\.ai|poe\.com|you\.com|phind\.com|deepseek\.com|meta\.ai|grok\.com|chat\.mistral\.ai)$'
+      or s ~ '^(chatgpt(\.com)?|openai|perplexity(\.ai)?|gemini|copilot|claude(\.ai)?)$'
+      then 'ai_assistant'
+    when m ~ '^(social|social[-_ ]?(network|media)|sm|paid[-_ ]?social)$'
+      or h ~ '(^|\.)(facebook\.com|fb\.com|instagram\.com|t\.co|twitter\.com|x\.com|linkedin\.com|lnkd\.in|reddit\.com|pinterest\.[a-z.]+|youtube\.com|youtu\.be|tiktok\.com|threads\.net|bsky\.app|mastodon\.social|news\.ycombinator\.com|t\.me|whatsapp\.com|quora\.com)$'
+      then 'social'
+    when m = 'organic'
+      or h ~ '(^|\.)(google\.[a-z.]+|bing\.com|duckduckgo\.com|search\.yahoo\.com|yahoo\.com|yandex\.[a-z.]+|baidu\.com|ecosia\.org|search\.brave\.com|startpage\.com|qwant\.com|naver\.com|seznam\.cz)$'
+      then 'organic_search'
+    when h is null and m is null and s is null and c is null then 'direct'
+    when h is not null or m = 'referral' then 'referral'
+    else 'other'
+  end::crm.channel
+  from (select nullif(lower(p_utm ->> 'medium'), '') as m, nullif(lower(p_utm ->> 'source'), '') as s,
+               nullif(p_utm ->> 'campaign', '') as c, p_host as h) x
+$$;
+
+create table crm.user_days (
+  project_id uuid not null,
+  day date not null,
+  user_id uuid not null,
+  channel crm.channel not null,
+  referrer_host text,
+  -- utm_source, else the referrer host: what the Sources report groups by
+  source text,
+  utm_source text,
+  utm_medium text,
+  utm_campaign text,
+  country text,
+  device_type text,
+  browser text,
+  os text,
+  entry_page text,
+  sessions integer not null,
+  page_views integer not null,
+  -- the funnel's step-2 event (signup) and last-step event (paid) that day
+  signed_up boolean not null,
+  paid boolean not null,
+  primary key (project_id, day, user_id),
+  foreign key (project_id, user_id) references crm.site_users (project_id, id) on delete cascade
+);
+comment on table crm.user_days is
+  'One row per site user per UTC day with a session: the dimensions of that day''s first session (channel, source, UTM, country, device, browser, OS, entry page), its sessions and page views, and whether the user signed up or paid that day. Rebuilt from sessions by crm.refresh_user_days (every 5 minutes for today and yesterday, and when a merge moves sessions); read by every acquisition report.';
+alter table crm.user_days enable row level security;
+create index user_days_user_idx on crm.user_days (project_id, user_id, day);
+
+/**
+ * Rebuilds the user_days rows of a project for UTC days p_from..p_to (all users, or
+ * only p_users) from its sessions and the funnel's signup / paid events. Returns the
+ * rows written.
+ */
+create function crm.refresh_user_days(p_project_id uuid, p_from date, p_to date, p_users uuid[] default null)
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_rows integer;
+begin
+  delete from crm.user_days d
+  where d.project_id = p_project_id and d.day between p_from and p_to
+    and (p_users is null or d.user_id = any (p_users));
+
+  with site as (
+    -- A referrer on the site's own origins is a navigation inside it, not a source.
+    select coalesce(array(select crm.referrer_host(o) from unnest(p.allowed_origins) o), '{}') as hosts
+    from crm.projects p where p.id = p_project_id
+  ), steps as (
+    select (select f.event_name from crm.funnel_steps f where f.project_id = p_project_id and f.step_order = 2) as signup,
+           (select f.event_name from crm.funnel_steps f where f.project_id = p_project_id
+             order by f.step_order desc limit 1) as paid
+  ), visits as (
+    select s.user_id, (s.started_at at time zone 'UTC')::date as day, s.started_at, s.id, s.page_views,
+           s.entry_page, s.country, s.device_type, s.browser, s.os, s.utm,
+           case when h.host = any (site.hosts) then null else h.host end as host
+    from crm.site_sessions s
+    cross join site
+    cross join lateral (select crm.referrer_host(s.referrer) as host) h
+    where s.project_id = p_project_id
+      and s.started_at >= crm.utc_day_start(p_from) and s.started_at < crm.utc_day_start(p_to + 1)
+      and (p_users is null or s.user_id = any (p_users))
+  ), first_visits as (
+    select distinct on (v.user_id, v.day) v.*
+    from visits v
+    order by v.user_id, v.day, v.started_at, v.id
+  ), per_day as (
+    select v.user_id, v.day, count(*)::integer as sessions, sum(v.page_views)::integer as page_views
+    from visits v
+    group by v.user_id, v.day
+  ), conversions as (
+    select e.user_id, (e.occurred_at at time zone 'UTC')::date as day,
+           bool_or(e.name = steps.signup) as signed_up, bool_or(e.name = steps.paid) as paid
+    from crm.user_events e cross join steps
+    where e.project_id = p_project_id and e.type = 'event' and e.name in (steps.signup, steps.paid)
+      and e.occurred_at >= crm.utc_day_start(p_from) and e.occurred_at < crm.utc_day_start(p_to + 1)
+      and (p_users is null or e.user_id = any (p_users))
+    group by 1, 2
+  )
+  insert into crm.user_days (project_id, day, user_id, channel, referrer_host, source, utm_source, utm_medium,
+                             utm_campaign, country, device_type, browser, os, entry_page, sessions, page_views,
+                             signed_up, paid)
+  select p_project_id, d.day, d.user_id,
+         crm.channel_of(f.host, f.utm),
+         f.host,
+         coalesce(nullif(lower(f.utm ->> 'source'), ''), f.host),
+         nullif(lower(f.utm ->> 'source'), ''),
+         nullif(lower(f.utm ->> 'medium'), ''),
+         nullif(f.utm ->> 'campaign', ''),
+         f.country, f.device_type, f.browser, f.os, f.entry_page,
+         d.sessions, d.page_views, coalesce(c.signed_up, false), coalesce(c.paid, false)
+  from per_day d
+  join first_visits f on f.user_id = d.user_id and f.day = d.day
+  left join conversions c on c.user_id = d.user_id and c.day = d.day;
+  get diagnostics v_rows = row_count;
+  return v_rows;
+end;
+$$;
+
+/** Trigger: a merge that moves sessions to another user rebuilds both users' days. */
+create function crm.site_sessions_user_days() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_day date := (new.started_at at time zone 'UTC')::date;
+begin
+  perform crm.refresh_user_days(new.project_id, v_day, v_day, array[old.user_id, new.user_id]);
+  return null;
+end;
+$$;
+
+create trigger site_sessions_user_days
+  after update of user_id on crm.site_sessions
+  for each row when (old.user_id is distinct from new.user_id)
+  execute function crm.site_sessions_user_days();
+
+/**
+ * Every 5 minutes: rebuilds today's and yesterday's user_days of every project with a
+ * session since yesterday (a session's page views grow after it started; late events
+ * land on yesterday), and drops rows older than the project's retention_days.
+ */
+create function crm.job_user_days() returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_today date := crm.utc_today();
+  v_project uuid;
+  v_rows integer := 0;
+begin
+  for v_project in
+    select p.id from crm.projects p
+    where exists (select from crm.site_sessions s where s.project_id = p.id
+                    and s.started_at >= crm.utc_day_start(v_today - 1))
+  loop
+    v_rows := v_rows + crm.refresh_user_days(v_project, v_today - 1, v_today);
+  end loop;
+  delete from crm.user_days d using crm.projects p
+  where p.id = d.project_id and d.day < v_today - crm.project_setting_int(p.id, 'retention_days');
+  return v_rows;
+end;
+$$;
+
+select crm.schedule_job('crm-user-days', '*/5 * * * *', 'select crm.job_user_days()');
+
+-- What is already stored gets its rows now.
+select crm.refresh_user_days(p.id, (min(s.started_at) at time zone 'UTC')::date, crm.utc_today())
+from crm.projects p join crm.site_sessions s on s.project_id = p.id
+group by p.id;
+
+-- ---------------------------------------------------------------------------
+-- The filter contract of every report: p_from, p_to (UTC dates, both included) and
+-- p_filter, a JSON object of exact matches.
+-- ---------------------------------------------------------------------------
+
+/** The keys p_filter may hold. */
+create function crm.report_filter_keys() returns text[]
+language sql immutable
+set search_path = ''
+as $$ select array['segment', 'channel', 'source', 'campaign', 'country', 'device', 'browser', 'page'] $$;
+
+/**
+ * Raises 22023 with a message naming the problem when a report's range or filter is not
+ * valid: both dates given, from ≤ to, at most 366 days, a JSON object whose keys are
+ * crm.report_filter_keys() and whose values are strings.
+ */
+create function crm.check_report_args(p_from date, p_to date, p_filter jsonb) returns void
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_key text;
+begin
+  if p_from is null or p_to is null then
+    raise exception 'p_from and p_to are required' using errcode = '22023';
+  end if;
+  if p_from > p_to then
+    raise exception 'p_from (%) is after p_to (%)', p_from, p_to using errcode = '22023';
+  end if;
+  if p_to - p_from >= 366 then
+    raise exception 'a range covers at most 366 days (got %)', p_to - p_from + 1 using errcode = '22023';
+  end if;
+  if p_filter is null or jsonb_typeof(p_filter) <> 'object' then
+    raise exception 'p_filter must be a JSON object' using errcode = '22023';
+  end if;
+  for v_key in select k from jsonb_object_keys(p_filter) k loop
+    if not v_key = any (crm.report_filter_keys()) then
+      raise exception 'unknown filter "%"; filters are %', v_key, array_to_string(crm.report_filter_keys(), ', ')
+        using errcode = '22023';
+    end if;
+    if jsonb_typeof(p_filter -> v_key) <> 'string' then
+      raise exception 'filter "%" must be a string', v_key using errcode = '22023';
+    end if;
+  end loop;
+end;
+$$;
+
+/** The user_days rows of a range that pass a filter (page = the day's entry page). */
+create function crm.filtered_user_days(p_project_id uuid, p_from date, p_to date, p_filter jsonb)
+returns setof crm.user_days
+language sql stable
+set search_path = ''
+as $$
+  select d.* from crm.user_days d
+  where d.project_id = p_project_id and d.day between p_from and p_to
+    and (p_filter ->> 'channel' is null or d.channel::text = p_filter ->> 'channel')
+    and (p_filter ->> 'source' is null or d.source = p_filter ->> 'source')
+    and (p_filter ->> 'campaign' is null or d.utm_campaign = p_filter ->> 'campaign')
+    and (p_filter ->> 'country' is null or d.country = p_filter ->> 'country')
+    and (p_filter ->> 'device' is null or d.device_type = p_filter ->> 'device')
+    and (p_filter ->> 'browser' is null or d.browser = p_filter ->> 'browser')
+    and (p_filter ->> 'page' is null or d.entry_page = p_filter ->> 'page')
+    and (p_filter ->> 'segment' is null or exists (
+          select from crm.site_users u
+          where u.project_id = d.project_id and u.id = d.user_id and u.segment::text = p_filter ->> 'segment'))
+$$;
+
+/**
+ * A breakdown of the range and of the previous range of equal length by one dimension
+ * of crm.user_days: visitors (distinct users), sessions, signups and paying users
+ * (distinct users who did the funnel's step-2 / last-step event on a day of the range).
+ */
+create function crm.user_days_breakdown(p_project_id uuid, p_from date, p_to date, p_filter jsonb, p_dimension text,
+                                        p_limit integer)
+returns table (value text, visitors integer, sessions integer, signups integer, paying integer,
+               prev_visitors integer, prev_sessions integer, prev_signups integer, prev_paying integer)
+language sql stable
+set search_path = ''
+as $$
+  with tagged as (
+    select case p_dimension
+             when 'channel' then d.channel::text
+             when 'source' then d.source
+             when 'referrer' then d.referrer_host
+             when 'utm_source' then d.utm_source
+             when 'utm_medium' then d.utm_medium
+             when 'utm_campaign' then d.utm_campaign
+             when 'country' then d.country
+             when 'device' then d.device_type
+             when 'browser' then d.browser
+             when 'os' then d.os
+           end as value,
+           d.day >= p_from as current, d.user_id, d.sessions, d.signed_up, d.paid
+    from crm.filtered_user_days(p_project_id, p_from - (p_to - p_from + 1), p_to, p_filter) d
+  ), totals as (
+    select t.value,
+           count(distinct t.user_id) filter (where t.current)::integer as visitors,
+           coalesce(sum(t.sessions) filter (where t.current), 0)::integer as sessions,
+           count(distinct t.user_id) filter (where t.current and t.signed_up)::integer as signups,
+           count(distinct t.user_id) filter (where t.current and t.paid)::integer as paying,
+           count(distinct t.user_id) filter (where not t.current)::integer as prev_visitors,
+           coalesce(sum(t.sessions) filter (where not t.current), 0)::integer as prev_sessions,
+           count(distinct t.user_id) filter (where not t.current and t.signed_up)::integer as prev_signups,
+           count(distinct t.user_id) filter (where not t.current and t.paid)::integer as prev_paying
+    from tagged t
+    group by t.value
+  )
+  select * from totals t
+  where t.visitors > 0 or t.prev_visitors > 0
+  order by t.visitors desc, t.prev_visitors desc, t.value nulls last
+  limit p_limit
+$$;
+
+/** Raises 22023 unless p_dimension is one of p_allowed, and p_limit is 1..1000. */
+create function crm.check_report_dimension(p_dimension text, p_allowed text[], p_limit integer) returns void
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  if p_dimension is null or not p_dimension = any (p_allowed) then
+    raise exception 'p_dimension must be one of % (got %)', array_to_string(p_allowed, ', '), coalesce(p_dimension, 'null')
+      using errcode = '22023';
+  end if;
+  if p_limit is null or p_limit not between 1 and 1000 then
+    raise exception 'p_limit must be between 1 and 1000' using errcode = '22023';
+  end if;
+end;
+$$;
+
+/**
+ * Traffic sources of a range: by channel, source (utm_source, else referrer domain),
+ * referrer domain, or UTM source / medium / campaign, with the previous range beside.
+ */
+create function public.get_traffic_sources(p_project_id uuid, p_from date, p_to date, p_filter jsonb default '{}',
+                                           p_dimension text default 'channel', p_limit integer default 100)
+returns table (value text, visitors integer, sessions integer, signups integer, paying integer,
+               prev_visitors integer, prev_sessions integer, prev_signups integer, prev_paying integer)
+language plpgsql stable security definer
+set search_path = ''
+as $$
+begin
+  perform crm.require_project_role(p_project_id, 'viewer');
+  perform crm.check_report_args(p_from, p_to, p_filter);
+  perform crm.check_report_dimension(p_dimension,
+    array['channel', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign'], p_limit);
+  return query select * from crm.user_days_breakdown(p_project_id, p_from, p_to, p_filter, p_dimension, p_limit);
+end;
+$$;
+grant execute on function public.get_traffic_sources(uuid, date, date, jsonb, text, integer) to authenticated, service_role;
+
+/** Visitors by country (ISO 3166-1 alpha-2; null = unknown), with sessions and paying users. */
+create function public.get_geo_breakdown(p_project_id uuid, p_from date, p_to date, p_filter jsonb default '{}',
+                                         p_limit integer default 300)
+returns table (country text, visitors integer, sessions integer, conversions integer, prev_visitors integer)
+language plpgsql stable security definer
+set search_path = ''
+as $$
+begin
+  perform crm.require_project_role(p_project_id, 'viewer');
+  perform crm.check_report_args(p_from, p_to, p_filter);
+  perform crm.check_report_dimension('country', array['country'], p_limit);
+  return query
+  select b.value, b.visitors, b.sessions, b.paying, b.prev_visitors
+  from crm.user_days_breakdown(p_project_id, p_from, p_to, p_filter, 'country', p_limit) b;
+end;
+$$;
+grant execute on function public.get_geo_breakdown(uuid, date, date, jsonb, integer) to authenticated, service_role;
+
+/** Visitors by device type, browser or operating system, with the previous range beside. */
+create function public.get_tech_breakdown(p_project_id uuid, p_from date, p_to date, p_filter jsonb default '{}',
+                                          p_dimension text default 'device', p_limit integer default 100)
+returns table (value text, visitors integer, sessions integer, prev_visitors integer)
+language plpgsql stable security definer
+set search_path = ''
+as $$
+begin
+  perform crm.require_project_role(p_project_id, 'viewer');
+  perform crm.check_report_args(p_from, p_to, p_filter);
+  perform crm.check_report_dimension(p_dimension, array['device', 'browser', 'os'], p_limit);
+  return query
+  select b.value, b.visitors, b.sessions, b.prev_visitors
+  from crm.user_days_breakdown(p_project_id, p_from, p_to, p_filter, p_dimension, p_limit) b;
+end;
+$$;
+grant execute on function public.get_tech_breakdown(uuid, date, date, jsonb, text, integer) to authenticated, service_role;
