@@ -96,12 +96,18 @@ async function load(db: postgres.Sql, s: Scale) {
   log(`  ${s.label}: ${s.users} users inserted (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   await db.unsafe(`
     insert into crm.site_sessions (project_id, id, user_id, started_at, last_activity_at, ended_at, is_online,
-                                   current_page, current_page_since, entry_page, page_views, device_type, browser, os, country)
+                                   current_page, current_page_since, entry_page, page_views, device_type, browser, os, country,
+                                   referrer, utm)
     select ${p}, case n when 1 then ${sid('u', 1)} else ${sid('u', 2)} end, ${uid('u')}, st,
            st + interval '150 seconds', case when online and n = 2 then null else st + interval '150 seconds' end,
            online and n = 2, '/page/' || (u % 50), st + interval '120 seconds', '/', 5 - (n = 1 and u % 4 = 0)::int,
            case when ${h('u', 5)} < 0.55 then 'mobile' when ${h('u', 5)} < 0.93 then 'desktop' else 'tablet' end,
-           case when ${h('u', 6)} < 0.6 then 'Chrome' else 'Safari' end, 'Linux', 'NL'
+           case when ${h('u', 6)} < 0.6 then 'Chrome' else 'Safari' end, 'Linux',
+           (array['NL', 'NL', 'NL', 'BE', 'DE', 'GB', 'US', 'FR', 'ES', 'SE'])[1 + floor(${h('u * 3 + n', 7)} * 10)::int],
+           (array[null, null, 'https://www.google.com/', 'https://www.bing.com/', 'https://t.co/x', 'https://chatgpt.com/',
+                  'https://blog.example.org/post', 'https://www.linkedin.com/', null, 'https://duckduckgo.com/'])[1 + floor(${h('u * 5 + n', 8)} * 10)::int],
+           case when ${h('u * 7 + n', 9)} < 0.1 then '{"source": "google", "medium": "cpc", "campaign": "winter"}'::jsonb
+                when ${h('u * 7 + n', 9)} < 0.15 then '{"source": "newsletter", "medium": "email", "campaign": "dec"}'::jsonb end
     from public.bench_plan, lateral (values (1, s1), (2, s2)) v(n, st)`);
   log(`  ${s.label}: ${s.users * 2} sessions inserted (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   const chunk = Math.max(10_000, Math.ceil(s.users / 20));
@@ -150,6 +156,14 @@ async function load(db: postgres.Sql, s: Scale) {
   await db.unsafe(`select crm.store_daily_stats(${p}, crm.utc_today()), crm.refresh_funnel_rollup(${p}), crm.refresh_metrics_rollup(${p})`);
   const refresh = performance.now() - t;
   log(`  ${s.label}: ${DAYS + 1} days of daily stats in ${(daily / 1000).toFixed(1)} s; one 5-minute refresh (today + funnel 7/30/90 d + metrics) in ${(refresh / 1000).toFixed(1)} s`);
+  t = performance.now();
+  await db.unsafe(`select crm.refresh_user_days(${p}, crm.utc_today() - ${DAYS + 1}, crm.utc_today() - 2)`);
+  const userDays = performance.now() - t;
+  t = performance.now();
+  await db.unsafe(`select crm.refresh_user_days(${p}, crm.utc_today() - 1, crm.utc_today())`);
+  const userDaysJob = performance.now() - t;
+  await db.unsafe(`vacuum analyze crm.user_days`);
+  log(`  ${s.label}: user_days built for ${DAYS + 1} days in ${(userDays / 1000).toFixed(1)} s; the 5-minute job's share (today + yesterday) in ${(userDaysJob / 1000).toFixed(1)} s`);
   return { loadSeconds: (performance.now() - t0) / 1000, refreshSeconds: refresh / 1000 };
 }
 
@@ -167,9 +181,30 @@ function calls(s: Scale, hasOnline: boolean): Calls {
     'list_site_users (search, 1 match)': (i) =>
       `select * from public.list_site_users(${p}, p_search => 'user${4 * (1 + ((i * 7919) % Math.floor(s.users / 4 - 1)))}@')`,
     'list_site_users (search, ¼ of users match)': () => `select * from public.list_site_users(${p}, p_search => 'bench')`,
+    ...acquisitionCalls(p),
   };
   if (hasOnline) return { get_online_users: () => `select * from public.get_online_users(p_project_id => ${p})`, ...c };
   return c;
+}
+
+/** The acquisition reports: preset ranges without a filter, a custom range, and filters. */
+function acquisitionCalls(p: string): Calls {
+  const range = (days: number) => `crm.utc_today() - ${days - 1}, crm.utc_today()`;
+  return {
+    'get_traffic_sources (today)': () => `select * from public.get_traffic_sources(${p}, ${range(1)})`,
+    'get_traffic_sources (7 d)': () => `select * from public.get_traffic_sources(${p}, ${range(7)})`,
+    'get_traffic_sources (30 d)': () => `select * from public.get_traffic_sources(${p}, ${range(30)})`,
+    'get_traffic_sources (90 d)': () => `select * from public.get_traffic_sources(${p}, ${range(90)})`,
+    'get_traffic_sources (30 d, by source)': () => `select * from public.get_traffic_sources(${p}, ${range(30)}, p_dimension => 'source')`,
+    'get_traffic_sources (custom 45 d, filter country)': () =>
+      `select * from public.get_traffic_sources(${p}, crm.utc_today() - 60, crm.utc_today() - 16, '{"country": "BE"}')`,
+    'get_traffic_sources (30 d, filter segment)': () => `select * from public.get_traffic_sources(${p}, ${range(30)}, '{"segment": "premium"}')`,
+    'get_geo_breakdown (30 d)': () => `select * from public.get_geo_breakdown(${p}, ${range(30)})`,
+    'get_geo_breakdown (90 d, filter channel)': () => `select * from public.get_geo_breakdown(${p}, ${range(90)}, '{"channel": "social"}')`,
+    'get_tech_breakdown (30 d)': () => `select * from public.get_tech_breakdown(${p}, ${range(30)})`,
+    'get_tech_breakdown (30 d, browser, filter device)': () =>
+      `select * from public.get_tech_breakdown(${p}, ${range(30)}, '{"device": "mobile"}', 'browser')`,
+  };
 }
 
 async function measure(db: postgres.Sql, s: Scale, hasOnline: boolean) {

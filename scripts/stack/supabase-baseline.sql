@@ -63,7 +63,7 @@ alter role authenticated set statement_timeout = '8s';
 
 -- The database belongs to postgres (so does `public`, through pg_database_owner), as
 -- on a hosted project; the platform's schemas below belong to supabase_admin.
-alter database postgres owner to postgres;
+do $$ begin execute format('alter database %I owner to postgres', current_database()); end $$;
 
 -- ---------------------------------------------------------------------------
 -- Schemas and extensions. Hosted lets `postgres` enable allow-listed extensions
@@ -92,20 +92,27 @@ grant all on all tables in schema extensions to postgres;
 grant all on all sequences in schema extensions to postgres;
 grant all on all routines in schema extensions to postgres;
 
--- pg_cron: in the database cron.database_name names. postgres schedules through
--- cron.schedule/unschedule and reads the run history; writes to cron.job are revoked.
-create extension if not exists pg_cron;
-grant usage on schema cron to postgres with grant option;
-grant all on all tables in schema cron to postgres with grant option;
-grant all on all sequences in schema cron to postgres with grant option;
-grant all on all routines in schema cron to postgres with grant option;
-revoke all on table cron.job from postgres;
-grant select on table cron.job to postgres with grant option;
+-- pg_cron: only in the database cron.database_name names (a benchmark's database has
+-- none). postgres schedules through cron.schedule/unschedule and reads the run history;
+-- writes to cron.job are revoked.
+do $$
+begin
+  if current_database() = coalesce(current_setting('cron.database_name', true), 'postgres') then
+    create extension if not exists pg_cron;
+    grant usage on schema cron to postgres with grant option;
+    grant all on all tables in schema cron to postgres with grant option;
+    grant all on all sequences in schema cron to postgres with grant option;
+    grant all on all routines in schema cron to postgres with grant option;
+    revoke all on table cron.job from postgres;
+    grant select on table cron.job to postgres with grant option;
+  end if;
+end
+$$;
 
 grant usage on schema public to anon, authenticated, service_role;
 
 -- Hosted projects resolve unqualified extension functions through this path.
-alter database postgres set search_path = "$user", public, extensions;
+do $$ begin execute format('alter database %I set search_path = "$user", public, extensions', current_database()); end $$;
 
 -- What a hosted project grants on everything new in `public` (per-schema default
 -- privileges). Kept here on purpose: a migration that forgets to revoke leaks
@@ -335,4 +342,4 @@ create table if not exists supabase_local.baseline (
 );
 comment on table supabase_local.baseline is 'Version of scripts/stack/supabase-baseline.sql applied to this local database.';
 delete from supabase_local.baseline;
-insert into supabase_local.baseline (version) values (2);
+insert into supabase_local.baseline (version) values (3);

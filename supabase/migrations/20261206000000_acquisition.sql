@@ -169,7 +169,8 @@ create trigger site_sessions_user_days
 /**
  * Every 5 minutes: rebuilds today's and yesterday's user_days of every project with a
  * session since yesterday (a session's page views grow after it started; late events
- * land on yesterday), and drops rows older than the project's retention_days.
+ * land on yesterday) and its preset breakdowns (crm.acquisition_rollup), and drops
+ * rows older than the project's retention_days.
  */
 create function crm.job_user_days() returns integer
 language plpgsql
@@ -186,6 +187,7 @@ begin
                     and s.started_at >= crm.utc_day_start(v_today - 1))
   loop
     v_rows := v_rows + crm.refresh_user_days(v_project, v_today - 1, v_today);
+    perform crm.refresh_acquisition_rollup(v_project);
   end loop;
   delete from crm.user_days d using crm.projects p
   where p.id = d.project_id and d.day < v_today - crm.project_setting_int(p.id, 'retention_days');
@@ -217,7 +219,7 @@ as $$ select array['segment', 'channel', 'source', 'campaign', 'country', 'devic
  * crm.report_filter_keys() and whose values are strings.
  */
 create function crm.check_report_args(p_from date, p_to date, p_filter jsonb) returns void
-language plpgsql immutable
+language plpgsql stable
 set search_path = ''
 as $$
 declare
@@ -244,6 +246,10 @@ begin
       raise exception 'filter "%" must be a string', v_key using errcode = '22023';
     end if;
   end loop;
+  if p_filter ? 'channel' and not (p_filter ->> 'channel') = any (crm.enum_labels('crm.channel')) then
+    raise exception 'unknown channel "%"; channels are %', p_filter ->> 'channel',
+      array_to_string(crm.enum_labels('crm.channel'), ', ') using errcode = '22023';
+  end if;
 end;
 $$;
 
@@ -251,36 +257,39 @@ $$;
 create function crm.filtered_user_days(p_project_id uuid, p_from date, p_to date, p_filter jsonb)
 returns setof crm.user_days
 language sql stable
-set search_path = ''
+-- No SET clause, so that the planner inlines it into the report's query (every name is qualified).
 as $$
-  select d.* from crm.user_days d
-  where d.project_id = p_project_id and d.day between p_from and p_to
-    and (p_filter ->> 'channel' is null or d.channel::text = p_filter ->> 'channel')
-    and (p_filter ->> 'source' is null or d.source = p_filter ->> 'source')
-    and (p_filter ->> 'campaign' is null or d.utm_campaign = p_filter ->> 'campaign')
-    and (p_filter ->> 'country' is null or d.country = p_filter ->> 'country')
-    and (p_filter ->> 'device' is null or d.device_type = p_filter ->> 'device')
-    and (p_filter ->> 'browser' is null or d.browser = p_filter ->> 'browser')
-    and (p_filter ->> 'page' is null or d.entry_page = p_filter ->> 'page')
-    and (p_filter ->> 'segment' is null or exists (
+  select d.*
+  from (select p_filter ->> 'channel' as channel, p_filter ->> 'source' as source, p_filter ->> 'campaign' as campaign,
+               p_filter ->> 'country' as country, p_filter ->> 'device' as device, p_filter ->> 'browser' as browser,
+               p_filter ->> 'page' as page, p_filter ->> 'segment' as segment) f -- read the filter once, not per row
+  join crm.user_days d on d.project_id = p_project_id and d.day between p_from and p_to
+  where (f.channel is null or d.channel = f.channel::crm.channel)
+    and (f.source is null or d.source = f.source)
+    and (f.campaign is null or d.utm_campaign = f.campaign)
+    and (f.country is null or d.country = f.country)
+    and (f.device is null or d.device_type = f.device)
+    and (f.browser is null or d.browser = f.browser)
+    and (f.page is null or d.entry_page = f.page)
+    and (f.segment is null or exists (
           select from crm.site_users u
-          where u.project_id = d.project_id and u.id = d.user_id and u.segment::text = p_filter ->> 'segment'))
+          where u.project_id = d.project_id and u.id = d.user_id and u.segment::text = f.segment))
 $$;
 
 /**
- * A breakdown of the range and of the previous range of equal length by one dimension
- * of crm.user_days: visitors (distinct users), sessions, signups and paying users
- * (distinct users who did the funnel's step-2 / last-step event on a day of the range).
+ * Breakdowns of the range, and of the previous range of equal length, by dimensions of
+ * crm.user_days: per dimension and value, visitors (distinct users), sessions, signups
+ * and paying users (distinct users who did the funnel's step-2 / last-step event on a
+ * day of the range). Unordered; the one place these figures are counted.
  */
-create function crm.user_days_breakdown(p_project_id uuid, p_from date, p_to date, p_filter jsonb, p_dimension text,
-                                        p_limit integer)
-returns table (value text, visitors integer, sessions integer, signups integer, paying integer,
+create function crm.user_days_breakdowns(p_project_id uuid, p_from date, p_to date, p_filter jsonb, p_dimensions text[])
+returns table (dimension text, value text, visitors integer, sessions integer, signups integer, paying integer,
                prev_visitors integer, prev_sessions integer, prev_signups integer, prev_paying integer)
 language sql stable
-set search_path = ''
+-- No SET clause, so that the planner inlines it (every name is qualified).
 as $$
   with tagged as (
-    select case p_dimension
+    select x.dim, case x.dim
              when 'channel' then d.channel::text
              when 'source' then d.source
              when 'referrer' then d.referrer_host
@@ -294,23 +303,119 @@ as $$
            end as value,
            d.day >= p_from as current, d.user_id, d.sessions, d.signed_up, d.paid
     from crm.filtered_user_days(p_project_id, p_from - (p_to - p_from + 1), p_to, p_filter) d
-  ), totals as (
-    select t.value,
-           count(distinct t.user_id) filter (where t.current)::integer as visitors,
-           coalesce(sum(t.sessions) filter (where t.current), 0)::integer as sessions,
-           count(distinct t.user_id) filter (where t.current and t.signed_up)::integer as signups,
-           count(distinct t.user_id) filter (where t.current and t.paid)::integer as paying,
-           count(distinct t.user_id) filter (where not t.current)::integer as prev_visitors,
-           coalesce(sum(t.sessions) filter (where not t.current), 0)::integer as prev_sessions,
-           count(distinct t.user_id) filter (where not t.current and t.signed_up)::integer as prev_signups,
-           count(distinct t.user_id) filter (where not t.current and t.paid)::integer as prev_paying
+    cross join unnest(p_dimensions) x(dim)
+  ), per_user as (
+    -- One row per value and user first: one hash aggregate instead of a sort per
+    -- distinct count.
+    select t.dim, t.value,
+           bool_or(t.current) as cur, bool_or(not t.current) as prev,
+           coalesce(sum(t.sessions) filter (where t.current), 0) as cur_sessions,
+           coalesce(sum(t.sessions) filter (where not t.current), 0) as prev_sessions,
+           bool_or(t.current and t.signed_up) as cur_signup, bool_or(not t.current and t.signed_up) as prev_signup,
+           bool_or(t.current and t.paid) as cur_paid, bool_or(not t.current and t.paid) as prev_paid
     from tagged t
-    group by t.value
+    group by t.dim, t.value, t.user_id
   )
-  select * from totals t
-  where t.visitors > 0 or t.prev_visitors > 0
-  order by t.visitors desc, t.prev_visitors desc, t.value nulls last
-  limit p_limit
+  select u.dim, u.value,
+         count(*) filter (where u.cur)::integer,
+         sum(u.cur_sessions)::integer,
+         count(*) filter (where u.cur_signup)::integer,
+         count(*) filter (where u.cur_paid)::integer,
+         count(*) filter (where u.prev)::integer,
+         sum(u.prev_sessions)::integer,
+         count(*) filter (where u.prev_signup)::integer,
+         count(*) filter (where u.prev_paid)::integer
+  from per_user u
+  group by u.dim, u.value
+$$;
+
+/** Every dimension a report can group by. */
+create function crm.report_dimensions() returns text[]
+language sql immutable
+set search_path = ''
+as $$ select array['channel', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'country', 'device',
+                   'browser', 'os'] $$;
+
+/** The ranges that are kept ready: today, and the last 7, 30 and 90 days, each ending today. */
+create function crm.report_preset_days() returns integer[]
+language sql immutable
+set search_path = ''
+as $$ select array[1, 7, 30, 90] $$;
+
+create table crm.acquisition_rollup (
+  project_id uuid not null references crm.projects (id) on delete cascade,
+  range_days integer not null,
+  dimension text not null,
+  value text,
+  visitors integer not null,
+  sessions integer not null,
+  signups integer not null,
+  paying integer not null,
+  prev_visitors integer not null,
+  prev_sessions integer not null,
+  prev_signups integer not null,
+  prev_paying integer not null,
+  computed_at timestamptz not null
+);
+create index acquisition_rollup_idx on crm.acquisition_rollup (project_id, range_days, dimension);
+comment on table crm.acquisition_rollup is
+  'Every breakdown of crm.user_days_breakdowns for the preset ranges (crm.report_preset_days, ending today) without a filter, per project; rewritten every 5 minutes by crm.job_user_days, so the preset reports read a few rows.';
+alter table crm.acquisition_rollup enable row level security;
+
+/** Recomputes a project's preset breakdowns; returns the rows written. */
+create function crm.refresh_acquisition_rollup(p_project_id uuid) returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_today date := crm.utc_today();
+  v_days integer;
+  v_rows integer := 0;
+  v_n integer;
+begin
+  delete from crm.acquisition_rollup r where r.project_id = p_project_id;
+  foreach v_days in array crm.report_preset_days() loop
+    insert into crm.acquisition_rollup
+    select p_project_id, v_days, b.*, now()
+    from crm.user_days_breakdowns(p_project_id, v_today - (v_days - 1), v_today, '{}', crm.report_dimensions()) b;
+    get diagnostics v_n = row_count;
+    v_rows := v_rows + v_n;
+  end loop;
+  return v_rows;
+end;
+$$;
+
+/**
+ * One report: from crm.acquisition_rollup for a preset range ending today without a
+ * filter when it is at most 15 minutes old, else computed live. Most visitors first, then
+ * most previous visitors, then by value.
+ */
+create function crm.acquisition_report(p_project_id uuid, p_from date, p_to date, p_filter jsonb, p_dimension text,
+                                       p_limit integer)
+returns table (value text, visitors integer, sessions integer, signups integer, paying integer,
+               prev_visitors integer, prev_sessions integer, prev_signups integer, prev_paying integer)
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  if p_filter = '{}' and p_to = crm.utc_today() and (p_to - p_from + 1) = any (crm.report_preset_days())
+     and exists (select from crm.acquisition_rollup r
+                 where r.project_id = p_project_id and r.range_days = p_to - p_from + 1
+                   and r.computed_at >= now() - interval '15 minutes') then
+    return query
+    select r.value, r.visitors, r.sessions, r.signups, r.paying, r.prev_visitors, r.prev_sessions, r.prev_signups, r.prev_paying
+    from crm.acquisition_rollup r
+    where r.project_id = p_project_id and r.range_days = p_to - p_from + 1 and r.dimension = p_dimension
+    order by r.visitors desc, r.prev_visitors desc, r.value nulls last
+    limit p_limit;
+  else
+    return query
+    select b.value, b.visitors, b.sessions, b.signups, b.paying, b.prev_visitors, b.prev_sessions, b.prev_signups, b.prev_paying
+    from crm.user_days_breakdowns(p_project_id, p_from, p_to, p_filter, array[p_dimension]) b
+    order by b.visitors desc, b.prev_visitors desc, b.value nulls last
+    limit p_limit;
+  end if;
+end;
 $$;
 
 /** Raises 22023 unless p_dimension is one of p_allowed, and p_limit is 1..1000. */
@@ -345,7 +450,7 @@ begin
   perform crm.check_report_args(p_from, p_to, p_filter);
   perform crm.check_report_dimension(p_dimension,
     array['channel', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign'], p_limit);
-  return query select * from crm.user_days_breakdown(p_project_id, p_from, p_to, p_filter, p_dimension, p_limit);
+  return query select * from crm.acquisition_report(p_project_id, p_from, p_to, p_filter, p_dimension, p_limit);
 end;
 $$;
 grant execute on function public.get_traffic_sources(uuid, date, date, jsonb, text, integer) to authenticated, service_role;
@@ -363,7 +468,7 @@ begin
   perform crm.check_report_dimension('country', array['country'], p_limit);
   return query
   select b.value, b.visitors, b.sessions, b.paying, b.prev_visitors
-  from crm.user_days_breakdown(p_project_id, p_from, p_to, p_filter, 'country', p_limit) b;
+  from crm.acquisition_report(p_project_id, p_from, p_to, p_filter, 'country', p_limit) b;
 end;
 $$;
 grant execute on function public.get_geo_breakdown(uuid, date, date, jsonb, integer) to authenticated, service_role;
@@ -381,7 +486,11 @@ begin
   perform crm.check_report_dimension(p_dimension, array['device', 'browser', 'os'], p_limit);
   return query
   select b.value, b.visitors, b.sessions, b.prev_visitors
-  from crm.user_days_breakdown(p_project_id, p_from, p_to, p_filter, p_dimension, p_limit) b;
+  from crm.acquisition_report(p_project_id, p_from, p_to, p_filter, p_dimension, p_limit) b;
 end;
 $$;
 grant execute on function public.get_tech_breakdown(uuid, date, date, jsonb, text, integer) to authenticated, service_role;
+
+-- The preset breakdowns of what is already stored.
+select crm.refresh_acquisition_rollup(p.id) from crm.projects p;
+

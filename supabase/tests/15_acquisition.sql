@@ -5,7 +5,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(53);
+select plan(59);
 
 -- The channel rules ---------------------------------------------------------------
 select is(crm.referrer_host('https://www.Google.com/search?q=1'), 'google.com', 'referrer host: lower case, no www, no path');
@@ -143,6 +143,9 @@ select throws_ok($$select * from public.get_traffic_sources(tests.an_id('project
   '22023', 'unknown filter "colour"; filters are segment, channel, source, campaign, country, device, browser, page', 'an unknown filter key');
 select throws_ok($$select * from public.get_traffic_sources(tests.an_id('project'), tests.ago(0), tests.ago(0), '{"country": ["NL"]}')$$,
   '22023', 'filter "country" must be a string', 'a filter value that is not a string');
+select throws_ok($$select * from public.get_traffic_sources(tests.an_id('project'), tests.ago(0), tests.ago(0), '{"channel": "tv"}')$$,
+  '22023', 'unknown channel "tv"; channels are direct, organic_search, paid_search, social, email, ai_assistant, referral, other',
+  'an unknown channel');
 select throws_ok($$select * from public.get_traffic_sources(tests.an_id('project'), tests.ago(0), tests.ago(0), '[]')$$,
   '22023', 'p_filter must be a JSON object', 'a filter that is not an object');
 select throws_ok($$select * from public.get_geo_breakdown(tests.an_id('project'), tests.ago(0), tests.ago(1))$$,
@@ -156,6 +159,23 @@ select throws_ok($$select * from public.get_tech_breakdown(tests.an_id('project'
 select throws_ok($$select * from public.get_traffic_sources(tests.an_id('project'), tests.ago(0), tests.ago(0), p_limit => 0)$$,
   '22023', 'p_limit must be between 1 and 1000', 'p_limit 0');
 select tests.clear_authentication();
+
+-- Preset ranges come from crm.acquisition_rollup once it is fresh ---------------------
+create temp table live_7d as
+  select * from crm.acquisition_report(tests.an_id('project'), crm.utc_today() - 6, crm.utc_today(), '{}', 'channel', 100);
+select ok(crm.refresh_acquisition_rollup(tests.an_id('project')) > 0, 'the preset breakdowns are computed');
+select results_eq(
+  $$select * from crm.acquisition_report(tests.an_id('project'), crm.utc_today() - 6, crm.utc_today(), '{}', 'channel', 100)$$,
+  $$select * from live_7d$$, 'the 7-day preset read from the rollup equals the live computation');
+update crm.acquisition_rollup set visitors = 999
+where project_id = tests.an_id('project') and range_days = 7 and dimension = 'channel' and value = 'email';
+select is((select visitors from crm.acquisition_report(tests.an_id('project'), crm.utc_today() - 6, crm.utc_today(), '{}', 'channel', 1)),
+  999, 'a fresh rollup is what a preset reads');
+select is((select visitors from crm.acquisition_report(tests.an_id('project'), crm.utc_today() - 6, crm.utc_today(), '{"country": "NL"}', 'channel', 1)),
+  1, 'a filtered read is live');
+update crm.acquisition_rollup set computed_at = now() - interval '16 minutes' where project_id = tests.an_id('project');
+select is((select visitors from crm.acquisition_report(tests.an_id('project'), crm.utc_today() - 6, crm.utc_today(), '{}', 'channel', 1)),
+  1, 'a rollup older than 15 minutes is not read');
 
 -- Upkeep -----------------------------------------------------------------------------
 -- A merge moves u5's session to u1: yesterday u1 has three sessions and u5 no row.
