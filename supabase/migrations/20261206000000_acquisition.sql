@@ -76,10 +76,27 @@ comment on table crm.user_days is
 alter table crm.user_days enable row level security;
 create index user_days_user_idx on crm.user_days (project_id, user_id, day);
 
+-- Each person's origin, kept by crm.refresh_user_days from their user_days.
+alter table crm.site_users add column first_touch jsonb, add column last_touch jsonb;
+comment on column crm.site_users.first_touch is
+  'The user''s first known visit: {day, channel, referrer, source, utm_source, utm_medium, utm_campaign, country} of the first session of their first active day (within retention).';
+comment on column crm.site_users.last_touch is
+  'The same for the first session of the user''s latest active day.';
+
+/** The origin of a user_days row as site_users.first_touch / last_touch store it. */
+create function crm.user_day_touch(d crm.user_days) returns jsonb
+language sql immutable
+set search_path = ''
+as $$
+  select jsonb_build_object('day', d.day, 'channel', d.channel, 'referrer', d.referrer_host, 'source', d.source,
+                            'utm_source', d.utm_source, 'utm_medium', d.utm_medium, 'utm_campaign', d.utm_campaign,
+                            'country', d.country)
+$$;
+
 /**
  * Rebuilds the user_days rows of a project for UTC days p_from..p_to (all users, or
- * only p_users) from its sessions and the funnel's signup / paid events. Returns the
- * rows written.
+ * only p_users) from its sessions and the funnel's signup / paid events, and moves the
+ * users' first and last touch where those days change them. Returns the rows written.
  */
 create function crm.refresh_user_days(p_project_id uuid, p_from date, p_to date, p_users uuid[] default null)
 returns integer
@@ -144,6 +161,26 @@ begin
   join first_visits f on f.user_id = d.user_id and f.day = d.day
   left join conversions c on c.user_id = d.user_id and c.day = d.day;
   get diagnostics v_rows = row_count;
+
+  -- Each user's origin: the first touch moves only to an earlier (or the same) day, the
+  -- last touch only to a later (or the same) one.
+  update crm.site_users u
+  set first_touch = case when u.first_touch is null or (u.first_touch ->> 'day')::date >= t.first_day
+                         then t.first_touch else u.first_touch end,
+      last_touch = case when u.last_touch is null or (u.last_touch ->> 'day')::date <= t.last_day
+                        then t.last_touch else u.last_touch end
+  from (
+    select d.user_id,
+           min(d.day) as first_day, max(d.day) as last_day,
+           (array_agg(crm.user_day_touch(d) order by d.day))[1] as first_touch,
+           (array_agg(crm.user_day_touch(d) order by d.day desc))[1] as last_touch
+    from crm.user_days d
+    where d.project_id = p_project_id and d.day between p_from and p_to
+      and (p_users is null or d.user_id = any (p_users))
+    group by d.user_id
+  ) t
+  where u.project_id = p_project_id and u.id = t.user_id
+    and (u.first_touch is distinct from t.first_touch or u.last_touch is distinct from t.last_touch);
   return v_rows;
 end;
 $$;

@@ -276,7 +276,7 @@ insert into tests.an_fns values
   ('get_daily_active_users', '{uuid,integer}', 'setof record', 'viewer', 'select * from public.get_daily_active_users(tests.an_id(''project''), 7)'),
   ('calculate_funnel_conversion', '{uuid,integer}', 'setof record', 'viewer', 'select * from public.calculate_funnel_conversion(tests.an_id(''project''), 7)'),
   ('get_site_user_detail', '{uuid,uuid}', 'jsonb', 'viewer', 'select public.get_site_user_detail(tests.an_id(''project''), tests.an_id(''site_user''))'),
-  ('list_site_users', '{uuid,text,text,integer,integer}', 'setof record', 'viewer', 'select * from public.list_site_users(tests.an_id(''project''))'),
+  ('list_site_users', '{uuid,text,text,integer,integer,jsonb}', 'setof record', 'viewer', 'select * from public.list_site_users(tests.an_id(''project''))'),
   ('get_crm_project', '{uuid}', 'jsonb', 'viewer', 'select public.get_crm_project(tests.an_id(''project''))'),
   ('export_site_users_csv', '{uuid,text,boolean}', 'text', 'admin', 'select public.export_site_users_csv(tests.an_id(''project''))'),
   ('export_crm_metrics_csv', '{uuid}', 'text', 'admin', 'select public.export_crm_metrics_csv(tests.an_id(''project''))'),

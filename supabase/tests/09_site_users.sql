@@ -147,11 +147,12 @@ begin
   u := tests.an_user(p, '2026-01-02 03:04:05+00', '2026-01-03 00:00:00+00', 'premium', '=cmd|''/C calc''!A0', E'Smith, "Bob"\nJr', 'online');
   perform tests.an_session(p, u, now() - interval '1 minute', array['/pricing?a=1,b=2'], p_online => true);
   perform tests.an_user(p, '2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00', 'user', '@evil', '+31 6 1234', 'offline');
+  perform crm.refresh_user_days(p, crm.utc_today(), crm.utc_today()); -- the origin columns: a direct visit
 end $$;
 
 select is(public.export_site_users_csv(tests.an_id('project')),
-  'id,external_id,email,name,segment,verified,first_seen_at,last_seen_at,sessions,page_views,events,online,current_page' || E'\r\n'
-  || tests.an_id('online') || ',,''=cmd|''/C calc''!A0,"Smith, ""Bob""' || E'\n' || 'Jr",premium,true,2026-01-02T03:04:05Z,2026-01-03T00:00:00Z,0,0,0,true,"/pricing?a=1,b=2"' || E'\r\n',
+  'id,external_id,email,name,segment,verified,first_seen_at,last_seen_at,sessions,page_views,events,online,current_page,first_channel,first_source,first_campaign,first_country,last_channel,last_source,last_campaign,last_country' || E'\r\n'
+  || tests.an_id('online') || ',,''=cmd|''/C calc''!A0,"Smith, ""Bob""' || E'\n' || 'Jr",premium,true,2026-01-02T03:04:05Z,2026-01-03T00:00:00Z,0,0,0,true,"/pricing?a=1,b=2",direct,,,,direct,,,' || E'\r\n',
   'online users by default: header, CRLF line ends, quoting and neutralising');
 select is((select count(*)::integer from regexp_split_to_table(
             public.export_site_users_csv(tests.an_id('project'), p_online_only => false), E'\r\n') l where l <> ''), 3,
@@ -163,7 +164,7 @@ select is((select count(*)::integer from regexp_split_to_table(
             public.export_site_users_csv(tests.an_id('project'), 'user', false), E'\r\n') l where l <> ''), 2,
   'p_segment filters the export');
 select is(public.export_site_users_csv(tests.an_id('project'), 'trial'),
-  'id,external_id,email,name,segment,verified,first_seen_at,last_seen_at,sessions,page_views,events,online,current_page' || E'\r\n',
+  'id,external_id,email,name,segment,verified,first_seen_at,last_seen_at,sessions,page_views,events,online,current_page,first_channel,first_source,first_campaign,first_country,last_channel,last_source,last_campaign,last_country' || E'\r\n',
   'nothing matches: the header only');
 
 -- export_crm_metrics_csv -------------------------------------------------------------

@@ -5,7 +5,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(59);
+select plan(65);
 
 -- The channel rules ---------------------------------------------------------------
 select is(crm.referrer_host('https://www.Google.com/search?q=1'), 'google.com', 'referrer host: lower case, no www, no path');
@@ -158,6 +158,26 @@ select throws_ok($$select * from public.get_tech_breakdown(tests.an_id('project'
   '22023', 'p_dimension must be one of device, browser, os (got country)', 'a dimension the report does not have');
 select throws_ok($$select * from public.get_traffic_sources(tests.an_id('project'), tests.ago(0), tests.ago(0), p_limit => 0)$$,
   '22023', 'p_limit must be between 1 and 1000', 'p_limit 0');
+-- Each person's origin
+select is((select public.get_site_user_detail(tests.an_id('project'), tests.an_id('u3')) -> 'user' -> 'origin'
+                  -> 'first_touch' ->> 'channel'), 'direct', 'origin: u3''s first touch, 9 days ago, was direct');
+select is((select public.get_site_user_detail(tests.an_id('project'), tests.an_id('u3')) -> 'user' -> 'origin' -> 'last_touch'),
+  jsonb_build_object('day', tests.ago(3), 'channel', 'ai_assistant', 'referrer', 'chatgpt.com', 'source', 'chatgpt.com',
+                     'utm_source', null, 'utm_medium', null, 'utm_campaign', null, 'country', 'NL'),
+  'origin: u3''s last touch, 3 days ago, in full');
+select results_eq(
+  $$select id, first_channel, first_source, first_campaign, first_country, last_channel
+      from public.list_site_users(tests.an_id('project'), p_origin => '{"first_channel": "paid_search"}')$$,
+  $$values (tests.an_id('u2'), 'paid_search', 'google', 'winter', 'BE', 'paid_search')$$,
+  'list_site_users filters by first touch and shows the origin columns');
+select is((select array_agg(id order by id) from public.list_site_users(tests.an_id('project'),
+             p_origin => '{"first_country": "NL", "last_channel": "ai_assistant"}')),
+  array[tests.an_id('u3')], 'origin filters combine (and)');
+select is((select max(total_count)::integer from public.list_site_users(tests.an_id('project'), p_origin => '{"last_country": "NL"}')),
+  2, 'total_count counts the origin filter');
+select throws_ok($$select * from public.list_site_users(tests.an_id('project'), p_origin => '{"channel": "x"}')$$,
+  '22023', 'unknown origin filter "channel"; origin filters are first_channel, first_source, first_campaign, first_country, last_channel, last_source, last_campaign, last_country',
+  'an unknown origin filter');
 select tests.clear_authentication();
 
 -- Preset ranges come from crm.acquisition_rollup once it is fresh ---------------------

@@ -231,6 +231,7 @@ export type Database = {
         Args: {
           p_limit?: number
           p_offset?: number
+          p_origin?: Json
           p_project_id: string
           p_search?: string
           p_segment?: string
@@ -239,10 +240,18 @@ export type Database = {
           email: string
           events_count: number
           external_id: string
+          first_campaign: string
+          first_channel: string
+          first_country: string
           first_seen_at: string
+          first_source: string
           id: string
           is_online: boolean
+          last_campaign: string
+          last_channel: string
+          last_country: string
           last_seen_at: string
+          last_source: string
           name: string
           pageviews_count: number
           segment: string
