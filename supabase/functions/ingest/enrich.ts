@@ -1,10 +1,11 @@
 // Server-side enrichment of a batch: device, browser and OS from the user agent,
-// bot detection, country from the platform's header, and a salted IP hash. The raw
-// IP never leaves this module.
+// bot detection, country (the platform's header, else the embedded IP-to-country
+// table) and a salted IP hash. The raw IP never leaves this module and is never logged.
 import UAParser from 'npm:ua-parser-js@1.0.41';
 import { isbot } from 'npm:isbot@5.2.3';
 import { createHash, createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
+import { countryOfIp } from './geo/country-of-ip.ts';
 
 export interface Enrichment {
   user_agent: string;
@@ -100,7 +101,8 @@ export function enrich(headers: Headers, opts: { secret: string; now: Date; ipHe
   return {
     user_agent: ua,
     ...uaFacts(ua),
-    country: country(headers),
+    // The header is the platform's own answer; the table is looked up only without one.
+    country: country(headers) ?? (ip ? countryOfIp(ip) : null),
     ip_hash: ip ? hashIp(ip, opts.secret, opts.now) : null,
   };
 }

@@ -26,6 +26,20 @@ Deno.test('country comes from the platform header, unknown codes are dropped', (
   assert.equal(country(new Headers()), null);
 });
 
+Deno.test('without a country header the country comes from the client ip; the header wins over the lookup', () => {
+  const now = new Date();
+  const at = (headers: Record<string, string>) =>
+    enrich(new Headers({ 'user-agent': CHROME_WIN, ...headers }), { secret: 's', now }).country;
+  // 1.1.1.0-1.1.1.255 is AU in the embedded DB-IP table (geo/country-of-ip_test.ts).
+  assert.equal(at({ 'cf-connecting-ip': '1.1.1.1' }), 'AU');
+  assert.equal(at({ 'cf-connecting-ip': '2a00:1450:100::1' }), 'GB');
+  assert.equal(at({ 'cf-connecting-ip': '1.1.1.1', 'cf-ipcountry': 'NL' }), 'NL', 'the platform header wins');
+  assert.equal(at({ 'cf-connecting-ip': '1.1.1.1', 'cf-ipcountry': 'XX' }), 'AU', 'an unknown header falls back');
+  assert.equal(at({ 'cf-connecting-ip': '192.168.1.10' }), null, 'a private address has none');
+  assert.equal(at({ 'x-forwarded-for': '1.1.1.1' }), null, 'only the platform header gives the address');
+  assert.equal(at({}), null);
+});
+
 Deno.test('the client ip comes from the one configured header; headers a client may send are ignored', () => {
   const spoofed = { 'x-forwarded-for': '6.6.6.6', 'x-real-ip': '6.6.6.6', 'true-client-ip': '6.6.6.6' };
   assert.equal(clientIp(new Headers({ ...spoofed, 'cf-connecting-ip': '203.0.113.7' })), '203.0.113.7');

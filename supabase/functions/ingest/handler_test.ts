@@ -50,6 +50,20 @@ Deno.test('a batch goes to SQL once, as the very text the client sent, with the 
   assert.ok(!JSON.stringify(ctx).includes('203.0.113.9'), 'raw ip must not reach SQL');
 });
 
+Deno.test('without a country header, the country of the client ip reaches SQL, and the ip itself does not', async () => {
+  const { handler, calls } = setup();
+  // 81.0.64.0-81.0.127.255 is HU in the embedded DB-IP table (geo/country-of-ip_test.ts).
+  const res = await handler(post(JSON.stringify(batch([pv(1)])), { 'cf-connecting-ip': '81.0.64.7' }));
+  assert.equal(res.status, 202);
+  const ctx = calls[0]!.context;
+  assert.equal(ctx.country, 'HU');
+  assert.match(String(ctx.ip_hash), /^[0-9a-f]{64}$/);
+  assert.ok(!JSON.stringify(ctx).includes('81.0.64.7'), 'raw ip must not reach SQL');
+  // The default test address is a documentation one (203.0.113.9): no country.
+  await handler(post(JSON.stringify(batch([pv(2)]))));
+  assert.equal(calls[1]!.context.country, null);
+});
+
 Deno.test('events are not judged here: SQL owns the rules, and its answer (reasons and messages) is passed on', async () => {
   const rejected = [{ index: 1, id: id(2), reason: 'unknown_type', message: 'teleport is not an event type' }];
   const { handler, calls } = setup(() => ({ status: 202, accepted: 1, duplicates: 0, rejected, visitor_id: id(900) }));
