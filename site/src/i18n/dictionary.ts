@@ -79,7 +79,6 @@ export const nl = {
   segUser: 'Gebruiker',
   // charts
   dailyActiveUsers: 'Dagelijks actieve gebruikers',
-  last30Days: 'Laatste 30 dagen',
   funnel: 'Conversiefunnel',
   dropOff: 'uitval',
   ofFirst: 'van eerste stap',
@@ -309,7 +308,6 @@ export const en: Dictionary = {
   segVisitor: 'Visitor',
   segUser: 'User',
   dailyActiveUsers: 'Daily active users',
-  last30Days: 'Last 30 days',
   funnel: 'Conversion funnel',
   dropOff: 'drop-off',
   ofFirst: 'of first step',
