@@ -45,16 +45,16 @@ function Channels({ q }: { q: ReportQuery }) {
   const query = useTrafficSources(q, 'channel');
   const label = (v: string | null) => valueLabel('channel', v, t, locale);
   return (
-    <section className="card" data-testid="channels">
+    <section className="card wide" data-testid="channels">
       <div className="section-head">
         <h2>{t('channels')}</h2>
       </div>
       <Rows query={query} testId="channels">
         {(rows) => (
-          <>
+          <div className="channels-body">
             <ChannelChart rows={rows} label={label} />
             <BreakdownTable testId="channels-table" rows={rows.map(sourceRow)} filterKey="channel" label={label} firstColumn="fk_channel" extraColumns={['colSignups', 'colPaying']} />
-          </>
+          </div>
         )}
       </Rows>
     </section>
