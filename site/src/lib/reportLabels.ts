@@ -3,8 +3,8 @@
 import type { Locale, MessageKey } from '../i18n/dictionary';
 import type { Translate } from '../i18n/i18n';
 import type { FilterKey } from './reportUrl';
+import { CHANNELS } from '../data/enums';
 
-const CHANNELS = ['direct', 'organic_search', 'paid_search', 'social', 'email', 'ai_assistant', 'referral', 'other'];
 const DEVICES = ['desktop', 'mobile', 'tablet'];
 
 const regionNames = new Map<Locale, Intl.DisplayNames | null>();
@@ -29,7 +29,7 @@ export function countryName(code: string | null, locale: Locale, t: Translate): 
 export function valueLabel(kind: FilterKey | 'os' | 'utm_campaign', value: string | null, t: Translate, locale: Locale): string {
   if (kind === 'country') return countryName(value, locale, t);
   if (value === null || value === '') return t('noneValue');
-  if (kind === 'channel' && CHANNELS.includes(value)) return t(`ch_${value}` as MessageKey);
+  if (kind === 'channel' && (CHANNELS as readonly string[]).includes(value)) return t(`ch_${value}` as MessageKey);
   if (kind === 'device' && DEVICES.includes(value)) return t(`dev_${value}` as MessageKey);
   return value;
 }
