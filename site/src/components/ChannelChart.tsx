@@ -16,7 +16,7 @@ export function ChannelChart({ rows, label }: { rows: TrafficSource[]; label: (v
     colors: ['#4f46e5', '#a5a8c8'],
     plotOptions: { bar: { horizontal: true, barHeight: '70%' } },
     dataLabels: { enabled: false },
-    xaxis: { categories: rows.map((r) => label(r.value)), labels: { formatter: (v: string) => String(Math.round(Number(v))) } },
+    xaxis: { categories: rows.map((r) => label(r.value)), labels: { formatter: (v: string) => (Number.isInteger(Number(v)) ? String(v) : '') /* counts: no 0.5 ticks */ } },
     grid: { borderColor: 'var(--border)' },
     legend: { position: 'top' },
   };
