@@ -28,6 +28,7 @@ describe('report URL state', () => {
     expect(parseReportState('?from=yesterday&to=2026-03-01&range=7d').range).toEqual({ preset: '7d' });
     expect(parseReportState('?f.os=Linux&f.channel=&f.nope=1&f.country=NL').filter).toEqual({ country: 'NL' });
     expect(parseReportState(`?f.source=${'x'.repeat(501)}`).filter).toEqual({});
+    expect(parseReportState('?f.channel=carrier_pigeon&f.device=mobile').filter).toEqual({ device: 'mobile' });
     expect(validDay('2026-13-01')).toBeNull();
   });
 

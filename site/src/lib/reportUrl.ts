@@ -2,6 +2,7 @@
 // the filters (?f.channel=social&f.country=NL), so a view can be shared and survives a reload.
 // Pure: parse, serialise, and the UTC days a range means. Bad values fall back to defaults
 // rather than reaching SQL (which would answer 22023).
+import { CHANNELS } from '../data/enums';
 
 export const PRESETS = ['today', '7d', '30d', '90d'] as const;
 export type Preset = (typeof PRESETS)[number];
@@ -60,7 +61,9 @@ export function parseReportState(search: string): ReportState {
   for (const [k, v] of q) {
     if (!k.startsWith('f.')) continue;
     const key = k.slice(2);
-    if (isFilterKey(key) && v.trim() !== '' && v.length <= MAX_FILTER_LENGTH) filter[key] = v;
+    if (!isFilterKey(key) || v.trim() === '' || v.length > MAX_FILTER_LENGTH) continue;
+    if (key === 'channel' && !(CHANNELS as readonly string[]).includes(v)) continue; // not a crm.channel
+    filter[key] = v;
   }
   return { range, filter };
 }
