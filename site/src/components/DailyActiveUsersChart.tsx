@@ -1,5 +1,6 @@
-// 30-day area chart. Loaded with client:only, apart from the cards and table, and from
-// ApexCharts' core entry with only the area chart type (see DESIGN: the full entry is ~280 KB gz).
+// Daily active users over the last N days of the page's range (p_days). Loaded with
+// client:only, apart from the cards and table, and from ApexCharts' core entry with only
+// the area chart type (see DESIGN: the full entry is ~280 KB gz).
 import Chart from 'react-apexcharts/core';
 import 'apexcharts/area';
 import type { ApexOptions } from 'apexcharts';
@@ -8,13 +9,16 @@ import { useDailyActiveUsers } from '../data/getDailyActiveUsers';
 import { formatDay } from '../lib/format';
 import { useTheme } from '../lib/theme';
 import { ProjectGate } from './ProjectGate';
+import { TrendRange } from './ui/TrendRange';
+import { useReportState } from '../lib/reportState';
+import { trendDays } from '../lib/reportUrl';
 import { Empty, ErrorState, Loading } from './ui/States';
 
-function AreaChart({ projectId }: { projectId: string }) {
+function AreaChart({ projectId, days }: { projectId: string; days: number }) {
   const t = useT();
   const locale = useLocale();
   const theme = useTheme();
-  const { state, reload } = useDailyActiveUsers(projectId, 30);
+  const { state, reload } = useDailyActiveUsers(projectId, days);
   if (state.status === 'loading' || state.status === 'idle') return <Loading testId="dau" />;
   if (state.status === 'error') return <ErrorState error={state.error} onRetry={reload} testId="dau" />;
   if (state.data.length === 0) return <Empty testId="dau">{t('empty')}</Empty>;
@@ -41,15 +45,17 @@ function AreaChart({ projectId }: { projectId: string }) {
 
 export default function DailyActiveUsersChart() {
   const t = useT();
+  const { range } = useReportState();
+  const days = trendDays(range);
   return (
     <ProjectGate>
       {(p) => (
         <section className="card" data-testid="dau">
           <div className="section-head">
             <h2>{t('dailyActiveUsers')}</h2>
-            <span className="muted">{t('last30Days')}</span>
+            <TrendRange range={range} days={days} testId="dau" />
           </div>
-          <AreaChart projectId={p.id} />
+          <AreaChart projectId={p.id} days={days} />
         </section>
       )}
     </ProjectGate>

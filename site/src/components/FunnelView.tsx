@@ -4,12 +4,15 @@ import { useT, useLocale } from '../i18n/i18n';
 import { useFunnel } from '../data/calculateFunnelConversion';
 import { formatNumber, formatPercent } from '../lib/format';
 import { ProjectGate } from './ProjectGate';
+import { TrendRange } from './ui/TrendRange';
+import { useReportState } from '../lib/reportState';
+import { trendDays } from '../lib/reportUrl';
 import { Empty, ErrorState, Loading } from './ui/States';
 
-function Steps({ projectId }: { projectId: string }) {
+function Steps({ projectId, days }: { projectId: string; days: number }) {
   const t = useT();
   const locale = useLocale();
-  const { state, reload } = useFunnel(projectId, 30);
+  const { state, reload } = useFunnel(projectId, days);
   if (state.status === 'loading' || state.status === 'idle') return <Loading testId="funnel" />;
   if (state.status === 'error') return <ErrorState error={state.error} onRetry={reload} testId="funnel" />;
   if (state.data.length === 0) return <Empty testId="funnel">{t('empty')}</Empty>;
@@ -43,15 +46,17 @@ function Steps({ projectId }: { projectId: string }) {
 
 export default function FunnelView() {
   const t = useT();
+  const { range } = useReportState();
+  const days = trendDays(range);
   return (
     <ProjectGate>
       {(p) => (
         <section className="card" data-testid="funnel">
           <div className="section-head">
             <h2>{t('funnel')}</h2>
-            <span className="muted">{t('last30Days')}</span>
+            <TrendRange range={range} days={days} testId="funnel" />
           </div>
-          <Steps projectId={p.id} />
+          <Steps projectId={p.id} days={days} />
         </section>
       )}
     </ProjectGate>

@@ -1,0 +1,165 @@
+// "Where visitors come from" on the CRM page, in real Chromium against the test stack: the
+// range picker (URL, reports, reload), a source row filtering the page (chip, URL, the other
+// tables and the map narrow), and the world map drawn from the site's own files. A fresh
+// project with sessions of known referrer / UTM / country, so every figure is exact.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './support/browser';
+import { connectDb, createMember, createProject, type Sql } from './support/db';
+import { stackEnv } from './support/env';
+
+const env = stackEnv();
+const dashboardUrl = process.env.DASHBOARD_URL!;
+const shots = join(process.env.VIBE_SCREENSHOTS ?? join(process.cwd(), '.local', 'screenshots'));
+const PASSWORD = 'acquisition-pw';
+
+let sql: Sql;
+let browser: Browser;
+let page: Page;
+const offHost: string[] = [];
+const atlas: string[] = [];
+const consoleErrors: string[] = [];
+
+interface Visit {
+  daysAgo: number;
+  referrer?: string;
+  utm?: Record<string, string>;
+  country: string;
+  device: string;
+}
+
+/** A visitor with one session (as ingest would store it), then the rollup the reports read. */
+async function visit(projectId: string, v: Visit): Promise<void> {
+  const [u] = await sql`
+    insert into crm.site_users (project_id, id, first_seen_at, last_seen_at, created_at)
+    values (${projectId}, gen_random_uuid(), now() - make_interval(days => ${v.daysAgo}), now() - make_interval(days => ${v.daysAgo}),
+            now() - make_interval(days => ${v.daysAgo}))
+    returning id`;
+  await sql`insert into crm.anonymous_ids (project_id, anonymous_id, user_id) values (${projectId}, ${u!.id}, ${u!.id})`;
+  await sql`
+    insert into crm.site_sessions (project_id, id, user_id, started_at, last_activity_at, ended_at, is_online, current_page,
+                                   entry_page, page_views, device_type, browser, os, referrer, utm, country)
+    select ${projectId}, gen_random_uuid(), ${u!.id}, t, t + interval '1 minute', t + interval '1 minute', false, '/', '/', 1,
+           ${v.device}, 'Chrome', 'Linux', ${v.referrer ?? null}, ${v.utm ? sql.json(v.utm) : null}, ${v.country}
+    from (select (current_date - ${v.daysAgo}::integer)::timestamp at time zone 'UTC' + interval '10 hours' as t) x`;
+}
+
+const rows = (testId: string) => page.getByTestId(`${testId}-row`);
+/** value → visitors of a report table, as the page shows them (data attributes of each row). */
+async function table(testId: string): Promise<Record<string, number>> {
+  await page.getByTestId(testId).waitFor();
+  return Object.fromEntries(
+    await rows(testId).evaluateAll((trs) => trs.map((tr) => [(tr as HTMLElement).dataset.value, Number((tr as HTMLElement).dataset.visitors)])),
+  );
+}
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true });
+  sql = connectDb(env.dbUrl);
+  const project = await createProject(sql, `Acquisition ${crypto.randomUUID().slice(0, 6)}`, ['https://shop.example']);
+  const { email } = await createMember(sql, project.id, 'viewer', PASSWORD);
+  const hn = { referrer: 'https://news.ycombinator.com/item?id=1', country: 'NL', device: 'desktop' };
+  const mail = { utm: { source: 'newsletter', medium: 'email', campaign: 'winter' }, country: 'DE', device: 'mobile' };
+  for (let i = 0; i < 3; i++) await visit(project.id, { daysAgo: 1, ...hn });
+  for (let i = 0; i < 2; i++) await visit(project.id, { daysAgo: 2, ...mail });
+  await visit(project.id, { daysAgo: 3, country: 'US', device: 'desktop' });
+  // Older than 7 days, inside 30: only the 30-day view has them.
+  for (let i = 0; i < 4; i++) await visit(project.id, { daysAgo: 20, referrer: 'https://www.google.com/', country: 'FR', device: 'desktop' });
+  await sql`select crm.refresh_user_days(${project.id}, current_date - 60, current_date)`;
+  // And what the 5-minute job keeps (with main's crm.acquisition_rollup, the preset ranges
+  // read it): run it now so it cannot run halfway through the inserts above mid-test.
+  await sql`select crm.job_user_days()`;
+
+  browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  page = await context.newPage();
+  page.on('request', (r) => new URL(r.url()).hostname !== '127.0.0.1' && offHost.push(r.url()));
+  page.on('response', (r) => r.url().includes('countries-110m') && atlas.push(`${r.status()} ${r.url()}`));
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  page.on('pageerror', (e) => consoleErrors.push(e.message));
+  await page.goto(dashboardUrl);
+  await page.getByTestId('login-email').fill(email);
+  await page.getByTestId('login-password').fill(PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('report-bar').waitFor();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await sql?.end();
+});
+
+describe('acquisition on the CRM page', () => {
+  it('defaults to 30 days; choosing 7 dagen updates the URL and the reports, and survives a reload', async () => {
+    expect(await table('channels-table')).toEqual({ organic_search: 4, social: 3, email: 2, direct: 1 });
+    expect(await page.getByTestId('range-30d').getAttribute('aria-pressed')).toBe('true');
+    await page.getByTestId('range-7d').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('range')).toBe('7d');
+    await expect.poll(() => table('channels-table')).toEqual({ social: 3, email: 2, direct: 1 });
+    expect(await page.getByTestId('dau-range').getAttribute('data-days')).toBe('7');
+    expect(await page.getByTestId('funnel-range').innerText()).toBe('Laatste 7 dagen');
+    await page.reload();
+    await page.getByTestId('report-bar').waitFor();
+    expect(await page.getByTestId('range-7d').getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => table('channels-table')).toEqual({ social: 3, email: 2, direct: 1 });
+    await expect.poll(() => table('geo-table')).toEqual({ NL: 3, DE: 2, US: 1 });
+  });
+
+  it('a custom range says the daily chart and funnel show the last N days', async () => {
+    await page.getByTestId('range-custom').click();
+    const today = new Date().toISOString().slice(0, 10);
+    const from = new Date(Date.now() - 9 * 86_400_000).toISOString().slice(0, 10);
+    await page.getByTestId('range-from').fill(from);
+    await page.getByTestId('range-to').fill(today);
+    await page.getByTestId('range-apply').click();
+    await expect.poll(() => page.url()).toContain(`from=${from}&to=${today}`);
+    expect(await page.getByTestId('dau-range-note').getAttribute('data-days')).toBe('10');
+    await page.getByTestId('range-30d').click();
+    await expect.poll(() => new URL(page.url()).search).toBe('');
+  });
+
+  it('clicking a source filters the page: chip, URL, and the other tables and the map narrow', async () => {
+    expect(await table('sources-source')).toEqual({ 'google.com': 4, 'news.ycombinator.com': 3, newsletter: 2, '': 1 });
+    await rows('sources-source').filter({ hasText: 'news.ycombinator.com' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('f.source')).toBe('news.ycombinator.com');
+    await page.getByTestId('filter-chip').filter({ hasText: 'news.ycombinator.com' }).waitFor();
+    await expect.poll(() => table('channels-table')).toEqual({ social: 3 });
+    await expect.poll(() => table('tech-device')).toEqual({ desktop: 3 });
+    await expect.poll(() => table('geo-table')).toEqual({ NL: 3 });
+    await expect.poll(() => page.locator('[data-testid=map-country][data-iso=DE]').getAttribute('data-visitors')).toBe('0');
+    await page.screenshot({ path: join(shots, 'acquisition-filtered.png'), fullPage: true });
+    await page.getByTestId('filter-chip-remove-source').click();
+    await expect.poll(() => new URL(page.url()).searchParams.has('f.source')).toBe(false);
+    await expect.poll(() => table('geo-table')).toEqual({ FR: 4, NL: 3, DE: 2, US: 1 });
+  });
+
+  it('the map is drawn from the site itself, shades countries with visitors, and a country click filters', async () => {
+    const nl = page.locator('[data-testid=map-country][data-iso=NL]');
+    await expect.poll(() => nl.getAttribute('data-visitors')).toBe('3');
+    expect(await nl.evaluate((el) => getComputedStyle(el).fill)).not.toBe(
+      await page.locator('[data-testid=map-country][data-iso=BR]').evaluate((el) => getComputedStyle(el).fill),
+    );
+    expect(await page.getByTestId('geo-table-row').filter({ hasText: 'Nederland' }).getAttribute('data-visitors')).toBe('3');
+    await page.locator('[data-testid=map-country][data-iso=DE]').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('f.country')).toBe('DE');
+    await expect.poll(() => table('sources-source')).toEqual({ newsletter: 2 });
+    await page.getByTestId('sources-tab-utm_campaign').click();
+    await expect.poll(() => table('sources-utm_campaign')).toEqual({ winter: 2 });
+    await page.goBack(); // Back undoes the filter: the URL is the state
+    await expect.poll(() => table('geo-table')).toEqual({ FR: 4, NL: 3, DE: 2, US: 1 });
+    expect(offHost).toEqual([]);
+    expect(atlas.length).toBeGreaterThan(0);
+    for (const a of atlas) expect(a, "the atlas comes from the site itself").toMatch(new RegExp(`^(200|304) ${new URL(dashboardUrl).origin}/_astro/`));
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('fits a phone (390 px) without horizontal scrolling, in dark mode too', async () => {
+    await page.setViewportSize({ width: 390, height: 900 });
+    await page.getByTestId('theme-toggle').click();
+    await page.getByTestId('geo-table').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: join(shots, 'acquisition-phone-dark.png'), fullPage: true });
+  });
+});

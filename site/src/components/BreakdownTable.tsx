@@ -1,0 +1,100 @@
+// One report table (channels, sources, campaigns, devices, countries): rows as the RPC ordered
+// them, visitors with their change against the previous range, optional signups / paying /
+// conversions. A row with a filterable value is a button that filters the page by it.
+import type { ReactNode } from 'react';
+import { useLocale, useT } from '../i18n/i18n';
+import type { MessageKey } from '../i18n/dictionary';
+import { changePct, formatNumber, formatPercent, trendOf } from '../lib/format';
+import type { FilterKey } from '../lib/reportUrl';
+import { setFilter } from '../lib/reportState';
+
+export interface BreakdownRow {
+  value: string | null;
+  visitors: number;
+  prevVisitors: number;
+  extra?: number[];
+}
+
+interface Props {
+  testId: string;
+  rows: BreakdownRow[];
+  /** The filter a row click sets; null when the dimension is not a filter (OS). */
+  filterKey: FilterKey | null;
+  label: (value: string | null) => string;
+  firstColumn: MessageKey;
+  extraColumns?: MessageKey[];
+  /** Shown before the label (the map's colour key). */
+  marker?: (row: BreakdownRow) => ReactNode;
+}
+
+function Change({ row }: { row: BreakdownRow }) {
+  const t = useT();
+  const locale = useLocale();
+  const pct = changePct(row.visitors, row.prevVisitors);
+  if (pct === null) return <span className="muted">{row.visitors > 0 ? t('newValue') : '–'}</span>;
+  const trend = trendOf(pct);
+  return (
+    <span className={`trend ${trend?.tone ?? ''}`} data-testid="row-change">
+      {formatPercent(Math.round(pct), locale, true)}
+    </span>
+  );
+}
+
+export function BreakdownTable({ testId, rows, filterKey, label, firstColumn, extraColumns = [], marker }: Props) {
+  const t = useT();
+  const locale = useLocale();
+  return (
+    <div className="table-wrap">
+      <table className="data responsive breakdown" data-testid={testId}>
+        <thead>
+          <tr>
+            <th>{t(firstColumn)}</th>
+            <th className="num">{t('colVisitors')}</th>
+            <th className="num" title={t('changeTitle')}>{t('colChange')}</th>
+            {extraColumns.map((c) => (
+              <th key={c} className="num">{t(c)}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => {
+            const name = label(r.value);
+            const filterable = filterKey !== null && r.value !== null && r.value !== '';
+            return (
+              <tr
+                key={r.value ?? '\u0000none'}
+                data-testid={`${testId}-row`}
+                data-value={r.value ?? ''}
+                data-visitors={r.visitors}
+                className={filterable ? undefined : 'static'}
+                onClick={filterable ? () => setFilter(filterKey, r.value as string) : undefined}
+              >
+                <td data-label={t(firstColumn)}>
+                  {marker?.(r)}
+                  {filterable ? (
+                    <button type="button" className="link" title={t('filterBy', { name })} data-testid={`${testId}-filter`} onClick={(e) => { e.stopPropagation(); setFilter(filterKey, r.value as string); }}>
+                      {name}
+                    </button>
+                  ) : (
+                    <span>{name}</span>
+                  )}
+                </td>
+                <td className="num" data-label={t('colVisitors')} data-testid={`${testId}-visitors`}>
+                  {formatNumber(r.visitors, locale)}
+                </td>
+                <td className="num" data-label={t('colChange')}>
+                  <Change row={r} />
+                </td>
+                {extraColumns.map((c, i) => (
+                  <td key={c} className="num" data-label={t(c)}>
+                    {formatNumber(r.extra?.[i] ?? null, locale)}
+                  </td>
+                ))}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
