@@ -422,15 +422,23 @@ begin
 end;
 $$;
 
+/** A figure's change against the previous one in %, one decimal; null when the previous was 0. */
+create function crm.change_pct(p_value numeric, p_previous numeric) returns numeric
+language sql immutable
+set search_path = ''
+as $$ select case when p_previous <> 0 then round(100.0 * (p_value - p_previous) / p_previous, 1) end $$;
+
 /**
  * One report: from crm.acquisition_rollup for a preset range ending today without a
  * filter when it is at most 15 minutes old, else computed live. Most visitors first, then
- * most previous visitors, then by value.
+ * most previous visitors, then by value. visitors_change_pct is the change against the
+ * previous range in %, one decimal, as get_crm_metrics rounds it; null when that had none.
  */
 create function crm.acquisition_report(p_project_id uuid, p_from date, p_to date, p_filter jsonb, p_dimension text,
                                        p_limit integer)
 returns table (value text, visitors integer, sessions integer, signups integer, paying integer,
-               prev_visitors integer, prev_sessions integer, prev_signups integer, prev_paying integer)
+               prev_visitors integer, prev_sessions integer, prev_signups integer, prev_paying integer,
+               visitors_change_pct numeric)
 language plpgsql stable
 set search_path = ''
 as $$
@@ -440,14 +448,16 @@ begin
                  where r.project_id = p_project_id and r.range_days = p_to - p_from + 1
                    and r.computed_at >= now() - interval '15 minutes') then
     return query
-    select r.value, r.visitors, r.sessions, r.signups, r.paying, r.prev_visitors, r.prev_sessions, r.prev_signups, r.prev_paying
+    select r.value, r.visitors, r.sessions, r.signups, r.paying, r.prev_visitors, r.prev_sessions, r.prev_signups, r.prev_paying,
+           crm.change_pct(r.visitors, r.prev_visitors)
     from crm.acquisition_rollup r
     where r.project_id = p_project_id and r.range_days = p_to - p_from + 1 and r.dimension = p_dimension
     order by r.visitors desc, r.prev_visitors desc, r.value nulls last
     limit p_limit;
   else
     return query
-    select b.value, b.visitors, b.sessions, b.signups, b.paying, b.prev_visitors, b.prev_sessions, b.prev_signups, b.prev_paying
+    select b.value, b.visitors, b.sessions, b.signups, b.paying, b.prev_visitors, b.prev_sessions, b.prev_signups, b.prev_paying,
+           crm.change_pct(b.visitors, b.prev_visitors)
     from crm.user_days_breakdowns(p_project_id, p_from, p_to, p_filter, array[p_dimension]) b
     order by b.visitors desc, b.prev_visitors desc, b.value nulls last
     limit p_limit;
@@ -478,7 +488,8 @@ $$;
 create function public.get_traffic_sources(p_project_id uuid, p_from date, p_to date, p_filter jsonb default '{}',
                                            p_dimension text default 'channel', p_limit integer default 100)
 returns table (value text, visitors integer, sessions integer, signups integer, paying integer,
-               prev_visitors integer, prev_sessions integer, prev_signups integer, prev_paying integer)
+               prev_visitors integer, prev_sessions integer, prev_signups integer, prev_paying integer,
+               visitors_change_pct numeric)
 language plpgsql stable security definer
 set search_path = ''
 as $$
@@ -495,7 +506,8 @@ grant execute on function public.get_traffic_sources(uuid, date, date, jsonb, te
 /** Visitors by country (ISO 3166-1 alpha-2; null = unknown), with sessions and paying users. */
 create function public.get_geo_breakdown(p_project_id uuid, p_from date, p_to date, p_filter jsonb default '{}',
                                          p_limit integer default 300)
-returns table (country text, visitors integer, sessions integer, conversions integer, prev_visitors integer)
+returns table (country text, visitors integer, sessions integer, conversions integer, prev_visitors integer,
+               visitors_change_pct numeric)
 language plpgsql stable security definer
 set search_path = ''
 as $$
@@ -504,7 +516,7 @@ begin
   perform crm.check_report_args(p_from, p_to, p_filter);
   perform crm.check_report_dimension('country', array['country'], p_limit);
   return query
-  select b.value, b.visitors, b.sessions, b.paying, b.prev_visitors
+  select b.value, b.visitors, b.sessions, b.paying, b.prev_visitors, b.visitors_change_pct
   from crm.acquisition_report(p_project_id, p_from, p_to, p_filter, 'country', p_limit) b;
 end;
 $$;
@@ -513,7 +525,7 @@ grant execute on function public.get_geo_breakdown(uuid, date, date, jsonb, inte
 /** Visitors by device type, browser or operating system, with the previous range beside. */
 create function public.get_tech_breakdown(p_project_id uuid, p_from date, p_to date, p_filter jsonb default '{}',
                                           p_dimension text default 'device', p_limit integer default 100)
-returns table (value text, visitors integer, sessions integer, prev_visitors integer)
+returns table (value text, visitors integer, sessions integer, prev_visitors integer, visitors_change_pct numeric)
 language plpgsql stable security definer
 set search_path = ''
 as $$
@@ -522,7 +534,7 @@ begin
   perform crm.check_report_args(p_from, p_to, p_filter);
   perform crm.check_report_dimension(p_dimension, array['device', 'browser', 'os'], p_limit);
   return query
-  select b.value, b.visitors, b.sessions, b.prev_visitors
+  select b.value, b.visitors, b.sessions, b.prev_visitors, b.visitors_change_pct
   from crm.acquisition_report(p_project_id, p_from, p_to, p_filter, p_dimension, p_limit) b;
 end;
 $$;

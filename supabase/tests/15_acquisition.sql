@@ -5,7 +5,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(65);
+select plan(66);
 
 -- The channel rules ---------------------------------------------------------------
 select is(crm.referrer_host('https://www.Google.com/search?q=1'), 'google.com', 'referrer host: lower case, no www, no path');
@@ -137,6 +137,10 @@ select results_eq(
   $$values ('Firefox', 5)$$, 'browsers');
 select is((select count(*)::integer from public.get_traffic_sources(tests.an_id('project'), tests.ago(6), tests.ago(0),
            p_limit => 2)), 2, 'p_limit caps the rows');
+select results_eq(
+  $$select value, visitors_change_pct from public.get_tech_breakdown(tests.an_id('project'), tests.ago(6), tests.ago(0)) order by value$$,
+  $$values ('desktop', null::numeric), ('mobile', 100.0), ('tablet', -100.0)$$,
+  'the change against the previous range in %, null when it had none');
 
 -- The contract's errors
 select throws_ok($$select * from public.get_traffic_sources(tests.an_id('project'), tests.ago(0), tests.ago(0), '{"colour": "red"}')$$,

@@ -116,6 +116,7 @@ export type Database = {
           prev_visitors: number
           sessions: number
           visitors: number
+          visitors_change_pct: number
         }[]
       }
       get_ingest_health: {
@@ -176,6 +177,7 @@ export type Database = {
           sessions: number
           value: string
           visitors: number
+          visitors_change_pct: number
         }[]
       }
       get_traffic_sources: {
@@ -197,6 +199,7 @@ export type Database = {
           signups: number
           value: string
           visitors: number
+          visitors_change_pct: number
         }[]
       }
       identify_site_user: {

@@ -1,17 +1,18 @@
 // One report table (channels, sources, campaigns, devices, countries): rows as the RPC ordered
-// them, visitors with their change against the previous range, optional signups / paying /
+// them, visitors with their change against the previous range (from SQL), optional signups / paying /
 // conversions. A row with a filterable value is a button that filters the page by it.
 import type { ReactNode } from 'react';
 import { useLocale, useT } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/dictionary';
-import { changePct, formatNumber, formatPercent, trendOf } from '../lib/format';
+import { formatNumber, formatPercent, trendOf } from '../lib/format';
 import type { FilterKey } from '../lib/reportUrl';
 import { setFilter } from '../lib/reportState';
 
 export interface BreakdownRow {
   value: string | null;
   visitors: number;
-  prevVisitors: number;
+  /** As the RPC returns it: null when the previous range had no visitors. */
+  visitorsChangePct: number | null;
   extra?: number[];
 }
 
@@ -30,7 +31,7 @@ interface Props {
 function Change({ row }: { row: BreakdownRow }) {
   const t = useT();
   const locale = useLocale();
-  const pct = changePct(row.visitors, row.prevVisitors);
+  const pct = row.visitorsChangePct;
   if (pct === null) return <span className="muted">{row.visitors > 0 ? t('newValue') : '–'}</span>;
   const trend = trendOf(pct);
   return (

@@ -24,7 +24,7 @@ function Rows<T>({ query, testId, children }: { query: { state: QueryState<T[]>;
   return children(s.data);
 }
 
-const sourceRow = (r: TrafficSource): BreakdownRow => ({ value: r.value, visitors: r.visitors, prevVisitors: r.prevVisitors, extra: [r.signups, r.paying] });
+const sourceRow = (r: TrafficSource): BreakdownRow => ({ value: r.value, visitors: r.visitors, visitorsChangePct: r.visitorsChangePct, extra: [r.signups, r.paying] });
 
 function Tabs<K extends string>({ tabs, active, onPick, testId }: { tabs: [K, MessageKey][]; active: K; onPick: (k: K) => void; testId: string }) {
   const t = useT();

@@ -21,11 +21,11 @@ let fake: ReturnType<typeof fakeBackend>;
 beforeEach(() => {
   fake = fakeBackend((_fn, args) => ({
     data: (args.p_filter as Record<string, string>).country === 'DE'
-      ? [{ country: 'DE', visitors: 2, sessions: 2, conversions: 0, prev_visitors: 0 }]
+      ? [{ country: 'DE', visitors: 2, sessions: 2, conversions: 0, prev_visitors: 0, visitors_change_pct: null }]
       : [
-          { country: 'NL', visitors: 3, sessions: 4, conversions: 1, prev_visitors: 2 },
-          { country: 'DE', visitors: 2, sessions: 2, conversions: 0, prev_visitors: 0 },
-          { country: null, visitors: 1, sessions: 1, conversions: 0, prev_visitors: 1 },
+          { country: 'NL', visitors: 3, sessions: 4, conversions: 1, prev_visitors: 2, visitors_change_pct: 50 },
+          { country: 'DE', visitors: 2, sessions: 2, conversions: 0, prev_visitors: 0, visitors_change_pct: null },
+          { country: null, visitors: 1, sessions: 1, conversions: 0, prev_visitors: 1, visitors_change_pct: 0 },
         ],
   }));
   setBackendForTests(fake.backend);

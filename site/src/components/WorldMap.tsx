@@ -39,7 +39,7 @@ function Geo({ projectId }: { projectId: string }) {
           ) : (
             <BreakdownTable
               testId="geo-table"
-              rows={s.data.map((r) => ({ value: r.country, visitors: r.visitors, prevVisitors: r.prevVisitors, extra: [r.conversions] }))}
+              rows={s.data.map((r) => ({ value: r.country, visitors: r.visitors, visitorsChangePct: r.visitorsChangePct, extra: [r.conversions] }))}
               filterKey="country"
               label={(v) => countryName(v, locale, t)}
               firstColumn="colCountry"

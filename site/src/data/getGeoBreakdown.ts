@@ -10,6 +10,8 @@ export interface GeoRow {
   sessions: number;
   conversions: number;
   prevVisitors: number;
+  /** visitors against the previous range in %, as SQL computes it; null when that had none. */
+  visitorsChangePct: number | null;
 }
 
 export function mapGeoRow(row: RpcRow<'get_geo_breakdown'>): GeoRow {
@@ -19,6 +21,7 @@ export function mapGeoRow(row: RpcRow<'get_geo_breakdown'>): GeoRow {
     sessions: row.sessions ?? 0,
     conversions: row.conversions ?? 0,
     prevVisitors: row.prev_visitors ?? 0,
+    visitorsChangePct: row.visitors_change_pct ?? null,
   };
 }
 

@@ -11,10 +11,12 @@ export interface TechRow {
   visitors: number;
   sessions: number;
   prevVisitors: number;
+  /** visitors against the previous range in %, as SQL computes it; null when that had none. */
+  visitorsChangePct: number | null;
 }
 
 export function mapTechRow(row: RpcRow<'get_tech_breakdown'>): TechRow {
-  return { value: row.value, visitors: row.visitors ?? 0, sessions: row.sessions ?? 0, prevVisitors: row.prev_visitors ?? 0 };
+  return { value: row.value, visitors: row.visitors ?? 0, sessions: row.sessions ?? 0, prevVisitors: row.prev_visitors ?? 0, visitorsChangePct: row.visitors_change_pct ?? null };
 }
 
 export async function fetchTechBreakdown(rpc: RpcClient, q: ReportQuery, dimension: TechDimension): Promise<TechRow[]> {

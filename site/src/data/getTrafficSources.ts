@@ -14,6 +14,8 @@ export interface TrafficSource {
   signups: number;
   paying: number;
   prevVisitors: number;
+  /** visitors against the previous range in %, as SQL computes it; null when that had none. */
+  visitorsChangePct: number | null;
   prevSignups: number;
   prevPaying: number;
 }
@@ -26,6 +28,7 @@ export function mapTrafficSource(row: RpcRow<'get_traffic_sources'>): TrafficSou
     signups: row.signups ?? 0,
     paying: row.paying ?? 0,
     prevVisitors: row.prev_visitors ?? 0,
+    visitorsChangePct: row.visitors_change_pct ?? null,
     prevSignups: row.prev_signups ?? 0,
     prevPaying: row.prev_paying ?? 0,
   };

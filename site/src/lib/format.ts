@@ -67,10 +67,3 @@ export function secondsSince(ms: number, now: number): number {
   return Math.max(0, Math.floor((now - ms) / 1000));
 }
 
-/**
- * Display only: a row's figure against the previous range's, which the report RPCs return
- * side by side (prev_…), as a % change; null when the previous range had none.
- */
-export function changePct(current: number, previous: number): number | null {
-  return previous > 0 ? ((current - previous) / previous) * 100 : null;
-}

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { translator } from '../i18n/i18n';
-import { changePct } from './format';
 import { countryName, valueLabel } from './reportLabels';
 
 describe('report labels', () => {
@@ -20,11 +19,5 @@ describe('report labels', () => {
     expect(countryName('DE', 'en', en)).toBe('Germany');
     expect(countryName(null, 'en', en)).toBe('Unknown');
     expect(countryName('1', 'en', en)).toBe('1');
-  });
-
-  it('shows the change against the previous range only when there was one', () => {
-    expect(changePct(150, 100)).toBe(50);
-    expect(changePct(50, 100)).toBe(-50);
-    expect(changePct(5, 0)).toBeNull();
   });
 });
