@@ -6,9 +6,9 @@
 --   allowed_origins {} (any origin).
 -- * 8 weeks of history up to now: ~7,000 visitors, ~17,000 sessions, ~60,000 page
 --   views, growing (~200 → ~290 active users a day over the last 30 days), a daily
---   rhythm (UTC), return visits soon after the first (retention cohorts), funnel drop-off (page view → signup → activated →
---   payment_success), identified users in every segment (visitor, user, trial, premium,
---   churned), and ~25 sessions online right now.
+--   rhythm (UTC), return visits soon after the first (retention cohorts), funnel
+--   drop-off (page view → signup → activated → payment_success), identified users in
+--   every segment (visitor, user, trial, premium, churned), ~25 sessions online now.
 -- * Acquisition as the tracker reports it: referrers and UTM tags on each session's
 --   landing page view (direct, organic and paid search, social, email, AI assistants,
 --   referrals), landing paths with their query strings (?utm_…, ?ref=…) and #anchors,
