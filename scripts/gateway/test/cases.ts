@@ -459,7 +459,9 @@ export const cases: Case[] = [
       const c = await signedIn(env, fx.member);
       // Address headers a client sends are replaced by the gateway's own, from the connection.
       const spoofed = { 'x-forwarded-for': '6.6.6.6', 'x-real-ip': '6.6.6.6', 'cf-connecting-ip': '6.6.6.6', 'true-client-ip': '6.6.6.6', forwarded: 'for=6.6.6.6' };
-      const { data, error } = await c.functions.invoke('gwtest-echo', { body: { hello: 'world' }, headers: spoofed });
+      // A country header is no address: it passes (no geolocation here; the demo traffic sends it).
+      const headers = { ...spoofed, 'cf-ipcountry': 'BE' };
+      const { data, error } = await c.functions.invoke('gwtest-echo', { body: { hello: 'world' }, headers });
       assert.equal(error, null);
       assert.equal(data.method, 'POST');
       assert.equal(data.path, '/gwtest-echo');
@@ -472,6 +474,7 @@ export const cases: Case[] = [
       assert.equal(data.env.JWT_SECRET, null, 'only the hosted variables are passed');
       assert.equal(data.forwardedFor, '127.0.0.1');
       assert.deepEqual(data.addresses, { 'cf-connecting-ip': '127.0.0.1', 'x-real-ip': '127.0.0.1', 'true-client-ip': null, forwarded: null });
+      assert.equal(data.country, 'BE');
       const failed = await c.functions.invoke('gwtest-echo', { body: { status: 418 } });
       assert.ok(failed.error instanceof FunctionsHttpError);
       assert.equal((failed.error.context as Response).status, 418);

@@ -1,6 +1,7 @@
 // Simulated visitors for the demo traffic: each one is a small script of steps
 // (page views, heartbeats, identify, funnel events, leave) that follows the batch
-// format of supabase/functions/ingest/PROTOCOL.md.
+// format of supabase/functions/ingest/PROTOCOL.md. Where they come from: ./sources.ts.
+import { COUNTRIES, landing, type Landing, weighted } from './sources.ts';
 
 export interface Step {
   /** Seconds after the previous step. */
@@ -12,7 +13,10 @@ export interface Visitor {
   visitorId: string;
   sessionId: string;
   userAgent: string;
+  /** sent as cf-ipcountry, the header Cloudflare sets in front of hosted Supabase */
   country: string;
+  /** the landing page view's channel, path, referrer and utm */
+  source: Landing;
   steps: Step[];
 }
 
@@ -20,16 +24,21 @@ const PAGES = ['/', '/pricing', '/features', '/features/live-view', '/blog', '/b
   '/blog/privacy-first', '/docs', '/docs/getting-started', '/docs/identify', '/contact', '/signup', '/app/dashboard',
   '/app/settings', '/checkout'];
 const TITLES: Record<string, string> = { '/': 'Vibe CRM', '/pricing': 'Prijzen', '/signup': 'Aanmelden', '/checkout': 'Afrekenen' };
+/** [user agent, screen, weight]: the seed's device mix, as ua-parser-js reads them */
 const AGENTS = [
-  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36', 30],
-  ['Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15', 15],
-  ['Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0', 5],
-  ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1', 25],
-  ['Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36', 20],
-  ['Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1', 5],
+  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36', '1920x1080', 19],
+  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0', '1920x1080', 7],
+  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0', '1536x864', 3],
+  ['Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36', '1512x982', 7],
+  ['Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15', '1440x900', 6],
+  ['Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0', '1920x1080', 3],
+  ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1', '390x844', 23],
+  ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1', '393x852', 4],
+  ['Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36', '412x915', 16],
+  ['Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S921B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36', '384x854', 5],
+  ['Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1', '820x1180', 4.5],
+  ['Mozilla/5.0 (Linux; Android 14; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36', '800x1280', 1.5],
 ] as const;
-const COUNTRIES = ['NL', 'NL', 'NL', 'BE', 'DE', 'GB', 'US', 'FR'];
-const REFERRERS = ['https://www.google.com/', 'https://news.ycombinator.com/', 'https://www.linkedin.com/', ''];
 const FIRST = ['Sanne', 'Daan', 'Emma', 'Lucas', 'Julia', 'Noah', 'Tess', 'Sem', 'Anna', 'Finn'];
 const LAST = ['de Vries', 'Jansen', 'Bakker', 'Visser', 'Smit', 'Meijer', 'Mulder', 'de Boer'];
 
@@ -53,12 +62,6 @@ function uuidFrom(rand: () => number): string {
   return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
 }
 
-function weighted<T>(rand: () => number, items: readonly (readonly [T, number])[]): T {
-  let r = rand() * items.reduce((n, [, w]) => n + w, 0);
-  for (const [item, w] of items) if ((r -= w) < 0) return item;
-  return items[items.length - 1]![0];
-}
-
 /**
  * A visitor's whole visit. Event timestamps are filled in when a step is sent
  * (`ts: 0` placeholders), so the same script can be replayed at any time.
@@ -70,8 +73,12 @@ export function makeVisitor(seed: number): Visitor {
   const ev = (type: string, extra: Record<string, unknown> = {}) => ({ id: id(), type, ts: 0, ...extra });
   const steps: Step[] = [];
   const stuck = rand() < 0.1;
-  let page = pick(['/', '/', '/pricing', '/blog/realtime-analytics', '/features']);
-  steps.push({ wait: 0, events: [ev('pageview', { path: page, title: TITLES[page] ?? 'Vibe CRM', referrer: pick(REFERRERS) || undefined })] });
+  const source = landing(rand);
+  const [userAgent, screen] = weighted(rand, AGENTS.map(([ua, sc, w]) => [[ua, sc], w] as const));
+  // The landing view carries the referrer and utm, as the tracker sends them (tracker/src/core.ts).
+  let page = source.path;
+  const titled = (path: string) => TITLES[path.split('?')[0]!] ?? 'Vibe CRM';
+  steps.push({ wait: 0, events: [ev('pageview', { path: page, title: titled(page), referrer: source.referrer, utm: source.utm, screen })] });
 
   const heartbeatsOn = (seconds: number) => {
     for (let t = 30; t <= seconds; t += 30) steps.push({ wait: 30, events: [ev('heartbeat', { path: page })] });
@@ -81,7 +88,7 @@ export function makeVisitor(seed: number): Visitor {
     const dwell = 5 + Math.floor(rand() * 50);
     heartbeatsOn(dwell);
     page = pick(PAGES);
-    steps.push({ wait: dwell % 30 || 5, events: [ev('pageview', { path: page, title: TITLES[page] ?? 'Vibe CRM' })] });
+    steps.push({ wait: dwell % 30 || 5, events: [ev('pageview', { path: page, title: titled(page), screen })] });
   }
   // The funnel: about a third sign up, half of them activate, a third of those pay.
   if (rand() < 0.35) {
@@ -99,8 +106,9 @@ export function makeVisitor(seed: number): Visitor {
   return {
     visitorId: id(),
     sessionId: id(),
-    userAgent: weighted(rand, AGENTS),
-    country: pick(COUNTRIES),
+    userAgent,
+    country: weighted(rand, COUNTRIES),
+    source,
     steps,
   };
 }

@@ -25,6 +25,7 @@ Deno.serve(async (req: Request) => {
       path: new URL(req.url).pathname,
       authorization: req.headers.get('authorization'),
       forwardedFor: req.headers.get('x-forwarded-for'),
+      country: req.headers.get('cf-ipcountry'),
       addresses: Object.fromEntries(
         ['cf-connecting-ip', 'x-real-ip', 'true-client-ip', 'forwarded'].map((h) => [h, req.headers.get(h)]),
       ),
