@@ -372,7 +372,7 @@ from generate_series(pg_temp.seed_today() - 56, pg_temp.seed_today() - 1, interv
 select crm.job_refresh_analytics();
 -- where visitors came from: the acquisition rollups, as the 5-minute job keeps them
 select crm.refresh_user_days('00000000-0000-4000-8000-000000000001', pg_temp.seed_today() - 56, pg_temp.seed_today()),
-       crm.refresh_acquisition_rollup('00000000-0000-4000-8000-000000000001');
+       crm.refresh_acquisition_rollup('00000000-0000-4000-8000-000000000001', true);
 
 analyze crm.site_users;
 analyze crm.site_sessions;

@@ -162,9 +162,11 @@ async function load(db: postgres.Sql, s: Scale) {
   t = performance.now();
   await db.unsafe(`select crm.refresh_user_days(${p}, crm.utc_today() - 1, crm.utc_today())`);
   const userDaysJob = performance.now() - t;
+  // refresh_user_days wrote every user's first and last touch: as autovacuum would, clean up
   await db.unsafe(`vacuum analyze crm.user_days`);
+  await db.unsafe(`vacuum analyze crm.site_users`);
   t = performance.now();
-  await db.unsafe(`select crm.refresh_acquisition_rollup(${p})`);
+  await db.unsafe(`select crm.refresh_acquisition_rollup(${p}, true)`);
   const presets = performance.now() - t;
   log(`  ${s.label}: user_days built for ${DAYS + 1} days in ${(userDays / 1000).toFixed(1)} s; the 5-minute job's share: ` +
     `today + yesterday ${(userDaysJob / 1000).toFixed(1)} s, the preset breakdowns ${(presets / 1000).toFixed(1)} s`);

@@ -5,7 +5,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(66);
+select plan(70);
 
 -- The channel rules ---------------------------------------------------------------
 select is(crm.referrer_host('https://www.Google.com/search?q=1'), 'google.com', 'referrer host: lower case, no www, no path');
@@ -200,6 +200,15 @@ select is((select visitors from crm.acquisition_report(tests.an_id('project'), c
 update crm.acquisition_rollup set computed_at = now() - interval '16 minutes' where project_id = tests.an_id('project');
 select is((select visitors from crm.acquisition_report(tests.an_id('project'), crm.utc_today() - 6, crm.utc_today(), '{}', 'channel', 1)),
   1, 'a rollup older than 15 minutes is not read');
+select ok(crm.refresh_acquisition_rollup(tests.an_id('project')) > 0, 'presets past their interval (5 minutes for 7 days) are recomputed');
+select is(crm.refresh_acquisition_rollup(tests.an_id('project')), 0, 'right after, none is due');
+update crm.acquisition_rollup set visitors = 777, computed_at = now() - interval '2 hours'
+where project_id = tests.an_id('project') and range_days = 90;
+select is((select visitors from crm.acquisition_report(tests.an_id('project'), crm.utc_today() - 89, crm.utc_today(), '{}', 'channel', 1)),
+  777, 'the 90-day preset, refreshed every 3 hours, is read when 2 hours old');
+update crm.acquisition_rollup set computed_at = now() - interval '4 hours' where project_id = tests.an_id('project') and range_days = 90;
+select isnt((select visitors from crm.acquisition_report(tests.an_id('project'), crm.utc_today() - 89, crm.utc_today(), '{}', 'channel', 1)),
+  777, 'and not when 4 hours old');
 
 -- Upkeep -----------------------------------------------------------------------------
 -- A merge moves u5's session to u1: yesterday u1 has three sessions and u5 no row.
