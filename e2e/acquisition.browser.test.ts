@@ -1,7 +1,8 @@
 // "Where visitors come from" on the CRM page, in real Chromium against the test stack: the
 // range picker (URL, reports, reload), a source row filtering the page (chip, URL, the other
-// tables and the map narrow), and the world map drawn from the site's own files. A fresh
-// project with sessions of known referrer / UTM / country, so every figure is exact.
+// tables and the map narrow), the world map drawn from the site's own files, and the pages
+// table (normalised paths, a row filters by page). A fresh project with sessions of known
+// referrer / UTM / country / page views, so every figure is exact.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -28,6 +29,8 @@ interface Visit {
   utm?: Record<string, string>;
   country: string;
   device: string;
+  /** The paths of its page views, 20 s apart (as the tracker sends them); default one view of /. */
+  pages?: string[];
 }
 
 /** A visitor with one session (as ingest would store it), then the rollup the reports read. */
@@ -38,12 +41,18 @@ async function visit(projectId: string, v: Visit): Promise<void> {
             now() - make_interval(days => ${v.daysAgo}))
     returning id`;
   await sql`insert into crm.anonymous_ids (project_id, anonymous_id, user_id) values (${projectId}, ${u!.id}, ${u!.id})`;
-  await sql`
+  const [s] = await sql`
     insert into crm.site_sessions (project_id, id, user_id, started_at, last_activity_at, ended_at, is_online, current_page,
                                    entry_page, page_views, device_type, browser, os, referrer, utm, country)
     select ${projectId}, gen_random_uuid(), ${u!.id}, t, t + interval '1 minute', t + interval '1 minute', false, '/', '/', 1,
            ${v.device}, 'Chrome', 'Linux', ${v.referrer ?? null}, ${v.utm ? sql.json(v.utm) : null}, ${v.country}
-    from (select (current_date - ${v.daysAgo}::integer)::timestamp at time zone 'UTC' + interval '10 hours' as t) x`;
+    from (select (current_date - ${v.daysAgo}::integer)::timestamp at time zone 'UTC' + interval '10 hours' as t) x
+    returning id, started_at`;
+  await sql`
+    insert into crm.user_events (project_id, occurred_at, id, received_at, session_id, user_id, type, page)
+    select ${projectId}, ${s!.started_at}::timestamptz + make_interval(secs => 20 * (i - 1)), gen_random_uuid(), now(), ${s!.id}, ${u!.id},
+           'pageview', (${v.pages ?? ['/']}::text[])[i]
+    from generate_series(1, ${(v.pages ?? ['/']).length}::integer) i`;
 }
 
 const rows = (testId: string) => page.getByTestId(`${testId}-row`);
@@ -60,8 +69,8 @@ beforeAll(async () => {
   sql = connectDb(env.dbUrl);
   const project = await createProject(sql, `Acquisition ${crypto.randomUUID().slice(0, 6)}`, ['https://shop.example']);
   const { email } = await createMember(sql, project.id, 'viewer', PASSWORD);
-  const hn = { referrer: 'https://news.ycombinator.com/item?id=1', country: 'NL', device: 'desktop' };
-  const mail = { utm: { source: 'newsletter', medium: 'email', campaign: 'winter' }, country: 'DE', device: 'mobile' };
+  const hn = { referrer: 'https://news.ycombinator.com/item?id=1', country: 'NL', device: 'desktop', pages: ['/?ref=hn', '/pricing/'] };
+  const mail = { utm: { source: 'newsletter', medium: 'email', campaign: 'winter' }, country: 'DE', device: 'mobile', pages: ['/blog/post?utm_source=newsletter#top'] };
   for (let i = 0; i < 3; i++) await visit(project.id, { daysAgo: 1, ...hn });
   for (let i = 0; i < 2; i++) await visit(project.id, { daysAgo: 2, ...mail });
   await visit(project.id, { daysAgo: 3, country: 'US', device: 'desktop' });
@@ -153,6 +162,20 @@ describe('acquisition on the CRM page', () => {
     expect(atlas.length).toBeGreaterThan(0);
     for (const a of atlas) expect(a, "the atlas comes from the site itself").toMatch(new RegExp(`^(200|304) ${new URL(dashboardUrl).origin}/_astro/`));
     expect(consoleErrors).toEqual([]);
+  });
+
+  it('the pages table shows normalised paths; a page click filters the page by it', async () => {
+    // /: HN's 3 + the direct 1 + Google's 4 (30 days); /pricing/ and the newsletter's query and hash normalised away.
+    // /pricing: 3 views, never entered, left 3 times, 40 s each (viewed 20 s in, the session ends at 60 s).
+    await expect.poll(() => table('pages-table')).toEqual({ '/': 8, '/pricing': 3, '/blog/post': 2 });
+    const pricing = rows('pages-table').filter({ hasText: '/pricing' });
+    expect(await pricing.locator('td').allInnerTexts()).toEqual(['/pricing', '3', expect.any(String), '3', '0', '3', '0:40']);
+    await pricing.click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('f.page')).toBe('/pricing');
+    await page.getByTestId('filter-chip').filter({ hasText: '/pricing' }).waitFor();
+    await expect.poll(() => table('pages-table')).toEqual({ '/pricing': 3 });
+    await page.getByTestId('filter-chip-remove-page').click();
+    await expect.poll(() => table('pages-table')).toEqual({ '/': 8, '/pricing': 3, '/blog/post': 2 });
   });
 
   it('fits a phone (390 px) without horizontal scrolling, in dark mode too', async () => {

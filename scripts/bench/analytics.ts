@@ -163,13 +163,13 @@ async function load(db: postgres.Sql, s: Scale) {
   await db.unsafe(`select crm.refresh_user_days(${p}, crm.utc_today() - 1, crm.utc_today())`);
   const userDaysJob = performance.now() - t;
   // refresh_user_days wrote every user's first and last touch: as autovacuum would, clean up
-  await db.unsafe(`vacuum analyze crm.user_days`);
+  await db.unsafe(`vacuum analyze crm.user_days, crm.page_days`);
   await db.unsafe(`vacuum analyze crm.site_users`);
   t = performance.now();
   await db.unsafe(`select crm.refresh_acquisition_rollup(${p}, true)`);
   const presets = performance.now() - t;
-  log(`  ${s.label}: user_days built for ${DAYS + 1} days in ${(userDays / 1000).toFixed(1)} s; the 5-minute job's share: ` +
-    `today + yesterday ${(userDaysJob / 1000).toFixed(1)} s, the preset breakdowns ${(presets / 1000).toFixed(1)} s`);
+  log(`  ${s.label}: user_days and page_days built for ${DAYS + 1} days in ${(userDays / 1000).toFixed(1)} s; the 5-minute job's share: ` +
+    `today + yesterday ${(userDaysJob / 1000).toFixed(1)} s, the preset breakdowns and pages ${(presets / 1000).toFixed(1)} s`);
   return { loadSeconds: (performance.now() - t0) / 1000, refreshSeconds: refresh / 1000 };
 }
 
@@ -193,7 +193,7 @@ function calls(s: Scale, hasOnline: boolean): Calls {
   return c;
 }
 
-/** The acquisition reports: preset ranges without a filter, a custom range, and filters. */
+/** The acquisition reports and the pages report: preset ranges without a filter, a custom range, and filters. */
 function acquisitionCalls(p: string): Calls {
   const range = (days: number) => `crm.utc_today() - ${days - 1}, crm.utc_today()`;
   return {
@@ -210,6 +210,9 @@ function acquisitionCalls(p: string): Calls {
     'get_tech_breakdown (30 d)': () => `select * from public.get_tech_breakdown(${p}, ${range(30)})`,
     'get_tech_breakdown (30 d, browser, filter device)': () =>
       `select * from public.get_tech_breakdown(${p}, ${range(30)}, '{"device": "mobile"}', 'browser')`,
+    'get_top_pages (30 d)': () => `select * from public.get_top_pages(${p}, ${range(30)})`,
+    'get_top_pages (custom 45 d, filter country)': () =>
+      `select * from public.get_top_pages(${p}, crm.utc_today() - 60, crm.utc_today() - 16, '{"country": "BE"}')`,
   };
 }
 

@@ -47,6 +47,17 @@ as $$
                nullif(p_utm ->> 'campaign', '') as c, p_host as h) x
 $$;
 
+/**
+ * The page of a path: without its query string and hash, and without trailing slashes
+ * except for "/" itself; case kept. The one owner of this rule.
+ */
+create function crm.normalize_path(p_path text) returns text
+language sql immutable parallel safe
+set search_path = ''
+as $$
+  select case when p_path is not null then coalesce(nullif(rtrim(substring(p_path from '^[^?#]*'), '/'), ''), '/') end
+$$;
+
 create table crm.user_days (
   project_id uuid not null,
   day date not null,
@@ -62,7 +73,7 @@ create table crm.user_days (
   device_type text,
   browser text,
   os text,
-  entry_page text,
+  entry_page text, -- crm.normalize_path of the first session's entry page
   sessions integer not null,
   page_views integer not null,
   -- the funnel's step-2 event (signup) and last-step event (paid) that day
@@ -155,7 +166,7 @@ begin
          nullif(lower(f.utm ->> 'source'), ''),
          nullif(lower(f.utm ->> 'medium'), ''),
          nullif(f.utm ->> 'campaign', ''),
-         f.country, f.device_type, f.browser, f.os, f.entry_page,
+         f.country, f.device_type, f.browser, f.os, crm.normalize_path(f.entry_page),
          d.sessions, d.page_views, coalesce(c.signed_up, false), coalesce(c.paid, false)
   from per_day d
   join first_visits f on f.user_id = d.user_id and f.day = d.day
@@ -316,7 +327,7 @@ as $$
     and (f.country is null or d.country = f.country)
     and (f.device is null or d.device_type = f.device)
     and (f.browser is null or d.browser = f.browser)
-    and (f.page is null or d.entry_page = f.page)
+    and (f.page is null or d.entry_page = crm.normalize_path(f.page))
     and (f.segment is null or s.id is not null)
 $$;
 

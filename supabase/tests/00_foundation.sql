@@ -6,7 +6,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(312);
+select plan(320);
 
 -- The platform ----------------------------------------------------------------------------
 -- Roles and their attributes
@@ -296,6 +296,7 @@ insert into tests.an_fns values
   ('get_traffic_sources', '{uuid,date,date,jsonb,text,integer}', 'setof record', 'viewer', 'select * from public.get_traffic_sources(tests.an_id(''project''), current_date - 6, current_date)'),
   ('get_geo_breakdown', '{uuid,date,date,jsonb,integer}', 'setof record', 'viewer', 'select * from public.get_geo_breakdown(tests.an_id(''project''), current_date - 6, current_date)'),
   ('get_tech_breakdown', '{uuid,date,date,jsonb,text,integer}', 'setof record', 'viewer', 'select * from public.get_tech_breakdown(tests.an_id(''project''), current_date - 6, current_date)'),
+  ('get_top_pages', '{uuid,date,date,jsonb,integer}', 'setof record', 'viewer', 'select * from public.get_top_pages(tests.an_id(''project''), current_date - 6, current_date)'),
   ('delete_crm_project', '{uuid,text}', 'boolean', 'owner', 'select public.delete_crm_project(tests.an_id(''project''), ''Authz'')');
 
 

@@ -180,6 +180,26 @@ export type Database = {
           visitors_change_pct: number
         }[]
       }
+      get_top_pages: {
+        Args: {
+          p_filter?: Json
+          p_from: string
+          p_limit?: number
+          p_project_id: string
+          p_to: string
+        }
+        Returns: {
+          avg_seconds: number
+          entries: number
+          exits: number
+          page: string
+          prev_views: number
+          prev_visitors: number
+          views: number
+          visitors: number
+          visitors_change_pct: number
+        }[]
+      }
       get_traffic_sources: {
         Args: {
           p_dimension?: string

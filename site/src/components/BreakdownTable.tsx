@@ -1,4 +1,4 @@
-// One report table (channels, sources, campaigns, devices, countries): rows as the RPC ordered
+// One report table (channels, sources, campaigns, devices, countries, pages): rows as the RPC ordered
 // them, visitors with their change against the previous range (from SQL), optional signups / paying /
 // conversions. A row with a filterable value is a button that filters the page by it.
 import type { ReactNode } from 'react';
@@ -13,7 +13,7 @@ export interface BreakdownRow {
   visitors: number;
   /** As the RPC returns it: null when the previous range had no visitors. */
   visitorsChangePct: number | null;
-  extra?: number[];
+  extra?: (number | null)[];
 }
 
 interface Props {
@@ -24,6 +24,8 @@ interface Props {
   label: (value: string | null) => string;
   firstColumn: MessageKey;
   extraColumns?: MessageKey[];
+  /** How an extra column shows its figure (a duration, say); a number by default. */
+  extraFormat?: Partial<Record<MessageKey, (n: number | null) => string>>;
   /** Shown before the label (the map's colour key). */
   marker?: (row: BreakdownRow) => ReactNode;
 }
@@ -41,7 +43,7 @@ function Change({ row }: { row: BreakdownRow }) {
   );
 }
 
-export function BreakdownTable({ testId, rows, filterKey, label, firstColumn, extraColumns = [], marker }: Props) {
+export function BreakdownTable({ testId, rows, filterKey, label, firstColumn, extraColumns = [], extraFormat = {}, marker }: Props) {
   const t = useT();
   const locale = useLocale();
   return (
@@ -88,7 +90,7 @@ export function BreakdownTable({ testId, rows, filterKey, label, firstColumn, ex
                 </td>
                 {extraColumns.map((c, i) => (
                   <td key={c} className="num" data-label={t(c)}>
-                    {formatNumber(r.extra?.[i] ?? null, locale)}
+                    {(extraFormat[c] ?? ((n: number | null) => formatNumber(n, locale)))(r.extra?.[i] ?? null)}
                   </td>
                 ))}
               </tr>

@@ -1,14 +1,16 @@
 // "Bronnen": where visitors come from in the page's range and filters — channels (chart and
-// table), sources / campaigns, and devices / browsers / OS. client:only (ApexCharts).
+// table), sources / campaigns, devices / browsers / OS, and the pages they view. client:only (ApexCharts).
 import { useState, type ReactNode } from 'react';
 import { useLocale, useT } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/dictionary';
 import { useTrafficSources, type SourceDimension, type TrafficSource } from '../data/getTrafficSources';
 import { useTechBreakdown, type TechDimension } from '../data/getTechBreakdown';
+import { useTopPages, type TopPage } from '../data/getTopPages';
 import { reportQuery, type ReportQuery } from '../data/reportArgs';
 import type { QueryState } from '../data/query';
 import { useReportState } from '../lib/reportState';
 import { valueLabel } from '../lib/reportLabels';
+import { formatDuration } from '../lib/format';
 import type { FilterKey } from '../lib/reportUrl';
 import { BreakdownTable, type BreakdownRow } from './BreakdownTable';
 import { ChannelChart } from './ChannelChart';
@@ -109,6 +111,26 @@ function Tech({ q }: { q: ReportQuery }) {
   );
 }
 
+const pageRow = (r: TopPage): BreakdownRow => ({ value: r.page, visitors: r.visitors, visitorsChangePct: r.visitorsChangePct, extra: [r.views, r.entries, r.exits, r.avgSeconds] });
+const PAGE_COLUMNS: MessageKey[] = ['colViews', 'colEntries', 'colExits', 'colAvgTime'];
+
+function Pages({ q }: { q: ReportQuery }) {
+  const t = useT();
+  const query = useTopPages(q);
+  return (
+    <section className="card wide" data-testid="pages">
+      <div className="section-head">
+        <h2>{t('pages')}</h2>
+      </div>
+      <Rows query={query} testId="pages">
+        {(rows) => (
+          <BreakdownTable testId="pages-table" rows={rows.map(pageRow)} filterKey="page" label={(v) => v ?? '–'} firstColumn="fk_page" extraColumns={PAGE_COLUMNS} extraFormat={{ colAvgTime: formatDuration }} />
+        )}
+      </Rows>
+    </section>
+  );
+}
+
 export default function SourcesSection() {
   const t = useT();
   const state = useReportState();
@@ -123,6 +145,7 @@ export default function SourcesSection() {
               <Channels q={q} />
               <Sources q={q} />
               <Tech q={q} />
+              <Pages q={q} />
             </div>
           </div>
         );

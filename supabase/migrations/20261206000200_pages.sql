@@ -1,0 +1,264 @@
+-- Pages: which pages visitors view. The path normalisation rule, a rollup of one row per
+-- user per day per page (kept in step with crm.user_days by crm.refresh_user_days), its
+-- preset rollup, and the report get_top_pages under the acquisition filter contract.
+
+-- crm.normalize_path (the page of a path) lives in the acquisition migration: user_days
+-- stores its entry page normalised too.
+create table crm.page_days (
+  project_id uuid not null,
+  day date not null,
+  user_id uuid not null,
+  -- crm.normalize_path of the page view's path
+  path text not null,
+  views integer not null,
+  -- sessions of the day that began / ended on this page
+  entries integer not null,
+  exits integer not null,
+  -- the views' time on the page, each rounded to whole seconds as get_site_user_detail shows it
+  seconds integer not null,
+  primary key (project_id, day, user_id, path),
+  -- A user-day's pages go with its user_days row: retention, a merge's rebuild and a
+  -- deleted user all drop them through this.
+  foreign key (project_id, day, user_id) references crm.user_days (project_id, day, user_id) on delete cascade
+);
+comment on table crm.page_days is
+  'One row per site user per UTC day per page (crm.normalize_path) viewed in a session started that day: views, sessions entering and leaving there, seconds on the page. Rebuilt with crm.user_days by crm.refresh_user_days; read by get_top_pages.';
+alter table crm.page_days enable row level security;
+
+/**
+ * Rebuilds the page_days rows of a project for UTC days p_from..p_to (all users, or only
+ * p_users) from the page views of the sessions started on those days. A page's time runs
+ * until the session's next page view, for the last one until the session's end (or last
+ * activity). Needs the days' user_days rows: call it through crm.refresh_user_days.
+ */
+create function crm.refresh_page_days(p_project_id uuid, p_from date, p_to date, p_users uuid[] default null)
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_until timestamptz;
+  v_rows integer;
+begin
+  delete from crm.page_days d
+  where d.project_id = p_project_id and d.day between p_from and p_to
+    and (p_users is null or d.user_id = any (p_users));
+
+  -- Sessions run past p_to: read their page views up to their end (a bound for the partitions).
+  select max(greatest(s.last_activity_at, s.ended_at)) + interval '5 minutes' into v_until
+  from crm.site_sessions s
+  where s.project_id = p_project_id
+    and s.started_at >= crm.utc_day_start(p_from) and s.started_at < crm.utc_day_start(p_to + 1)
+    and (p_users is null or s.user_id = any (p_users));
+  if v_until is null then
+    return 0;
+  end if;
+
+  with s as (
+    select s.id, s.user_id, (s.started_at at time zone 'UTC')::date as day, coalesce(s.ended_at, s.last_activity_at) as end_at
+    from crm.site_sessions s
+    where s.project_id = p_project_id
+      and s.started_at >= crm.utc_day_start(p_from) and s.started_at < crm.utc_day_start(p_to + 1)
+      and (p_users is null or s.user_id = any (p_users))
+  ), pv as (
+    select s.user_id, s.day, crm.normalize_path(e.page) as path,
+           lag(e.occurred_at) over w is null as is_entry,
+           lead(e.occurred_at) over w is null as is_exit,
+           round(extract(epoch from greatest(
+             coalesce(lead(e.occurred_at) over w, greatest(s.end_at, e.occurred_at)) - e.occurred_at, interval '0')))
+             as seconds
+    from crm.user_events e
+    join s on s.id = e.session_id
+    where e.project_id = p_project_id and e.type = 'pageview'
+      -- a minute of slack: clock-skew correction may put a first view just before the session start
+      and e.occurred_at >= crm.utc_day_start(p_from) - interval '1 minute' and e.occurred_at < v_until
+      -- a merge moves sessions before their events: p_users holds both users
+      and (p_users is null or e.user_id = any (p_users))
+    window w as (partition by e.session_id order by e.occurred_at, e.id)
+  )
+  insert into crm.page_days (project_id, day, user_id, path, views, entries, exits, seconds)
+  select p_project_id, pv.day, pv.user_id, pv.path, count(*)::integer,
+         count(*) filter (where pv.is_entry)::integer, count(*) filter (where pv.is_exit)::integer,
+         sum(pv.seconds)::integer
+  from pv
+  where pv.path is not null
+  group by pv.day, pv.user_id, pv.path;
+  get diagnostics v_rows = row_count;
+  return v_rows;
+end;
+$$;
+
+-- crm.refresh_user_days (the job, the merge trigger, the seed) now rebuilds page_days too:
+-- the acquisition migration's function keeps the user_days half under a new name.
+alter function crm.refresh_user_days(uuid, date, date, uuid[]) rename to refresh_user_day_rows;
+comment on function crm.refresh_user_day_rows(uuid, date, date, uuid[]) is
+  'The user_days half of crm.refresh_user_days (its first version, renamed); call crm.refresh_user_days, which keeps page_days in step.';
+
+/**
+ * Rebuilds the user_days rows (and the users' first / last touch) and then the page_days
+ * rows of a project for UTC days p_from..p_to, all users or only p_users. Returns the
+ * user_days rows written.
+ */
+create function crm.refresh_user_days(p_project_id uuid, p_from date, p_to date, p_users uuid[] default null)
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_rows integer;
+begin
+  v_rows := crm.refresh_user_day_rows(p_project_id, p_from, p_to, p_users);
+  perform crm.refresh_page_days(p_project_id, p_from, p_to, p_users);
+  return v_rows;
+end;
+$$;
+
+/**
+ * Pages of the range, and of the previous range of equal length, from crm.page_days:
+ * views, distinct visitors, entries, exits and the average seconds on the page (one
+ * decimal). p_filter's user-day keys select user_days rows; its page selects the page.
+ * Pages with views in either range; unordered. The one place these figures are counted.
+ */
+create function crm.page_breakdown(p_project_id uuid, p_from date, p_to date, p_filter jsonb)
+returns table (page text, views integer, visitors integer, entries integer, exits integer, avg_seconds numeric,
+               prev_views integer, prev_visitors integer)
+language sql stable
+-- No SET clause, so that the planner inlines it (every name is qualified).
+as $$
+  with picked as (
+    select p.path, p.user_id, p.day >= p_from as cur, p.views, p.entries, p.exits, p.seconds
+    from crm.page_days p
+    -- the user-day keys of the filter; the page is this report's own
+    join crm.filtered_user_days(p_project_id, p_from - (p_to - p_from + 1), p_to, p_filter - 'page') d
+      on d.day = p.day and d.user_id = p.user_id
+    where p.project_id = p_project_id and p.day between p_from - (p_to - p_from + 1) and p_to
+      and (p_filter ->> 'page' is null or p.path = crm.normalize_path(p_filter ->> 'page'))
+  ), per_user as (
+    -- One row per page and user first, so visitors is a count, not a distinct count.
+    select r.path, bool_or(r.cur) as cur, bool_or(not r.cur) as prev,
+           coalesce(sum(r.views) filter (where r.cur), 0) as views,
+           coalesce(sum(r.views) filter (where not r.cur), 0) as prev_views,
+           coalesce(sum(r.entries) filter (where r.cur), 0) as entries,
+           coalesce(sum(r.exits) filter (where r.cur), 0) as exits,
+           coalesce(sum(r.seconds) filter (where r.cur), 0) as seconds
+    from picked r
+    group by r.path, r.user_id
+  )
+  select u.path, sum(u.views)::integer, (count(*) filter (where u.cur))::integer, sum(u.entries)::integer,
+         sum(u.exits)::integer, round(sum(u.seconds) / nullif(sum(u.views), 0), 1),
+         sum(u.prev_views)::integer, (count(*) filter (where u.prev))::integer
+  from per_user u
+  group by u.path
+$$;
+
+create table crm.page_rollup (
+  project_id uuid not null references crm.projects (id) on delete cascade,
+  range_days integer not null,
+  page text not null,
+  views integer not null,
+  visitors integer not null,
+  entries integer not null,
+  exits integer not null,
+  avg_seconds numeric,
+  prev_views integer not null,
+  prev_visitors integer not null,
+  computed_at timestamptz not null
+);
+create index page_rollup_idx on crm.page_rollup (project_id, range_days);
+comment on table crm.page_rollup is
+  'crm.page_breakdown for the preset ranges (crm.report_preset_days, ending today) without a filter, per project; rewritten every 5 minutes with crm.acquisition_rollup, so a preset get_top_pages reads a few rows.';
+alter table crm.page_rollup enable row level security;
+
+/**
+ * Recomputes a project's preset page breakdowns that are due (as
+ * crm.refresh_breakdown_rollup decides for the other reports), or all with p_force;
+ * returns the rows written.
+ */
+create function crm.refresh_page_rollup(p_project_id uuid, p_force boolean default false) returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_today date := crm.utc_today();
+  v_days integer;
+  v_rows integer := 0;
+  v_n integer;
+begin
+  foreach v_days in array crm.report_preset_days() loop
+    continue when not p_force and exists (
+      select from crm.page_rollup r
+      where r.project_id = p_project_id and r.range_days = v_days
+        and r.computed_at > now() - crm.report_preset_interval(v_days) + interval '1 minute'
+        and (r.computed_at at time zone 'UTC')::date = v_today);
+    delete from crm.page_rollup r where r.project_id = p_project_id and r.range_days = v_days;
+    insert into crm.page_rollup
+    select p_project_id, v_days, b.*, now()
+    from crm.page_breakdown(p_project_id, v_today - (v_days - 1), v_today, '{}') b;
+    get diagnostics v_n = row_count;
+    v_rows := v_rows + v_n;
+  end loop;
+  return v_rows;
+end;
+$$;
+
+-- crm.refresh_acquisition_rollup (the job, the seed) now rewrites page_rollup too.
+alter function crm.refresh_acquisition_rollup(uuid, boolean) rename to refresh_breakdown_rollup;
+comment on function crm.refresh_breakdown_rollup(uuid, boolean) is
+  'The acquisition_rollup half of crm.refresh_acquisition_rollup (its first version, renamed); call crm.refresh_acquisition_rollup.';
+
+/** Recomputes a project's due (or, with p_force, all) preset breakdowns and pages; returns the rows written. */
+create function crm.refresh_acquisition_rollup(p_project_id uuid, p_force boolean default false) returns integer
+language plpgsql
+set search_path = ''
+as $$
+begin
+  return crm.refresh_breakdown_rollup(p_project_id, p_force) + crm.refresh_page_rollup(p_project_id, p_force);
+end;
+$$;
+
+/**
+ * The pages of a range: per page (crm.normalize_path) views, visitors, entries, exits and
+ * average seconds on the page, with the previous range's views and visitors beside and
+ * the visitors' change in %. Most visitors first, then views, then page (byte order). A preset range
+ * without a filter reads crm.page_rollup as crm.acquisition_report reads its rollup.
+ */
+create function public.get_top_pages(p_project_id uuid, p_from date, p_to date, p_filter jsonb default '{}',
+                                     p_limit integer default 100)
+returns table (page text, views integer, visitors integer, entries integer, exits integer, avg_seconds numeric,
+               prev_views integer, prev_visitors integer, visitors_change_pct numeric)
+language plpgsql stable security definer
+set search_path = ''
+as $$
+begin
+  perform crm.require_project_role(p_project_id, 'viewer');
+  perform crm.check_report_args(p_from, p_to, p_filter);
+  perform crm.check_report_dimension('page', array['page'], p_limit);
+  if p_filter = '{}' and p_to = crm.utc_today() and (p_to - p_from + 1) = any (crm.report_preset_days())
+     and exists (select from crm.page_rollup r
+                 where r.project_id = p_project_id and r.range_days = p_to - p_from + 1
+                   and r.computed_at >= now() - crm.report_preset_interval(p_to - p_from + 1) - interval '10 minutes'
+                   and (r.computed_at at time zone 'UTC')::date = p_to) then
+    return query
+    select r.page, r.views, r.visitors, r.entries, r.exits, r.avg_seconds, r.prev_views, r.prev_visitors,
+           crm.change_pct(r.visitors, r.prev_visitors)
+    from crm.page_rollup r
+    where r.project_id = p_project_id and r.range_days = p_to - p_from + 1
+    order by r.visitors desc, r.views desc, r.page collate "C"
+    limit p_limit;
+  else
+    return query
+    select b.page, b.views, b.visitors, b.entries, b.exits, b.avg_seconds, b.prev_views, b.prev_visitors,
+           crm.change_pct(b.visitors, b.prev_visitors)
+    from crm.page_breakdown(p_project_id, p_from, p_to, p_filter) b
+    order by b.visitors desc, b.views desc, b.page collate "C"
+    limit p_limit;
+  end if;
+end;
+$$;
+grant execute on function public.get_top_pages(uuid, date, date, jsonb, integer) to authenticated, service_role;
+
+-- What is already stored gets its rows now (user_days exist from the acquisition migration).
+select crm.refresh_page_days(p.id, (min(s.started_at) at time zone 'UTC')::date, crm.utc_today())
+from crm.projects p join crm.site_sessions s on s.project_id = p.id
+group by p.id;
+select crm.refresh_page_rollup(p.id) from crm.projects p;
