@@ -151,6 +151,8 @@ describe('acquisition on the CRM page', () => {
       await page.locator('[data-testid=map-country][data-iso=BR]').evaluate((el) => getComputedStyle(el).fill),
     );
     expect(await page.getByTestId('geo-table-row').filter({ hasText: 'Nederland' }).getAttribute('data-visitors')).toBe('3');
+    // DB-IP's license: the page that shows countries links to db-ip.com
+    expect(await page.getByTestId('geo-attribution').locator('a').getAttribute('href')).toBe('https://db-ip.com');
     await page.locator('[data-testid=map-country][data-iso=DE]').click();
     await expect.poll(() => new URL(page.url()).searchParams.get('f.country')).toBe('DE');
     await expect.poll(() => table('sources-source')).toEqual({ newsletter: 2 });

@@ -48,6 +48,10 @@ function Geo({ projectId }: { projectId: string }) {
           )}
         </div>
       )}
+      {/* DB-IP's license (CC BY 4.0) asks for this link on every page that shows its results. */}
+      <p className="muted small" data-testid="geo-attribution">
+        <a href="https://db-ip.com" target="_blank" rel="noopener">IP Geolocation by DB-IP</a>
+      </p>
     </section>
   );
 }
