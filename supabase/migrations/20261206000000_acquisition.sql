@@ -406,6 +406,28 @@ language sql immutable
 set search_path = ''
 as $$ select case when p_days <= 7 then interval '5 minutes' when p_days <= 30 then interval '30 minutes' else interval '3 hours' end $$;
 
+/**
+ * Whether a preset range computed at p_computed_at (null: never) is due again: past its
+ * interval less a minute (so the 5-minute job keeps its rhythm), or computed before today.
+ */
+create function crm.report_preset_due(p_computed_at timestamptz, p_days integer) returns boolean
+language sql stable
+set search_path = ''
+as $$
+  select p_computed_at is null
+      or p_computed_at <= now() - crm.report_preset_interval(p_days) + interval '1 minute'
+      or (p_computed_at at time zone 'UTC')::date <> crm.utc_today()
+$$;
+
+/** Whether a preset computed at p_computed_at may still be read: today's, at most its interval plus 10 minutes old. */
+create function crm.report_preset_readable(p_computed_at timestamptz, p_days integer) returns boolean
+language sql stable
+set search_path = ''
+as $$
+  select p_computed_at >= now() - crm.report_preset_interval(p_days) - interval '10 minutes'
+     and (p_computed_at at time zone 'UTC')::date = crm.utc_today()
+$$;
+
 create table crm.acquisition_rollup (
   project_id uuid not null references crm.projects (id) on delete cascade,
   range_days integer not null,
@@ -442,11 +464,8 @@ declare
   v_n integer;
 begin
   foreach v_days in array crm.report_preset_days() loop
-    continue when not p_force and exists (
-      select from crm.acquisition_rollup r
-      where r.project_id = p_project_id and r.range_days = v_days
-        and r.computed_at > now() - crm.report_preset_interval(v_days) + interval '1 minute'
-        and (r.computed_at at time zone 'UTC')::date = v_today);
+    continue when not p_force and not crm.report_preset_due(
+      (select max(r.computed_at) from crm.acquisition_rollup r where r.project_id = p_project_id and r.range_days = v_days), v_days);
     delete from crm.acquisition_rollup r where r.project_id = p_project_id and r.range_days = v_days;
     insert into crm.acquisition_rollup
     select p_project_id, v_days, b.*, now()
@@ -481,10 +500,9 @@ set search_path = ''
 as $$
 begin
   if p_filter = '{}' and p_to = crm.utc_today() and (p_to - p_from + 1) = any (crm.report_preset_days())
-     and exists (select from crm.acquisition_rollup r
-                 where r.project_id = p_project_id and r.range_days = p_to - p_from + 1
-                   and r.computed_at >= now() - crm.report_preset_interval(p_to - p_from + 1) - interval '10 minutes'
-                   and (r.computed_at at time zone 'UTC')::date = p_to) then
+     and crm.report_preset_readable((select max(r.computed_at) from crm.acquisition_rollup r
+                                     where r.project_id = p_project_id and r.range_days = p_to - p_from + 1),
+                                    p_to - p_from + 1) then
     return query
     select r.value, r.visitors, r.sessions, r.signups, r.paying, r.prev_visitors, r.prev_sessions, r.prev_signups, r.prev_paying,
            crm.change_pct(r.visitors, r.prev_visitors)

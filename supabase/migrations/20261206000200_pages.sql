@@ -185,11 +185,8 @@ declare
   v_n integer;
 begin
   foreach v_days in array crm.report_preset_days() loop
-    continue when not p_force and exists (
-      select from crm.page_rollup r
-      where r.project_id = p_project_id and r.range_days = v_days
-        and r.computed_at > now() - crm.report_preset_interval(v_days) + interval '1 minute'
-        and (r.computed_at at time zone 'UTC')::date = v_today);
+    continue when not p_force and not crm.report_preset_due(
+      (select max(r.computed_at) from crm.page_rollup r where r.project_id = p_project_id and r.range_days = v_days), v_days);
     delete from crm.page_rollup r where r.project_id = p_project_id and r.range_days = v_days;
     insert into crm.page_rollup
     select p_project_id, v_days, b.*, now()
@@ -234,10 +231,9 @@ begin
   perform crm.check_report_args(p_from, p_to, p_filter);
   perform crm.check_report_dimension('page', array['page'], p_limit);
   if p_filter = '{}' and p_to = crm.utc_today() and (p_to - p_from + 1) = any (crm.report_preset_days())
-     and exists (select from crm.page_rollup r
-                 where r.project_id = p_project_id and r.range_days = p_to - p_from + 1
-                   and r.computed_at >= now() - crm.report_preset_interval(p_to - p_from + 1) - interval '10 minutes'
-                   and (r.computed_at at time zone 'UTC')::date = p_to) then
+     and crm.report_preset_readable((select max(r.computed_at) from crm.page_rollup r
+                                     where r.project_id = p_project_id and r.range_days = p_to - p_from + 1),
+                                    p_to - p_from + 1) then
     return query
     select r.page, r.views, r.visitors, r.entries, r.exits, r.avg_seconds, r.prev_views, r.prev_visitors,
            crm.change_pct(r.visitors, r.prev_visitors)
