@@ -262,6 +262,33 @@ set search_path = ''
 as $$ select array['segment', 'channel', 'source', 'campaign', 'country', 'device', 'browser', 'page'] $$;
 
 /**
+ * Raises 22023 naming the problem unless p_value (the parameter p_param) is a JSON object
+ * whose keys are among p_keys and whose values are strings; p_label names one key in
+ * the messages ("filter", "origin filter"). Every filter object of the API goes through it.
+ */
+create function crm.check_filter_object(p_value jsonb, p_param text, p_label text, p_keys text[]) returns void
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_key text;
+begin
+  if p_value is null or jsonb_typeof(p_value) <> 'object' then
+    raise exception '% must be a JSON object', p_param using errcode = '22023';
+  end if;
+  for v_key in select k from jsonb_object_keys(p_value) k loop
+    if not v_key = any (p_keys) then
+      raise exception 'unknown % "%"; %s are %', p_label, v_key, p_label, array_to_string(p_keys, ', ')
+        using errcode = '22023';
+    end if;
+    if jsonb_typeof(p_value -> v_key) <> 'string' then
+      raise exception '% "%" must be a string', p_label, v_key using errcode = '22023';
+    end if;
+  end loop;
+end;
+$$;
+
+/**
  * Raises 22023 with a message naming the problem when a report's range or filter is not
  * valid: both dates given, from ≤ to, at most 366 days, a JSON object whose keys are
  * crm.report_filter_keys() and whose values are strings.
@@ -270,8 +297,6 @@ create function crm.check_report_args(p_from date, p_to date, p_filter jsonb) re
 language plpgsql stable
 set search_path = ''
 as $$
-declare
-  v_key text;
 begin
   if p_from is null or p_to is null then
     raise exception 'p_from and p_to are required' using errcode = '22023';
@@ -282,18 +307,7 @@ begin
   if p_to - p_from >= 366 then
     raise exception 'a range covers at most 366 days (got %)', p_to - p_from + 1 using errcode = '22023';
   end if;
-  if p_filter is null or jsonb_typeof(p_filter) <> 'object' then
-    raise exception 'p_filter must be a JSON object' using errcode = '22023';
-  end if;
-  for v_key in select k from jsonb_object_keys(p_filter) k loop
-    if not v_key = any (crm.report_filter_keys()) then
-      raise exception 'unknown filter "%"; filters are %', v_key, array_to_string(crm.report_filter_keys(), ', ')
-        using errcode = '22023';
-    end if;
-    if jsonb_typeof(p_filter -> v_key) <> 'string' then
-      raise exception 'filter "%" must be a string', v_key using errcode = '22023';
-    end if;
-  end loop;
+  perform crm.check_filter_object(p_filter, 'p_filter', 'filter', crm.report_filter_keys());
   if p_filter ? 'channel' and not (p_filter ->> 'channel') = any (crm.enum_labels('crm.channel')) then
     raise exception 'unknown channel "%"; channels are %', p_filter ->> 'channel',
       array_to_string(crm.enum_labels('crm.channel'), ', ') using errcode = '22023';

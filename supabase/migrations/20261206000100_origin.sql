@@ -11,29 +11,6 @@ as $$
                'last_channel', 'last_source', 'last_campaign', 'last_country']
 $$;
 
-/** Raises 22023 unless p_origin is a JSON object of string values under crm.origin_filter_keys(). */
-create function crm.check_origin_filter(p_origin jsonb) returns void
-language plpgsql immutable
-set search_path = ''
-as $$
-declare
-  v_key text;
-begin
-  if p_origin is null or jsonb_typeof(p_origin) <> 'object' then
-    raise exception 'p_origin must be a JSON object' using errcode = '22023';
-  end if;
-  for v_key in select k from jsonb_object_keys(p_origin) k loop
-    if not v_key = any (crm.origin_filter_keys()) then
-      raise exception 'unknown origin filter "%"; origin filters are %', v_key, array_to_string(crm.origin_filter_keys(), ', ')
-        using errcode = '22023';
-    end if;
-    if jsonb_typeof(p_origin -> v_key) <> 'string' then
-      raise exception 'origin filter "%" must be a string', v_key using errcode = '22023';
-    end if;
-  end loop;
-end;
-$$;
-
 /** Whether a user's first and last touch match every key of p_origin (exact, as stored). */
 create function crm.origin_matches(p_first jsonb, p_last jsonb, p_origin jsonb) returns boolean
 language sql immutable
@@ -105,7 +82,7 @@ declare
 begin
   perform crm.require_project_role(p_project_id, 'viewer');
   perform crm.require_segment(p_segment);
-  perform crm.check_origin_filter(p_origin);
+  perform crm.check_filter_object(p_origin, 'p_origin', 'origin filter', crm.origin_filter_keys());
   v_since := crm.online_since(p_project_id);
   if p_limit is null or p_limit not between 1 and 1000 or p_offset is null or p_offset < 0 then
     raise exception 'p_limit must be 1 to 1000 and p_offset >= 0' using errcode = '22023';
