@@ -46,6 +46,11 @@ Deno.test('a service `npm start` runs in the foreground is found by the other co
   const s = await sleeper();
   const child = await startForeground(cfg, s);
   try {
+    // The child writes its pid file once it runs its script: on a loaded machine that can
+    // come a few ms after startForeground returns (a full CI run failed here once).
+    for (let i = 0; i < 100 && (await runningService(cfg, s, false)) === null; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     assert.equal(await runningService(cfg, s, false), child.pid, '`npm run up` / status find the foreground service');
     assert.equal(await startBackground(cfg, s), 'running', 'a background start uses it instead of starting another');
   } finally {
