@@ -58,10 +58,48 @@ as $$
   select case when p_path is not null then coalesce(nullif(rtrim(substring(p_path from '^[^?#]*'), '/'), ''), '/') end
 $$;
 
+/**
+ * A user's sample bucket, 0..63, from a hash of their id: the same for every day of the
+ * user, so a report that reads the buckets below b counts distinct users over b/64 of
+ * the users, exactly, and scales the counts by 64/b (crm.report_sample_buckets).
+ */
+create function crm.sample_bucket(p_user_id uuid) returns smallint
+language sql immutable parallel safe
+set search_path = ''
+as $$ select (pg_catalog.uuid_hash_extended(p_user_id, 0) & 63)::smallint $$;
+
+/** The lower bounds of the sample partitions of user_days and page_days: a report reads 1, 2, 4, … or all 64 buckets. */
+create function crm.sample_bucket_bounds() returns integer[]
+language sql immutable
+set search_path = ''
+as $$ select array[0, 1, 2, 4, 8, 16, 32, 64] $$;
+
+/** Makes the sample partitions of a table partitioned by range (sample), with row level security on. */
+create function crm.create_sample_partitions(p_table text) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_bounds integer[] := crm.sample_bucket_bounds();
+  v_name text;
+begin
+  for i in 1 .. cardinality(v_bounds) - 1 loop
+    v_name := p_table || '_s' || v_bounds[i];
+    execute format('create table crm.%I partition of crm.%I for values from (%s) to (%s)', v_name, p_table,
+                   v_bounds[i], v_bounds[i + 1]);
+    execute format('alter table crm.%I enable row level security', v_name);
+    execute format('comment on table crm.%I is %L', v_name,
+                   format('The rows of crm.%s whose users are in sample buckets %s..%s.', p_table, v_bounds[i], v_bounds[i + 1] - 1));
+  end loop;
+end;
+$$;
+revoke execute on function crm.create_sample_partitions(text) from public;
+
 create table crm.user_days (
   project_id uuid not null,
   day date not null,
   user_id uuid not null,
+  sample smallint not null, -- crm.sample_bucket(user_id)
   channel crm.channel not null,
   referrer_host text,
   -- utm_source, else the referrer host: what the Sources report groups by
@@ -79,13 +117,19 @@ create table crm.user_days (
   -- the funnel's step-2 event (signup) and last-step event (paid) that day
   signed_up boolean not null,
   paid boolean not null,
-  primary key (project_id, day, user_id),
+  -- sample is a function of user_id: the key is (project_id, day, user_id)
+  primary key (project_id, day, user_id, sample),
   foreign key (project_id, user_id) references crm.site_users (project_id, id) on delete cascade
-);
+) partition by range (sample);
 comment on table crm.user_days is
-  'One row per site user per UTC day with a session: the dimensions of that day''s first session (channel, source, UTM, country, device, browser, OS, entry page), its sessions and page views, and whether the user signed up or paid that day. Rebuilt from sessions by crm.refresh_user_days (every 5 minutes for today and yesterday, and when a merge moves sessions); read by every acquisition report.';
+  'One row per site user per UTC day with a session: the dimensions of that day''s first session (channel, source, UTM, country, device, browser, OS, entry page), its sessions and page views, and whether the user signed up or paid that day. Rebuilt from sessions by crm.refresh_user_days (every 5 minutes for today and yesterday, and when a merge moves sessions); read by every acquisition report. Partitioned by the user''s sample bucket, so a sampled report reads only its share.';
 alter table crm.user_days enable row level security;
+select crm.create_sample_partitions('user_days');
 create index user_days_user_idx on crm.user_days (project_id, user_id, day);
+-- A segment filter on a sampled report reads the segment's users of the sample only; the
+-- index also serves every (project_id, segment) lookup the old one did.
+create index site_users_segment_sample_idx on crm.site_users (project_id, segment, crm.sample_bucket(id));
+drop index crm.site_users_segment_idx;
 
 -- Each person's origin, kept by crm.refresh_user_days from their user_days.
 alter table crm.site_users add column first_touch jsonb, add column last_touch jsonb;
@@ -156,10 +200,10 @@ begin
       and (p_users is null or e.user_id = any (p_users))
     group by 1, 2
   )
-  insert into crm.user_days (project_id, day, user_id, channel, referrer_host, source, utm_source, utm_medium,
+  insert into crm.user_days (project_id, day, user_id, sample, channel, referrer_host, source, utm_source, utm_medium,
                              utm_campaign, country, device_type, browser, os, entry_page, sessions, page_views,
                              signed_up, paid)
-  select p_project_id, d.day, d.user_id,
+  select p_project_id, d.day, d.user_id, crm.sample_bucket(d.user_id),
          crm.channel_of(f.host, f.utm),
          f.host,
          coalesce(nullif(lower(f.utm ->> 'source'), ''), f.host),
@@ -315,8 +359,12 @@ begin
 end;
 $$;
 
-/** The user_days rows of a range that pass a filter (page = the day's entry page). */
-create function crm.filtered_user_days(p_project_id uuid, p_from date, p_to date, p_filter jsonb)
+/**
+ * The user_days rows of a range that pass a filter (page = the day's entry page), of the
+ * users in sample buckets below p_buckets (64: every user).
+ */
+create function crm.filtered_user_days(p_project_id uuid, p_from date, p_to date, p_filter jsonb,
+                                       p_buckets integer default 64)
 returns setof crm.user_days
 language sql stable
 -- No SET clause, so that the planner inlines it into the report's query (every name is qualified).
@@ -328,12 +376,14 @@ as $$
            p_filter ->> 'page' as page, p_filter ->> 'segment' as segment
   ), in_segment as materialized (
     -- A hash join on the segment's users: a subquery per row took seconds at a million users.
+    -- (site_users_segment_sample_idx reads only the sampled users)
     select u.id from crm.site_users u, f
     where f.segment is not null and u.project_id = p_project_id and u.segment::text = f.segment
+      and crm.sample_bucket(u.id) < p_buckets
   )
   select d.*
   from f
-  join crm.user_days d on d.project_id = p_project_id and d.day between p_from and p_to
+  join crm.user_days d on d.project_id = p_project_id and d.day between p_from and p_to and d.sample < p_buckets
   left join in_segment s on s.id = d.user_id
   where (f.channel is null or d.channel = f.channel::crm.channel)
     and (f.source is null or d.source = f.source)
@@ -346,12 +396,50 @@ as $$
 $$;
 
 /**
+ * How many user_days (or page_days) rows a report may read at call time: about 1 µs each
+ * to count at a million users, so a sampled report stays near 100 ms.
+ */
+create function crm.report_row_budget() returns integer
+language sql immutable
+set search_path = ''
+as $$ select 100000 $$;
+
+/**
+ * How many sample buckets (of 64) a report reads: all of them when the rows that pass
+ * the filter in the range and the previous range fit crm.report_row_budget(), else the
+ * largest partition bound whose share fits. p_rows_in_bucket_0 is the count of those rows
+ * in bucket 0 (1/64 of the users), which costs 1/64 of the read to learn.
+ */
+create function crm.report_sample_buckets(p_rows_in_bucket_0 bigint) returns integer
+language sql immutable
+set search_path = ''
+as $$
+  select coalesce(max(b), 1)
+  from unnest(crm.sample_bucket_bounds()) b
+  where b >= 1 and p_rows_in_bucket_0 * b <= crm.report_row_budget()
+$$;
+
+/** The share of the users p_buckets sample buckets hold: 1, 0.5, … 0.015625. */
+create function crm.sample_rate(p_buckets integer) returns numeric
+language sql immutable parallel safe
+set search_path = ''
+as $$ select trim_scale(p_buckets::numeric / 64) $$;
+
+/** A count over the users of p_buckets sample buckets, scaled to all 64. */
+create function crm.sample_scale(p_count numeric, p_buckets integer) returns integer
+language sql immutable parallel safe
+set search_path = ''
+as $$ select round(p_count * 64 / p_buckets)::integer $$;
+
+/**
  * Breakdowns of the range, and of the previous range of equal length, by dimensions of
  * crm.user_days: per dimension and value, visitors (distinct users), sessions, signups
  * and paying users (distinct users who did the funnel's step-2 / last-step event on a
- * day of the range). Unordered; the one place these figures are counted.
+ * day of the range). Over the users of sample buckets below p_buckets, scaled to all
+ * users. Unordered; the one place these figures are counted.
  */
-create function crm.user_days_breakdowns(p_project_id uuid, p_from date, p_to date, p_filter jsonb, p_dimensions text[])
+create function crm.user_days_breakdowns(p_project_id uuid, p_from date, p_to date, p_filter jsonb, p_dimensions text[],
+                                         p_buckets integer default 64)
 returns table (dimension text, value text, visitors integer, sessions integer, signups integer, paying integer,
                prev_visitors integer, prev_sessions integer, prev_signups integer, prev_paying integer)
 language sql stable
@@ -371,7 +459,7 @@ as $$
              when 'os' then d.os
            end as value,
            d.day >= p_from as current, d.user_id, d.sessions, d.signed_up, d.paid
-    from crm.filtered_user_days(p_project_id, p_from - (p_to - p_from + 1), p_to, p_filter) d
+    from crm.filtered_user_days(p_project_id, p_from - (p_to - p_from + 1), p_to, p_filter, p_buckets) d
     cross join unnest(p_dimensions) x(dim)
   ), per_user as (
     -- One row per value and user first: one hash aggregate instead of a sort per
@@ -386,14 +474,14 @@ as $$
     group by t.dim, t.value, t.user_id
   )
   select u.dim, u.value,
-         count(*) filter (where u.cur)::integer,
-         sum(u.cur_sessions)::integer,
-         count(*) filter (where u.cur_signup)::integer,
-         count(*) filter (where u.cur_paid)::integer,
-         count(*) filter (where u.prev)::integer,
-         sum(u.prev_sessions)::integer,
-         count(*) filter (where u.prev_signup)::integer,
-         count(*) filter (where u.prev_paid)::integer
+         crm.sample_scale(count(*) filter (where u.cur), p_buckets),
+         crm.sample_scale(sum(u.cur_sessions), p_buckets),
+         crm.sample_scale(count(*) filter (where u.cur_signup), p_buckets),
+         crm.sample_scale(count(*) filter (where u.cur_paid), p_buckets),
+         crm.sample_scale(count(*) filter (where u.prev), p_buckets),
+         crm.sample_scale(sum(u.prev_sessions), p_buckets),
+         crm.sample_scale(count(*) filter (where u.prev_signup), p_buckets),
+         crm.sample_scale(count(*) filter (where u.prev_paid), p_buckets)
   from per_user u
   group by u.dim, u.value
 $$;
@@ -498,20 +586,36 @@ set search_path = ''
 as $$ select case when p_previous <> 0 then round(100.0 * (p_value - p_previous) / p_previous, 1) end $$;
 
 /**
+ * The share of the users (1, 1/2, … 1/64) a live report reads: all of them when the
+ * rows of its range, previous range and filter fit crm.report_row_budget().
+ */
+create function crm.user_days_sample_buckets(p_project_id uuid, p_from date, p_to date, p_filter jsonb) returns integer
+language sql stable
+set search_path = ''
+as $$
+  select crm.report_sample_buckets(
+    (select count(*) from crm.filtered_user_days(p_project_id, p_from - (p_to - p_from + 1), p_to, p_filter, 1)))
+$$;
+
+/**
  * One report: from crm.acquisition_rollup for a preset range ending today without a
  * filter when it was computed today and is at most its refresh interval plus 10 minutes
- * old, else computed live. Most visitors first, then
- * most previous visitors, then by value. visitors_change_pct is the change against the
- * previous range in %, one decimal, as get_crm_metrics rounds it; null when that had none.
+ * old, else computed live, over a sample of the users when the range and filter hold
+ * more rows than crm.report_row_budget() (sample_rate: the share read; 1 = exact). Most
+ * visitors first, then most previous visitors, then by value. visitors_change_pct is the
+ * change against the previous range in %, one decimal, as get_crm_metrics rounds it; null
+ * when that had none.
  */
 create function crm.acquisition_report(p_project_id uuid, p_from date, p_to date, p_filter jsonb, p_dimension text,
                                        p_limit integer)
 returns table (value text, visitors integer, sessions integer, signups integer, paying integer,
                prev_visitors integer, prev_sessions integer, prev_signups integer, prev_paying integer,
-               visitors_change_pct numeric)
+               visitors_change_pct numeric, sample_rate numeric)
 language plpgsql stable
 set search_path = ''
 as $$
+declare
+  v_buckets integer;
 begin
   if p_filter = '{}' and p_to = crm.utc_today() and (p_to - p_from + 1) = any (crm.report_preset_days())
      and crm.report_preset_readable((select max(r.computed_at) from crm.acquisition_rollup r
@@ -519,16 +623,17 @@ begin
                                     p_to - p_from + 1) then
     return query
     select r.value, r.visitors, r.sessions, r.signups, r.paying, r.prev_visitors, r.prev_sessions, r.prev_signups, r.prev_paying,
-           crm.change_pct(r.visitors, r.prev_visitors)
+           crm.change_pct(r.visitors, r.prev_visitors), crm.sample_rate(64)
     from crm.acquisition_rollup r
     where r.project_id = p_project_id and r.range_days = p_to - p_from + 1 and r.dimension = p_dimension
     order by r.visitors desc, r.prev_visitors desc, r.value nulls last
     limit p_limit;
   else
+    v_buckets := crm.user_days_sample_buckets(p_project_id, p_from, p_to, p_filter);
     return query
     select b.value, b.visitors, b.sessions, b.signups, b.paying, b.prev_visitors, b.prev_sessions, b.prev_signups, b.prev_paying,
-           crm.change_pct(b.visitors, b.prev_visitors)
-    from crm.user_days_breakdowns(p_project_id, p_from, p_to, p_filter, array[p_dimension]) b
+           crm.change_pct(b.visitors, b.prev_visitors), crm.sample_rate(v_buckets)
+    from crm.user_days_breakdowns(p_project_id, p_from, p_to, p_filter, array[p_dimension], v_buckets) b
     order by b.visitors desc, b.prev_visitors desc, b.value nulls last
     limit p_limit;
   end if;
@@ -559,7 +664,7 @@ create function public.get_traffic_sources(p_project_id uuid, p_from date, p_to 
                                            p_dimension text default 'channel', p_limit integer default 100)
 returns table (value text, visitors integer, sessions integer, signups integer, paying integer,
                prev_visitors integer, prev_sessions integer, prev_signups integer, prev_paying integer,
-               visitors_change_pct numeric)
+               visitors_change_pct numeric, sample_rate numeric)
 language plpgsql stable security definer
 set search_path = ''
 as $$
@@ -577,7 +682,7 @@ grant execute on function public.get_traffic_sources(uuid, date, date, jsonb, te
 create function public.get_geo_breakdown(p_project_id uuid, p_from date, p_to date, p_filter jsonb default '{}',
                                          p_limit integer default 300)
 returns table (country text, visitors integer, sessions integer, conversions integer, prev_visitors integer,
-               visitors_change_pct numeric)
+               visitors_change_pct numeric, sample_rate numeric)
 language plpgsql stable security definer
 set search_path = ''
 as $$
@@ -586,7 +691,7 @@ begin
   perform crm.check_report_args(p_from, p_to, p_filter);
   perform crm.check_report_dimension('country', array['country'], p_limit);
   return query
-  select b.value, b.visitors, b.sessions, b.paying, b.prev_visitors, b.visitors_change_pct
+  select b.value, b.visitors, b.sessions, b.paying, b.prev_visitors, b.visitors_change_pct, b.sample_rate
   from crm.acquisition_report(p_project_id, p_from, p_to, p_filter, 'country', p_limit) b;
 end;
 $$;
@@ -595,7 +700,8 @@ grant execute on function public.get_geo_breakdown(uuid, date, date, jsonb, inte
 /** Visitors by device type, browser or operating system, with the previous range beside. */
 create function public.get_tech_breakdown(p_project_id uuid, p_from date, p_to date, p_filter jsonb default '{}',
                                           p_dimension text default 'device', p_limit integer default 100)
-returns table (value text, visitors integer, sessions integer, prev_visitors integer, visitors_change_pct numeric)
+returns table (value text, visitors integer, sessions integer, prev_visitors integer, visitors_change_pct numeric,
+               sample_rate numeric)
 language plpgsql stable security definer
 set search_path = ''
 as $$
@@ -604,7 +710,7 @@ begin
   perform crm.check_report_args(p_from, p_to, p_filter);
   perform crm.check_report_dimension(p_dimension, array['device', 'browser', 'os'], p_limit);
   return query
-  select b.value, b.visitors, b.sessions, b.prev_visitors, b.visitors_change_pct
+  select b.value, b.visitors, b.sessions, b.prev_visitors, b.visitors_change_pct, b.sample_rate
   from crm.acquisition_report(p_project_id, p_from, p_to, p_filter, p_dimension, p_limit) b;
 end;
 $$;

@@ -8,6 +8,7 @@ create table crm.page_days (
   project_id uuid not null,
   day date not null,
   user_id uuid not null,
+  sample smallint not null, -- crm.sample_bucket(user_id), as on user_days
   -- crm.normalize_path of the page view's path
   path text not null,
   views integer not null,
@@ -16,14 +17,15 @@ create table crm.page_days (
   exits integer not null,
   -- the views' time on the page, each rounded to whole seconds as get_site_user_detail shows it
   seconds integer not null,
-  primary key (project_id, day, user_id, path),
+  primary key (project_id, day, user_id, path, sample),
   -- A user-day's pages go with its user_days row: retention, a merge's rebuild and a
   -- deleted user all drop them through this.
-  foreign key (project_id, day, user_id) references crm.user_days (project_id, day, user_id) on delete cascade
-);
+  foreign key (project_id, day, user_id, sample) references crm.user_days (project_id, day, user_id, sample) on delete cascade
+) partition by range (sample);
 comment on table crm.page_days is
-  'One row per site user per UTC day per page (crm.normalize_path) viewed in a session started that day: views, sessions entering and leaving there, seconds on the page. Rebuilt with crm.user_days by crm.refresh_user_days; read by get_top_pages.';
+  'One row per site user per UTC day per page (crm.normalize_path) viewed in a session started that day: views, sessions entering and leaving there, seconds on the page. Rebuilt with crm.user_days by crm.refresh_user_days; read by get_top_pages. Partitioned by the user''s sample bucket, as user_days.';
 alter table crm.page_days enable row level security;
+select crm.create_sample_partitions('page_days');
 
 /**
  * Rebuilds the page_days rows of a project for UTC days p_from..p_to (all users, or only
@@ -76,8 +78,8 @@ begin
       and (p_users is null or e.user_id = any (p_users))
     window w as (partition by e.session_id order by e.occurred_at, e.id)
   )
-  insert into crm.page_days (project_id, day, user_id, path, views, entries, exits, seconds)
-  select p_project_id, pv.day, pv.user_id, pv.path, count(*)::integer,
+  insert into crm.page_days (project_id, day, user_id, sample, path, views, entries, exits, seconds)
+  select p_project_id, pv.day, pv.user_id, crm.sample_bucket(pv.user_id), pv.path, count(*)::integer,
          count(*) filter (where pv.is_entry)::integer, count(*) filter (where pv.is_exit)::integer,
          sum(pv.seconds)::integer
   from pv
@@ -114,39 +116,60 @@ end;
 $$;
 
 /**
+ * The page_days rows of the range and the previous range that pass a filter: its
+ * user-day keys select user_days rows, its page selects the page. Users of sample buckets
+ * below p_buckets.
+ */
+create function crm.filtered_page_days(p_project_id uuid, p_from date, p_to date, p_filter jsonb, p_buckets integer)
+returns setof crm.page_days
+language sql stable
+-- No SET clause, so that the planner inlines it (every name is qualified).
+as $$
+  select p.*
+  from crm.page_days p
+  join crm.filtered_user_days(p_project_id, p_from, p_to, p_filter - 'page', p_buckets) d
+    on d.day = p.day and d.user_id = p.user_id
+  where p.project_id = p_project_id and p.day between p_from and p_to and p.sample < p_buckets
+    and (p_filter ->> 'page' is null or p.path = crm.normalize_path(p_filter ->> 'page'))
+$$;
+
+/** As crm.user_days_sample_buckets, for the page_days rows of a page report. */
+create function crm.page_days_sample_buckets(p_project_id uuid, p_from date, p_to date, p_filter jsonb) returns integer
+language sql stable
+set search_path = ''
+as $$
+  select crm.report_sample_buckets(
+    (select count(*) from crm.filtered_page_days(p_project_id, p_from - (p_to - p_from + 1), p_to, p_filter, 1)))
+$$;
+
+/**
  * Pages of the range, and of the previous range of equal length, from crm.page_days:
  * views, distinct visitors, entries, exits and the average seconds on the page (one
  * decimal). p_filter's user-day keys select user_days rows; its page selects the page.
- * Pages with views in either range; unordered. The one place these figures are counted.
+ * Over the users of sample buckets below p_buckets, scaled to all users. Pages with views
+ * in either range; unordered. The one place these figures are counted.
  */
-create function crm.page_breakdown(p_project_id uuid, p_from date, p_to date, p_filter jsonb)
+create function crm.page_breakdown(p_project_id uuid, p_from date, p_to date, p_filter jsonb, p_buckets integer default 64)
 returns table (page text, views integer, visitors integer, entries integer, exits integer, avg_seconds numeric,
                prev_views integer, prev_visitors integer)
 language sql stable
 -- No SET clause, so that the planner inlines it (every name is qualified).
 as $$
-  with picked as (
-    select p.path, p.user_id, p.day >= p_from as cur, p.views, p.entries, p.exits, p.seconds
-    from crm.page_days p
-    -- the user-day keys of the filter; the page is this report's own
-    join crm.filtered_user_days(p_project_id, p_from - (p_to - p_from + 1), p_to, p_filter - 'page') d
-      on d.day = p.day and d.user_id = p.user_id
-    where p.project_id = p_project_id and p.day between p_from - (p_to - p_from + 1) and p_to
-      and (p_filter ->> 'page' is null or p.path = crm.normalize_path(p_filter ->> 'page'))
-  ), per_user as (
+  with per_user as (
     -- One row per page and user first, so visitors is a count, not a distinct count.
-    select r.path, bool_or(r.cur) as cur, bool_or(not r.cur) as prev,
-           coalesce(sum(r.views) filter (where r.cur), 0) as views,
-           coalesce(sum(r.views) filter (where not r.cur), 0) as prev_views,
-           coalesce(sum(r.entries) filter (where r.cur), 0) as entries,
-           coalesce(sum(r.exits) filter (where r.cur), 0) as exits,
-           coalesce(sum(r.seconds) filter (where r.cur), 0) as seconds
-    from picked r
+    select r.path, bool_or(r.day >= p_from) as cur, bool_or(r.day < p_from) as prev,
+           coalesce(sum(r.views) filter (where r.day >= p_from), 0) as views,
+           coalesce(sum(r.views) filter (where r.day < p_from), 0) as prev_views,
+           coalesce(sum(r.entries) filter (where r.day >= p_from), 0) as entries,
+           coalesce(sum(r.exits) filter (where r.day >= p_from), 0) as exits,
+           coalesce(sum(r.seconds) filter (where r.day >= p_from), 0) as seconds
+    from crm.filtered_page_days(p_project_id, p_from - (p_to - p_from + 1), p_to, p_filter, p_buckets) r
     group by r.path, r.user_id
   )
-  select u.path, sum(u.views)::integer, (count(*) filter (where u.cur))::integer, sum(u.entries)::integer,
-         sum(u.exits)::integer, round(sum(u.seconds) / nullif(sum(u.views), 0), 1),
-         sum(u.prev_views)::integer, (count(*) filter (where u.prev))::integer
+  select u.path, crm.sample_scale(sum(u.views), p_buckets), crm.sample_scale(count(*) filter (where u.cur), p_buckets),
+         crm.sample_scale(sum(u.entries), p_buckets), crm.sample_scale(sum(u.exits), p_buckets),
+         round(sum(u.seconds) / nullif(sum(u.views), 0), 1),
+         crm.sample_scale(sum(u.prev_views), p_buckets), crm.sample_scale(count(*) filter (where u.prev), p_buckets)
   from per_user u
   group by u.path
 $$;
@@ -217,15 +240,19 @@ $$;
  * The pages of a range: per page (crm.normalize_path) views, visitors, entries, exits and
  * average seconds on the page, with the previous range's views and visitors beside and
  * the visitors' change in %. Most visitors first, then views, then page (byte order). A preset range
- * without a filter reads crm.page_rollup as crm.acquisition_report reads its rollup.
+ * without a filter reads crm.page_rollup as crm.acquisition_report reads its rollup; any
+ * other reads a sample of the users when its rows exceed crm.report_row_budget()
+ * (sample_rate: the share read; 1 = exact).
  */
 create function public.get_top_pages(p_project_id uuid, p_from date, p_to date, p_filter jsonb default '{}',
                                      p_limit integer default 100)
 returns table (page text, views integer, visitors integer, entries integer, exits integer, avg_seconds numeric,
-               prev_views integer, prev_visitors integer, visitors_change_pct numeric)
+               prev_views integer, prev_visitors integer, visitors_change_pct numeric, sample_rate numeric)
 language plpgsql stable security definer
 set search_path = ''
 as $$
+declare
+  v_buckets integer;
 begin
   perform crm.require_project_role(p_project_id, 'viewer');
   perform crm.check_report_args(p_from, p_to, p_filter);
@@ -236,16 +263,17 @@ begin
                                     p_to - p_from + 1) then
     return query
     select r.page, r.views, r.visitors, r.entries, r.exits, r.avg_seconds, r.prev_views, r.prev_visitors,
-           crm.change_pct(r.visitors, r.prev_visitors)
+           crm.change_pct(r.visitors, r.prev_visitors), crm.sample_rate(64)
     from crm.page_rollup r
     where r.project_id = p_project_id and r.range_days = p_to - p_from + 1
     order by r.visitors desc, r.views desc, r.page collate "C"
     limit p_limit;
   else
+    v_buckets := crm.page_days_sample_buckets(p_project_id, p_from, p_to, p_filter);
     return query
     select b.page, b.views, b.visitors, b.entries, b.exits, b.avg_seconds, b.prev_views, b.prev_visitors,
-           crm.change_pct(b.visitors, b.prev_visitors)
-    from crm.page_breakdown(p_project_id, p_from, p_to, p_filter) b
+           crm.change_pct(b.visitors, b.prev_visitors), crm.sample_rate(v_buckets)
+    from crm.page_breakdown(p_project_id, p_from, p_to, p_filter, v_buckets) b
     order by b.visitors desc, b.views desc, b.page collate "C"
     limit p_limit;
   end if;

@@ -5,7 +5,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(70);
+select plan(71);
 
 -- The channel rules ---------------------------------------------------------------
 select is(crm.referrer_host('https://www.Google.com/search?q=1'), 'google.com', 'referrer host: lower case, no www, no path');
@@ -66,6 +66,8 @@ end $$;
 
 select is(crm.refresh_user_days(tests.an_id('project'), crm.utc_today() - 13, crm.utc_today()), 7,
   'one row per user per active day: u1, u2, u3 (twice), u4, u5, u6');
+select is((select count(*)::integer from crm.user_days where project_id = tests.an_id('project')
+             and sample is distinct from crm.sample_bucket(user_id)), 0, 'every row carries its user''s sample bucket');
 select is((select row(channel, referrer_host, source, sessions, page_views, signed_up, paid, entry_page)::text from crm.user_days
            where user_id = tests.an_id('u1')),
   row('organic_search', 'google.com', 'google.com', 2, 3, true, false, '/')::text,

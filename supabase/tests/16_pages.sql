@@ -73,10 +73,10 @@ grant execute on function tests.ago(integer) to authenticated;
 select tests.authenticate_as(tests.an_id('viewer'));
 select results_eq(
   $$select * from public.get_top_pages(tests.an_id('project'), tests.ago(6), tests.ago(0))$$,
-  $$values ('/pricing', 3, 2, 2, 0, 120.0, 2, 2, 0.0), ('/', 2, 1, 1, 1, 65.0, 1, 1, 0.0),
-           ('/Docs', 1, 1, 1, 1, 45.0, 0, 0, null), ('/docs', 1, 1, 0, 1, 30.0, 0, 0, null),
-           ('/signup', 1, 1, 0, 1, 0.0, 0, 0, null)$$,
-  'the last 7 days: views, visitors, entries, exits, average seconds, the previous range, in order');
+  $$values ('/pricing', 3, 2, 2, 0, 120.0, 2, 2, 0.0, 1::numeric), ('/', 2, 1, 1, 1, 65.0, 1, 1, 0.0, 1),
+           ('/Docs', 1, 1, 1, 1, 45.0, 0, 0, null, 1), ('/docs', 1, 1, 0, 1, 30.0, 0, 0, null, 1),
+           ('/signup', 1, 1, 0, 1, 0.0, 0, 0, null, 1)$$,
+  'the last 7 days: views, visitors, entries, exits, average seconds, the previous range, in order; exact (sample rate 1)');
 select results_eq(
   $$select page, views, visitors, entries, exits, avg_seconds, prev_views, prev_visitors
       from public.get_top_pages(tests.an_id('project'), tests.ago(13), tests.ago(7))$$,

@@ -114,6 +114,7 @@ export type Database = {
           conversions: number
           country: string
           prev_visitors: number
+          sample_rate: number
           sessions: number
           visitors: number
           visitors_change_pct: number
@@ -174,6 +175,7 @@ export type Database = {
         }
         Returns: {
           prev_visitors: number
+          sample_rate: number
           sessions: number
           value: string
           visitors: number
@@ -195,6 +197,7 @@ export type Database = {
           page: string
           prev_views: number
           prev_visitors: number
+          sample_rate: number
           views: number
           visitors: number
           visitors_change_pct: number
@@ -215,6 +218,7 @@ export type Database = {
           prev_sessions: number
           prev_signups: number
           prev_visitors: number
+          sample_rate: number
           sessions: number
           signups: number
           value: string
