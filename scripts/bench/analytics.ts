@@ -210,29 +210,47 @@ function acquisitionCalls(p: string): Calls {
     'get_tech_breakdown (30 d)': () => `select * from public.get_tech_breakdown(${p}, ${range(30)})`,
     'get_tech_breakdown (30 d, browser, filter device)': () =>
       `select * from public.get_tech_breakdown(${p}, ${range(30)}, '{"device": "mobile"}', 'browser')`,
+    'get_traffic_sources (custom 13 d, ending yesterday)': () =>
+      `select * from public.get_traffic_sources(${p}, crm.utc_today() - 13, crm.utc_today() - 1)`,
+    'get_traffic_sources (custom 30 d, ending yesterday, by source)': () =>
+      `select * from public.get_traffic_sources(${p}, crm.utc_today() - 30, crm.utc_today() - 1, p_dimension => 'source')`,
+    'get_tech_breakdown (90 d, filter segment visitor)': () =>
+      `select * from public.get_tech_breakdown(${p}, ${range(90)}, '{"segment": "visitor"}')`,
     'get_top_pages (30 d)': () => `select * from public.get_top_pages(${p}, ${range(30)})`,
+    'get_top_pages (custom 30 d, ending yesterday)': () =>
+      `select * from public.get_top_pages(${p}, crm.utc_today() - 30, crm.utc_today() - 1)`,
     'get_top_pages (custom 45 d, filter country)': () =>
       `select * from public.get_top_pages(${p}, crm.utc_today() - 60, crm.utc_today() - 16, '{"country": "BE"}')`,
   };
 }
 
+interface Timing {
+  p50: number;
+  p95: number;
+  /** the share of the users a sampled report read (its rows' sample_rate); undefined when it has none */
+  sampleRate?: number;
+}
+
 async function measure(db: postgres.Sql, s: Scale, hasOnline: boolean) {
-  const out: Record<string, { p50: number; p95: number }> = {};
+  const out: Record<string, Timing> = {};
   // the ~300 online sessions had their last heartbeat a moment ago
   await db.unsafe(`update crm.site_sessions set last_activity_at = now() - make_interval(secs => (extract(epoch from started_at)::bigint % 60))
                    where project_id = '${s.project}' and is_online`);
   for (const [name, sql] of Object.entries(calls(s, hasOnline))) {
     for (let i = 0; i < 5; i++) await db.unsafe(sql(i + 1000));
     const times: number[] = [];
+    let sampleRate: number | undefined;
     for (let i = 0; i < RUNS; i++) {
       const t = performance.now();
-      await db.unsafe(sql(i));
+      const rows = await db.unsafe(sql(i));
       times.push(performance.now() - t);
+      if (rows[0] && 'sample_rate' in rows[0]) sampleRate = Number(rows[0].sample_rate);
     }
     times.sort((a, b) => a - b);
     const q = (f: number) => times[Math.min(times.length - 1, Math.ceil(f * times.length) - 1)];
-    out[name] = { p50: q(0.5), p95: q(0.95) };
-    log(`  ${s.label}: ${name} p50 ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms`);
+    out[name] = { p50: q(0.5), p95: q(0.95), sampleRate };
+    log(`  ${s.label}: ${name} p50 ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms` +
+      (sampleRate === undefined ? '' : `, sample rate ${sampleRate}`));
   }
   return out;
 }
@@ -264,7 +282,7 @@ async function main() {
     log(measureOnly ? `refreshing ${SMALL.label}` : `loading ${SMALL.label}`);
     const smallLoad = measureOnly ? await refreshOnly(db, SMALL) : await load(db, SMALL);
     const small = await measure(db, SMALL, hasOnline);
-    let large: Record<string, { p50: number; p95: number }> | undefined;
+    let large: Record<string, Timing> | undefined;
     let largeLoad: { loadSeconds: number; refreshSeconds: number } | undefined;
     if (!values['small-only']) {
       log(measureOnly ? `refreshing ${LARGE.label}` : `loading ${LARGE.label} (several minutes)`);
@@ -272,10 +290,11 @@ async function main() {
       large = await measure(db, LARGE, hasOnline);
     }
     console.log(`\nWarm latency, ${RUNS} calls each, one connection (ms); goal: p95 ≤ 50 ms at 10M events\n`);
-    console.log('| RPC | 100k p50 | 100k p95 | 10M p50 | 10M p95 |');
-    console.log('|---|---:|---:|---:|---:|');
+    console.log('| RPC | 100k p50 | 100k p95 | 10M p50 | 10M p95 | 10M sample rate |');
+    console.log('|---|---:|---:|---:|---:|---:|');
     for (const name of Object.keys(small)) {
-      console.log(`| \`${name}\` | ${ms(small[name].p50)} | ${ms(small[name].p95)} | ${ms(large?.[name]?.p50)} | ${ms(large?.[name]?.p95)} |`);
+      console.log(`| \`${name}\` | ${ms(small[name].p50)} | ${ms(small[name].p95)} | ${ms(large?.[name]?.p50)} | ${ms(large?.[name]?.p95)} | ` +
+        `${large?.[name]?.sampleRate ?? ''} |`);
     }
     console.log(`\nload: 100k ${smallLoad.loadSeconds.toFixed(0)} s${largeLoad ? `, 10M ${largeLoad.loadSeconds.toFixed(0)} s` : ''} (0 = kept database); ` +
       `one 5-minute analytics refresh of the project: 100k ${smallLoad.refreshSeconds.toFixed(1)} s` +
