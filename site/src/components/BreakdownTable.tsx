@@ -28,6 +28,8 @@ interface Props {
   extraFormat?: Partial<Record<MessageKey, (n: number | null) => string>>;
   /** Shown before the label (the map's colour key). */
   marker?: (row: BreakdownRow) => ReactNode;
+  /** The share of the users SQL read (sample_rate); below 1 the figures are estimates and the table says so. */
+  sampleRate?: number;
 }
 
 function Change({ row }: { row: BreakdownRow }) {
@@ -43,7 +45,18 @@ function Change({ row }: { row: BreakdownRow }) {
   );
 }
 
-export function BreakdownTable({ testId, rows, filterKey, label, firstColumn, extraColumns = [], extraFormat = {}, marker }: Props) {
+/** "Estimated from 1 in 16 visitors" under a sampled report; nothing when it is exact. */
+export function SampleNote({ rate, testId }: { rate: number | undefined; testId: string }) {
+  const t = useT();
+  if (rate === undefined || rate >= 1 || rate <= 0) return null;
+  return (
+    <p className="muted sample-note" data-testid={`${testId}-sampled`} title={t('sampledTitle')}>
+      {t('sampledNote', { n: String(Math.round(1 / rate)) })}
+    </p>
+  );
+}
+
+export function BreakdownTable({ testId, rows, filterKey, label, firstColumn, extraColumns = [], extraFormat = {}, marker, sampleRate }: Props) {
   const t = useT();
   const locale = useLocale();
   return (
@@ -98,6 +111,7 @@ export function BreakdownTable({ testId, rows, filterKey, label, firstColumn, ex
           })}
         </tbody>
       </table>
+      <SampleNote rate={sampleRate} testId={testId} />
     </div>
   );
 }

@@ -55,7 +55,7 @@ function Channels({ q }: { q: ReportQuery }) {
         {(rows) => (
           <div className="channels-body">
             <ChannelChart rows={rows} label={label} />
-            <BreakdownTable testId="channels-table" rows={rows.map(sourceRow)} filterKey="channel" label={label} firstColumn="fk_channel" extraColumns={['colSignups', 'colPaying']} />
+            <BreakdownTable testId="channels-table" rows={rows.map(sourceRow)} filterKey="channel" label={label} firstColumn="fk_channel" extraColumns={['colSignups', 'colPaying']} sampleRate={rows[0]?.sampleRate} />
           </div>
         )}
       </Rows>
@@ -80,7 +80,7 @@ function Sources({ q }: { q: ReportQuery }) {
       </div>
       <Rows query={query} testId="sources">
         {(rows) => (
-          <BreakdownTable testId={`sources-${dim}`} rows={rows.map(sourceRow)} filterKey={key} label={(v) => valueLabel(key ?? 'source', v, t, locale)} firstColumn={dim === 'source' ? 'fk_source' : 'fk_campaign'} extraColumns={['colSignups', 'colPaying']} />
+          <BreakdownTable testId={`sources-${dim}`} rows={rows.map(sourceRow)} filterKey={key} label={(v) => valueLabel(key ?? 'source', v, t, locale)} firstColumn={dim === 'source' ? 'fk_source' : 'fk_campaign'} extraColumns={['colSignups', 'colPaying']} sampleRate={rows[0]?.sampleRate} />
         )}
       </Rows>
     </section>
@@ -104,7 +104,7 @@ function Tech({ q }: { q: ReportQuery }) {
       </div>
       <Rows query={query} testId="tech">
         {(rows) => (
-          <BreakdownTable testId={`tech-${dim}`} rows={rows} filterKey={key} label={(v) => valueLabel(key ?? 'os', v, t, locale)} firstColumn={dim === 'device' ? 'colDevice' : dim === 'browser' ? 'colBrowser' : 'systems'} />
+          <BreakdownTable testId={`tech-${dim}`} rows={rows} filterKey={key} label={(v) => valueLabel(key ?? 'os', v, t, locale)} firstColumn={dim === 'device' ? 'colDevice' : dim === 'browser' ? 'colBrowser' : 'systems'} sampleRate={rows[0]?.sampleRate} />
         )}
       </Rows>
     </section>
@@ -124,7 +124,7 @@ function Pages({ q }: { q: ReportQuery }) {
       </div>
       <Rows query={query} testId="pages">
         {(rows) => (
-          <BreakdownTable testId="pages-table" rows={rows.map(pageRow)} filterKey="page" label={(v) => v ?? '–'} firstColumn="fk_page" extraColumns={PAGE_COLUMNS} extraFormat={{ colAvgTime: formatDuration }} />
+          <BreakdownTable testId="pages-table" rows={rows.map(pageRow)} filterKey="page" label={(v) => v ?? '–'} firstColumn="fk_page" extraColumns={PAGE_COLUMNS} extraFormat={{ colAvgTime: formatDuration }} sampleRate={rows[0]?.sampleRate} />
         )}
       </Rows>
     </section>

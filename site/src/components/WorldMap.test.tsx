@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 // The country table beside the map and the range bar: the RPC's rows as sent, a row click
-// filters the page (store + URL), the chips remove it, the range buttons change the request.
+// filters the page (store + URL), the chips remove it, the range buttons change the request;
+// a sampled answer says so under the table.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { act } from 'react';
 import WorldMap from './WorldMap';
@@ -21,11 +22,12 @@ let fake: ReturnType<typeof fakeBackend>;
 beforeEach(() => {
   fake = fakeBackend((_fn, args) => ({
     data: (args.p_filter as Record<string, string>).country === 'DE'
-      ? [{ country: 'DE', visitors: 2, sessions: 2, conversions: 0, prev_visitors: 0, visitors_change_pct: null }]
+      ? [{ country: 'DE', visitors: 2, sessions: 2, conversions: 0, prev_visitors: 0, visitors_change_pct: null, sample_rate: 1 }]
+      // unfiltered, SQL read 1 in 16 users (sample_rate 0.0625)
       : [
-          { country: 'NL', visitors: 3, sessions: 4, conversions: 1, prev_visitors: 2, visitors_change_pct: 50 },
-          { country: 'DE', visitors: 2, sessions: 2, conversions: 0, prev_visitors: 0, visitors_change_pct: null },
-          { country: null, visitors: 1, sessions: 1, conversions: 0, prev_visitors: 1, visitors_change_pct: 0 },
+          { country: 'NL', visitors: 3, sessions: 4, conversions: 1, prev_visitors: 2, visitors_change_pct: 50, sample_rate: 0.0625 },
+          { country: 'DE', visitors: 2, sessions: 2, conversions: 0, prev_visitors: 0, visitors_change_pct: null, sample_rate: 0.0625 },
+          { country: null, visitors: 1, sessions: 1, conversions: 0, prev_visitors: 1, visitors_change_pct: 0, sample_rate: 0.0625 },
         ],
   }));
   setBackendForTests(fake.backend);
@@ -51,12 +53,14 @@ describe('WorldMap table and ReportBar', () => {
     expect(rows[1]?.textContent).toContain('nieuw');
     expect(rows[2]?.querySelector('button')).toBeNull(); // unknown country: nothing to filter by
     expect(fake.calls.at(-1)).toMatchObject({ fn: 'get_geo_breakdown', args: { p_project_id: P, p_filter: {} } });
+    expect(byTestId(map.container, 'geo-table-sampled')?.textContent).toBe('≈ Geschat uit 1 op 16 bezoekers');
 
     await act(async () => byTestId(rows[1] as HTMLElement, 'geo-table-filter')?.click());
     await flush();
     expect(location.search).toBe('?f.country=DE');
     expect(fake.calls.at(-1)?.args.p_filter).toEqual({ country: 'DE' });
     expect(allByTestId(map.container, 'geo-table-row')).toHaveLength(1);
+    expect(byTestId(map.container, 'geo-table-sampled')).toBeNull(); // exact: no note
     expect(byTestId(bar.container, 'filter-chip')?.textContent).toContain('Land: Duitsland');
 
     await act(async () => byTestId(bar.container, 'filter-chip-remove-country')?.click());

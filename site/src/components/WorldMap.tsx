@@ -44,6 +44,7 @@ function Geo({ projectId }: { projectId: string }) {
               label={(v) => countryName(v, locale, t)}
               firstColumn="colCountry"
               extraColumns={['colConversions']}
+              sampleRate={s.data[0]?.sampleRate}
             />
           )}
         </div>

@@ -12,6 +12,8 @@ export interface GeoRow {
   prevVisitors: number;
   /** visitors against the previous range in %, as SQL computes it; null when that had none. */
   visitorsChangePct: number | null;
+  /** The share of the users SQL read: 1 exact, below 1 a sample (counts scaled). */
+  sampleRate: number;
 }
 
 export function mapGeoRow(row: RpcRow<'get_geo_breakdown'>): GeoRow {
@@ -22,6 +24,7 @@ export function mapGeoRow(row: RpcRow<'get_geo_breakdown'>): GeoRow {
     conversions: row.conversions ?? 0,
     prevVisitors: row.prev_visitors ?? 0,
     visitorsChangePct: row.visitors_change_pct ?? null,
+    sampleRate: row.sample_rate ?? 1,
   };
 }
 

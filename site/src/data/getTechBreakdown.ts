@@ -13,10 +13,13 @@ export interface TechRow {
   prevVisitors: number;
   /** visitors against the previous range in %, as SQL computes it; null when that had none. */
   visitorsChangePct: number | null;
+  /** The share of the users SQL read: 1 exact, below 1 a sample (counts scaled). */
+  sampleRate: number;
 }
 
 export function mapTechRow(row: RpcRow<'get_tech_breakdown'>): TechRow {
-  return { value: row.value, visitors: row.visitors ?? 0, sessions: row.sessions ?? 0, prevVisitors: row.prev_visitors ?? 0, visitorsChangePct: row.visitors_change_pct ?? null };
+  return { value: row.value, visitors: row.visitors ?? 0, sessions: row.sessions ?? 0, prevVisitors: row.prev_visitors ?? 0, visitorsChangePct: row.visitors_change_pct ?? null,
+    sampleRate: row.sample_rate ?? 1 };
 }
 
 export async function fetchTechBreakdown(rpc: RpcClient, q: ReportQuery, dimension: TechDimension): Promise<TechRow[]> {

@@ -16,6 +16,8 @@ export interface TopPage {
   prevVisitors: number;
   /** visitors against the previous range in %, as SQL computes it; null when that had none. */
   visitorsChangePct: number | null;
+  /** The share of the users SQL read: 1 exact, below 1 a sample (counts scaled). */
+  sampleRate: number;
 }
 
 export function mapTopPage(row: RpcRow<'get_top_pages'>): TopPage {
@@ -29,6 +31,7 @@ export function mapTopPage(row: RpcRow<'get_top_pages'>): TopPage {
     prevViews: row.prev_views ?? 0,
     prevVisitors: row.prev_visitors ?? 0,
     visitorsChangePct: row.visitors_change_pct ?? null,
+    sampleRate: row.sample_rate ?? 1,
   };
 }
 

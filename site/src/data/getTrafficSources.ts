@@ -18,6 +18,8 @@ export interface TrafficSource {
   visitorsChangePct: number | null;
   prevSignups: number;
   prevPaying: number;
+  /** The share of the users SQL read: 1 exact, below 1 a sample (counts scaled). */
+  sampleRate: number;
 }
 
 export function mapTrafficSource(row: RpcRow<'get_traffic_sources'>): TrafficSource {
@@ -31,6 +33,7 @@ export function mapTrafficSource(row: RpcRow<'get_traffic_sources'>): TrafficSou
     visitorsChangePct: row.visitors_change_pct ?? null,
     prevSignups: row.prev_signups ?? 0,
     prevPaying: row.prev_paying ?? 0,
+    sampleRate: row.sample_rate ?? 1,
   };
 }
 
