@@ -117,6 +117,10 @@ create table crm.user_days (
   -- the funnel's step-2 event (signup) and last-step event (paid) that day
   signed_up boolean not null,
   paid boolean not null,
+  -- the funnel steps done that day: bit k−1 for step k (a page-view step: a day with page views)
+  steps integer not null,
+  -- the user's first day (the UTC day of site_users.first_seen_at)
+  new_user boolean not null,
   -- sample is a function of user_id: the key is (project_id, day, user_id)
   primary key (project_id, day, user_id, sample),
   foreign key (project_id, user_id) references crm.site_users (project_id, id) on delete cascade
@@ -169,10 +173,15 @@ begin
     -- A referrer on the site's own origins is a navigation inside it, not a source.
     select coalesce(array(select crm.referrer_host(o) from unnest(p.allowed_origins) o), '{}') as hosts
     from crm.projects p where p.id = p_project_id
-  ), steps as (
-    select (select f.event_name from crm.funnel_steps f where f.project_id = p_project_id and f.step_order = 2) as signup,
-           (select f.event_name from crm.funnel_steps f where f.project_id = p_project_id
-             order by f.step_order desc limit 1) as paid
+  ), funnel as (
+    select coalesce(bit_or(1 << (f.step_order - 1)) filter (where f.event_name = 'pageview'), 0) as pageview_mask,
+           coalesce(max(f.step_order), 0) as last_step
+    from crm.funnel_steps f where f.project_id = p_project_id
+  ), step_masks as (
+    -- the bits of the steps reached by a custom event of each name
+    select f.event_name, bit_or(1 << (f.step_order - 1)) as mask
+    from crm.funnel_steps f where f.project_id = p_project_id and f.event_name <> 'pageview'
+    group by f.event_name
   ), visits as (
     select s.user_id, (s.started_at at time zone 'UTC')::date as day, s.started_at, s.id, s.page_views,
            s.entry_page, s.country, s.device_type, s.browser, s.os, s.utm,
@@ -192,17 +201,17 @@ begin
     from visits v
     group by v.user_id, v.day
   ), conversions as (
-    select e.user_id, (e.occurred_at at time zone 'UTC')::date as day,
-           bool_or(e.name = steps.signup) as signed_up, bool_or(e.name = steps.paid) as paid
-    from crm.user_events e cross join steps
-    where e.project_id = p_project_id and e.type = 'event' and e.name in (steps.signup, steps.paid)
+    select e.user_id, (e.occurred_at at time zone 'UTC')::date as day, bit_or(m.mask) as steps
+    from crm.user_events e
+    join step_masks m on m.event_name = e.name
+    where e.project_id = p_project_id and e.type = 'event'
       and e.occurred_at >= crm.utc_day_start(p_from) and e.occurred_at < crm.utc_day_start(p_to + 1)
       and (p_users is null or e.user_id = any (p_users))
     group by 1, 2
   )
   insert into crm.user_days (project_id, day, user_id, sample, channel, referrer_host, source, utm_source, utm_medium,
                              utm_campaign, country, device_type, browser, os, entry_page, sessions, page_views,
-                             signed_up, paid)
+                             signed_up, paid, steps, new_user)
   select p_project_id, d.day, d.user_id, crm.sample_bucket(d.user_id),
          crm.channel_of(f.host, f.utm),
          f.host,
@@ -211,10 +220,16 @@ begin
          nullif(lower(f.utm ->> 'medium'), ''),
          nullif(f.utm ->> 'campaign', ''),
          f.country, f.device_type, f.browser, f.os, crm.normalize_path(f.entry_page),
-         d.sessions, d.page_views, coalesce(c.signed_up, false), coalesce(c.paid, false)
+         d.sessions, d.page_views, (v.steps >> 1) & 1 = 1,
+         funnel.last_step > 0 and (v.steps >> (funnel.last_step - 1)) & 1 = 1, v.steps,
+         (u.first_seen_at at time zone 'UTC')::date = d.day
   from per_day d
+  cross join funnel
   join first_visits f on f.user_id = d.user_id and f.day = d.day
-  left join conversions c on c.user_id = d.user_id and c.day = d.day;
+  join crm.site_users u on u.project_id = p_project_id and u.id = d.user_id
+  left join conversions c on c.user_id = d.user_id and c.day = d.day
+  cross join lateral (
+    select coalesce(c.steps, 0) | case when d.page_views > 0 then funnel.pageview_mask else 0 end as steps) v;
   get diagnostics v_rows = row_count;
 
   -- Each user's origin: the first touch moves only to an earlier (or the same) day, the
@@ -435,13 +450,15 @@ as $$ select round(p_count * 64 / p_buckets)::integer $$;
  * Breakdowns of the range, and of the previous range of equal length, by dimensions of
  * crm.user_days: per dimension and value, visitors (distinct users), sessions, signups
  * and paying users (distinct users who did the funnel's step-2 / last-step event on a
- * day of the range). Over the users of sample buckets below p_buckets, scaled to all
- * users. Unordered; the one place these figures are counted.
+ * day of the range), and new visitors (first seen on a day of the range); dimension
+ * 'total' has one row (value null) for everyone. Over the users of sample buckets below
+ * p_buckets, scaled to all users. Unordered; the one place these figures are counted.
  */
 create function crm.user_days_breakdowns(p_project_id uuid, p_from date, p_to date, p_filter jsonb, p_dimensions text[],
                                          p_buckets integer default 64)
 returns table (dimension text, value text, visitors integer, sessions integer, signups integer, paying integer,
-               prev_visitors integer, prev_sessions integer, prev_signups integer, prev_paying integer)
+               prev_visitors integer, prev_sessions integer, prev_signups integer, prev_paying integer,
+               new_visitors integer, prev_new_visitors integer)
 language sql stable
 -- No SET clause, so that the planner inlines it (every name is qualified).
 as $$
@@ -458,7 +475,7 @@ as $$
              when 'browser' then d.browser
              when 'os' then d.os
            end as value,
-           d.day >= p_from as current, d.user_id, d.sessions, d.signed_up, d.paid
+           d.day >= p_from as current, d.user_id, d.sessions, d.signed_up, d.paid, d.new_user
     from crm.filtered_user_days(p_project_id, p_from - (p_to - p_from + 1), p_to, p_filter, p_buckets) d
     cross join unnest(p_dimensions) x(dim)
   ), per_user as (
@@ -469,7 +486,8 @@ as $$
            coalesce(sum(t.sessions) filter (where t.current), 0) as cur_sessions,
            coalesce(sum(t.sessions) filter (where not t.current), 0) as prev_sessions,
            bool_or(t.current and t.signed_up) as cur_signup, bool_or(not t.current and t.signed_up) as prev_signup,
-           bool_or(t.current and t.paid) as cur_paid, bool_or(not t.current and t.paid) as prev_paid
+           bool_or(t.current and t.paid) as cur_paid, bool_or(not t.current and t.paid) as prev_paid,
+           bool_or(t.current and t.new_user) as cur_new, bool_or(not t.current and t.new_user) as prev_new
     from tagged t
     group by t.dim, t.value, t.user_id
   )
@@ -481,7 +499,9 @@ as $$
          crm.sample_scale(count(*) filter (where u.prev), p_buckets),
          crm.sample_scale(sum(u.prev_sessions), p_buckets),
          crm.sample_scale(count(*) filter (where u.prev_signup), p_buckets),
-         crm.sample_scale(count(*) filter (where u.prev_paid), p_buckets)
+         crm.sample_scale(count(*) filter (where u.prev_paid), p_buckets),
+         crm.sample_scale(count(*) filter (where u.cur_new), p_buckets),
+         crm.sample_scale(count(*) filter (where u.prev_new), p_buckets)
   from per_user u
   group by u.dim, u.value
 $$;
@@ -491,7 +511,7 @@ create function crm.report_dimensions() returns text[]
 language sql immutable
 set search_path = ''
 as $$ select array['channel', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'country', 'device',
-                   'browser', 'os'] $$;
+                   'browser', 'os', 'total'] $$;
 
 /** The ranges that are kept ready: today, and the last 7, 30 and 90 days, each ending today. */
 create function crm.report_preset_days() returns integer[]
@@ -543,6 +563,8 @@ create table crm.acquisition_rollup (
   prev_sessions integer not null,
   prev_signups integer not null,
   prev_paying integer not null,
+  new_visitors integer not null,
+  prev_new_visitors integer not null,
   computed_at timestamptz not null
 );
 create index acquisition_rollup_idx on crm.acquisition_rollup (project_id, range_days, dimension);
@@ -610,7 +632,7 @@ create function crm.acquisition_report(p_project_id uuid, p_from date, p_to date
                                        p_limit integer)
 returns table (value text, visitors integer, sessions integer, signups integer, paying integer,
                prev_visitors integer, prev_sessions integer, prev_signups integer, prev_paying integer,
-               visitors_change_pct numeric, sample_rate numeric)
+               visitors_change_pct numeric, sample_rate numeric, new_visitors integer, prev_new_visitors integer)
 language plpgsql stable
 set search_path = ''
 as $$
@@ -623,7 +645,7 @@ begin
                                     p_to - p_from + 1) then
     return query
     select r.value, r.visitors, r.sessions, r.signups, r.paying, r.prev_visitors, r.prev_sessions, r.prev_signups, r.prev_paying,
-           crm.change_pct(r.visitors, r.prev_visitors), crm.sample_rate(64)
+           crm.change_pct(r.visitors, r.prev_visitors), crm.sample_rate(64), r.new_visitors, r.prev_new_visitors
     from crm.acquisition_rollup r
     where r.project_id = p_project_id and r.range_days = p_to - p_from + 1 and r.dimension = p_dimension
     order by r.visitors desc, r.prev_visitors desc, r.value nulls last
@@ -632,7 +654,7 @@ begin
     v_buckets := crm.user_days_sample_buckets(p_project_id, p_from, p_to, p_filter);
     return query
     select b.value, b.visitors, b.sessions, b.signups, b.paying, b.prev_visitors, b.prev_sessions, b.prev_signups, b.prev_paying,
-           crm.change_pct(b.visitors, b.prev_visitors), crm.sample_rate(v_buckets)
+           crm.change_pct(b.visitors, b.prev_visitors), crm.sample_rate(v_buckets), b.new_visitors, b.prev_new_visitors
     from crm.user_days_breakdowns(p_project_id, p_from, p_to, p_filter, array[p_dimension], v_buckets) b
     order by b.visitors desc, b.prev_visitors desc, b.value nulls last
     limit p_limit;
@@ -673,7 +695,10 @@ begin
   perform crm.check_report_args(p_from, p_to, p_filter);
   perform crm.check_report_dimension(p_dimension,
     array['channel', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign'], p_limit);
-  return query select * from crm.acquisition_report(p_project_id, p_from, p_to, p_filter, p_dimension, p_limit);
+  return query
+  select b.value, b.visitors, b.sessions, b.signups, b.paying, b.prev_visitors, b.prev_sessions, b.prev_signups,
+         b.prev_paying, b.visitors_change_pct, b.sample_rate
+  from crm.acquisition_report(p_project_id, p_from, p_to, p_filter, p_dimension, p_limit) b;
 end;
 $$;
 grant execute on function public.get_traffic_sources(uuid, date, date, jsonb, text, integer) to authenticated, service_role;

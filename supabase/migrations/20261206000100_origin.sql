@@ -52,19 +52,23 @@ end;
 $$;
 grant execute on function public.get_site_user_detail(uuid, uuid) to authenticated, service_role;
 
--- list_site_users: origin columns and the p_origin filter (a new signature: dropped and made again).
+-- list_site_users: origin columns, the p_origin filter and the report contract (a new
+-- signature: dropped and made again).
 drop function public.list_site_users(uuid, text, text, integer, integer);
 
 /**
  * The CRM user list: every site user (online or not), newest first (first_seen_at
  * desc), optionally of one segment, matching p_search (case-insensitive substring of
- * email, name or external id) and/or p_origin (exact first/last touch values), paged by
- * p_limit (1–1000) / p_offset. Each row carries total_count, the number of rows matching
- * the filters, and the user's first and last touch channel, source, campaign and country.
+ * email, name or external id), p_origin (exact first/last touch values) and/or the report
+ * contract (p_from, p_to, p_filter: users with a crm.user_days row in the range that
+ * passes the filter), paged by p_limit (1–1000) / p_offset. Each row carries total_count,
+ * the number of rows matching the filters, and the user's first and last touch channel,
+ * source, campaign and country.
  */
 create function public.list_site_users(p_project_id uuid, p_segment text default null, p_search text default null,
                                        p_limit integer default 50, p_offset integer default 0,
-                                       p_origin jsonb default '{}')
+                                       p_origin jsonb default '{}', p_from date default null, p_to date default null,
+                                       p_filter jsonb default '{}')
 returns table (id uuid, external_id text, email text, name text, segment text, verified boolean,
                first_seen_at timestamptz, last_seen_at timestamptz, sessions_count integer,
                pageviews_count integer, events_count integer, is_online boolean, total_count bigint,
@@ -83,6 +87,9 @@ begin
   perform crm.require_project_role(p_project_id, 'viewer');
   perform crm.require_segment(p_segment);
   perform crm.check_filter_object(p_origin, 'p_origin', 'origin filter', crm.origin_filter_keys());
+  if p_from is not null or p_to is not null or p_filter <> '{}' then
+    perform crm.check_report_args(p_from, p_to, p_filter);
+  end if;
   v_since := crm.online_since(p_project_id);
   if p_limit is null or p_limit not between 1 and 1000 or p_offset is null or p_offset < 0 then
     raise exception 'p_limit must be 1 to 1000 and p_offset >= 0' using errcode = '22023';
@@ -91,14 +98,15 @@ begin
   -- Planned for this very call (EXECUTE): a null filter folds away, a rare pattern reads
   -- its few matches through site_users_search_idx, a common one walks the newest users
   -- and stops at the page.
-  if v_pattern is null and p_segment is null and v_origin is null then
+  if v_pattern is null and p_segment is null and v_origin is null and p_from is null then
     v_total := crm.total_users(p_project_id);
   else
     execute 'select count(*) from crm.site_users u
              where u.project_id = $1 and ($2::text is null or u.segment = $2::crm.segment)
                and ($3::text is null or crm.site_user_search_text(u.email, u.name, u.external_id) ilike $3)
-               and ($4::jsonb is null or crm.origin_matches(u.first_touch, u.last_touch, $4))'
-      into v_total using p_project_id, p_segment, v_pattern, v_origin;
+               and ($4::jsonb is null or crm.origin_matches(u.first_touch, u.last_touch, $4))
+               and ($5::date is null or u.id in (select d.user_id from crm.filtered_user_days($1, $5, $6, $7) d))'
+      into v_total using p_project_id, p_segment, v_pattern, v_origin, p_from, p_to, p_filter;
   end if;
   return query execute
     'select u.id, u.external_id, u.email, u.name, u.segment::text, u.verified, u.first_seen_at, u.last_seen_at,
@@ -113,12 +121,13 @@ begin
      where u.project_id = $1 and ($2::text is null or u.segment = $2::crm.segment)
        and ($3::text is null or crm.site_user_search_text(u.email, u.name, u.external_id) ilike $3)
        and ($8::jsonb is null or crm.origin_matches(u.first_touch, u.last_touch, $8))
+       and ($9::date is null or u.id in (select d.user_id from crm.filtered_user_days($1, $9, $10, $11) d))
      order by u.first_seen_at desc, u.id desc
      limit $6 offset $7'
-    using p_project_id, p_segment, v_pattern, v_since, v_total, p_limit, p_offset, v_origin;
+    using p_project_id, p_segment, v_pattern, v_since, v_total, p_limit, p_offset, v_origin, p_from, p_to, p_filter;
 end;
 $$;
-grant execute on function public.list_site_users(uuid, text, text, integer, integer, jsonb) to authenticated, service_role;
+grant execute on function public.list_site_users(uuid, text, text, integer, integer, jsonb, date, date, jsonb) to authenticated, service_role;
 
 /**
  * CSV (RFC 4180, CRLF, header row) of site users, optionally of one segment, by

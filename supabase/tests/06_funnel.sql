@@ -127,8 +127,8 @@ select is((select array_agg(users order by step_order) from public.calculate_fun
 
 select throws_ok($$ select * from public.calculate_funnel_conversion(tests.an_id('project'), 0) $$, '22023', null,
   'p_days 0 is refused');
-select throws_ok($$ select * from public.calculate_funnel_conversion(tests.an_id('project'), null) $$, '22023', null,
-  'p_days null is refused');
+select throws_ok($$ select * from public.calculate_funnel_conversion(tests.an_id('project'), 7, current_date, current_date) $$,
+  '22023', 'give p_days or p_from and p_to, not both', 'p_days and a range together are refused');
 
 select * from finish();
 rollback;

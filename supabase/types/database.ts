@@ -34,7 +34,13 @@ export type Database = {
         }[]
       }
       calculate_funnel_conversion: {
-        Args: { p_days?: number; p_project_id: string }
+        Args: {
+          p_days?: number
+          p_filter?: Json
+          p_from?: string
+          p_project_id: string
+          p_to?: string
+        }
         Returns: {
           computed_at: string
           drop_off: number
@@ -43,8 +49,11 @@ export type Database = {
           name: string
           pct_of_first: number
           pct_of_previous: number
+          prev_users: number
+          sample_rate: number
           step_order: number
           users: number
+          users_change_pct: number
         }[]
       }
       create_crm_project: {
@@ -81,24 +90,40 @@ export type Database = {
         Returns: string
       }
       get_crm_metrics: {
-        Args: { p_project_id: string }
+        Args: {
+          p_filter?: Json
+          p_from?: string
+          p_project_id: string
+          p_to?: string
+        }
         Returns: {
           change: number
           change_pct: number
           last_week: number
           metric: string
+          previous: number
+          sample_rate: number
           value: number
         }[]
       }
       get_crm_project: { Args: { p_project_id: string }; Returns: Json }
       get_daily_active_users: {
-        Args: { p_days?: number; p_project_id: string }
+        Args: {
+          p_days?: number
+          p_filter?: Json
+          p_from?: string
+          p_project_id: string
+          p_to?: string
+        }
         Returns: {
           active_users: number
           avg_session_seconds: number
           day: string
           new_users: number
           page_views: number
+          prev_active_users: number
+          prev_day: string
+          sample_rate: number
           sessions: number
         }[]
       }
@@ -256,12 +281,15 @@ export type Database = {
       list_my_crm_invitations: { Args: never; Returns: Json }
       list_site_users: {
         Args: {
+          p_filter?: Json
+          p_from?: string
           p_limit?: number
           p_offset?: number
           p_origin?: Json
           p_project_id: string
           p_search?: string
           p_segment?: string
+          p_to?: string
         }
         Returns: {
           email: string
