@@ -192,28 +192,31 @@ select is((tests.ingest(:'ipl', tests.uid(35), tests.uid(36), (select jsonb_agg(
   now(), '{"ip_hash": "ip-b"}') ->> 'status')::int, 202, 'another hashed IP of the same project is not limited');
 
 -- Cookieless mode ---------------------------------------------------------------------
+-- The visitor id is salted per UTC day: t0 keeps the block's times (up to t0 + 20 minutes)
+-- on one day whatever the hour the suite runs.
+select case when (now() at time zone 'UTC')::time > '23:30' then now() - interval '40 minutes' else now() end as t0 \gset
 select tests.create_project('Cookieless', '{}', '{"privacy_mode": "cookieless"}') as c \gset
 create temp table cl_batch as select jsonb_build_array(
-  tests.ev('pageview', now() - interval '2 minutes', '{"path": "/a"}', tests.uid(401)),
-  tests.ev('event', now() - interval '1 minute', '{"name": "x"}', tests.uid(402))) as events;
+  tests.ev('pageview', :'t0'::timestamptz - interval '2 minutes', '{"path": "/a"}', tests.uid(401)),
+  tests.ev('event', :'t0'::timestamptz - interval '1 minute', '{"name": "x"}', tests.uid(402))) as events;
 create temp table cl_first as
-select tests.ingest(:'c', null, null, events, now(), '{"ip_hash": "hash-of-ip-1"}') as r from cl_batch;
+select tests.ingest(:'c', null, null, events, :'t0'::timestamptz, '{"ip_hash": "hash-of-ip-1"}') as r from cl_batch;
 select is((select (r ->> 'visitor_id')::uuid from cl_first),
-  md5(concat_ws(':', :'c', 'hash-of-ip-1', 'Mozilla/5.0 (test)', (now() at time zone 'UTC')::date))::uuid,
+  md5(concat_ws(':', :'c', 'hash-of-ip-1', 'Mozilla/5.0 (test)', (:'t0'::timestamptz at time zone 'UTC')::date))::uuid,
   'cookieless: the visitor id is derived from project, daily-salted IP hash, user agent and day');
 select is((select (r ->> 'session_id')::uuid from cl_first),
   md5(concat_ws(':', (select r ->> 'visitor_id' from cl_first),
-    floor(extract(epoch from now() - interval '2 minutes') / 1800)))::uuid,
+    floor(extract(epoch from :'t0'::timestamptz - interval '2 minutes') / 1800)))::uuid,
   'cookieless: a new session id is derived from the visitor and the 30-minute bucket of its first event');
-select is((select tests.ingest(:'c', null, null, events, now() + interval '3 seconds', '{"ip_hash": "hash-of-ip-1"}') - 'accepted' - 'duplicates' from cl_batch),
+select is((select tests.ingest(:'c', null, null, events, :'t0'::timestamptz + interval '3 seconds', '{"ip_hash": "hash-of-ip-1"}') - 'accepted' - 'duplicates' from cl_batch),
   (select r - 'accepted' - 'duplicates' from cl_first), 'cookieless: a replay yields the same visitor and session');
 select is((select count(*)::int from crm.user_events where project_id = :'c'), 2, 'cookieless: a replay stores nothing twice');
-select is(tests.ingest(:'c', null, null, jsonb_build_array(tests.ev('pageview', now() + interval '20 minutes', '{"path": "/b"}')),
-    now() + interval '20 minutes', '{"ip_hash": "hash-of-ip-1"}') ->> 'session_id',
+select is(tests.ingest(:'c', null, null, jsonb_build_array(tests.ev('pageview', :'t0'::timestamptz + interval '20 minutes', '{"path": "/b"}')),
+    :'t0'::timestamptz + interval '20 minutes', '{"ip_hash": "hash-of-ip-1"}') ->> 'session_id',
   (select r ->> 'session_id' from cl_first), 'cookieless: activity within the timeout continues the same session');
-select isnt(tests.ingest(:'c', null, null, jsonb_build_array(tests.ev('pageview', now())), now(), '{"ip_hash": "hash-of-ip-2"}') ->> 'visitor_id',
+select isnt(tests.ingest(:'c', null, null, jsonb_build_array(tests.ev('pageview', :'t0'::timestamptz)), :'t0'::timestamptz, '{"ip_hash": "hash-of-ip-2"}') ->> 'visitor_id',
   (select r ->> 'visitor_id' from cl_first), 'cookieless: another IP hash is another visitor');
-select is(tests.ingest(:'c', tests.uid(41), tests.uid(42), jsonb_build_array(tests.ev('pageview', now())), now(), '{"ip_hash": "hash-of-ip-1"}') ->> 'visitor_id',
+select is(tests.ingest(:'c', tests.uid(41), tests.uid(42), jsonb_build_array(tests.ev('pageview', :'t0'::timestamptz)), :'t0'::timestamptz, '{"ip_hash": "hash-of-ip-1"}') ->> 'visitor_id',
   (select r ->> 'visitor_id' from cl_first), 'cookieless: ids sent by a tracker are ignored');
 
 -- Do Not Track ---------------------------------------------------------------------------
