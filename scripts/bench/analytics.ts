@@ -219,6 +219,15 @@ function acquisitionCalls(p: string): Calls {
     'get_top_pages (30 d)': () => `select * from public.get_top_pages(${p}, ${range(30)})`,
     'get_top_pages (custom 30 d, ending yesterday)': () =>
       `select * from public.get_top_pages(${p}, crm.utc_today() - 30, crm.utc_today() - 1)`,
+    'get_daily_active_users (custom 30 d, filter country)': () =>
+      `select * from public.get_daily_active_users(${p}, p_from => crm.utc_today() - 30, p_to => crm.utc_today() - 1, p_filter => '{"country": "BE"}')`,
+    'get_crm_metrics (30 d)': () => `select * from public.get_crm_metrics(${p}, ${range(30)})`,
+    'get_crm_metrics (custom 30 d, ending yesterday)': () => `select * from public.get_crm_metrics(${p}, crm.utc_today() - 30, crm.utc_today() - 1)`,
+    'calculate_funnel_conversion (30 d)': () => `select * from public.calculate_funnel_conversion(${p}, p_from => crm.utc_today() - 29, p_to => crm.utc_today())`,
+    'calculate_funnel_conversion (custom 30 d, filter channel)': () =>
+      `select * from public.calculate_funnel_conversion(${p}, p_from => crm.utc_today() - 30, p_to => crm.utc_today() - 1, p_filter => '{"channel": "social"}')`,
+    'list_site_users (30 d, filter country)': () =>
+      `select * from public.list_site_users(${p}, p_from => crm.utc_today() - 29, p_to => crm.utc_today(), p_filter => '{"country": "BE"}')`,
     'get_top_pages (custom 45 d, filter country)': () =>
       `select * from public.get_top_pages(${p}, crm.utc_today() - 60, crm.utc_today() - 16, '{"country": "BE"}')`,
   };
