@@ -121,6 +121,8 @@ create table crm.user_days (
   steps integer not null,
   -- the user's first day (the UTC day of site_users.first_seen_at)
   new_user boolean not null,
+  -- the user's current segment, on every one of their days (crm.site_users_segment_days)
+  segment crm.segment not null,
   -- sample is a function of user_id: the key is (project_id, day, user_id)
   primary key (project_id, day, user_id, sample),
   foreign key (project_id, user_id) references crm.site_users (project_id, id) on delete cascade
@@ -130,10 +132,26 @@ comment on table crm.user_days is
 alter table crm.user_days enable row level security;
 select crm.create_sample_partitions('user_days');
 create index user_days_user_idx on crm.user_days (project_id, user_id, day);
--- A segment filter on a sampled report reads the segment's users of the sample only; the
--- index also serves every (project_id, segment) lookup the old one did.
-create index site_users_segment_sample_idx on crm.site_users (project_id, segment, crm.sample_bucket(id));
-drop index crm.site_users_segment_idx;
+
+/**
+ * Trigger: a user's new segment goes onto all their days, so the segment filter is a
+ * column like the others (a join on site_users per report cost seconds at a million users).
+ */
+create function crm.site_users_segment_days() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  update crm.user_days d set segment = new.segment
+  where d.project_id = new.project_id and d.user_id = new.id and d.sample = crm.sample_bucket(new.id);
+  return null;
+end;
+$$;
+
+create trigger site_users_segment_days
+  after update of segment on crm.site_users
+  for each row when (old.segment is distinct from new.segment)
+  execute function crm.site_users_segment_days();
 
 -- Each person's origin, kept by crm.refresh_user_days from their user_days.
 alter table crm.site_users add column first_touch jsonb, add column last_touch jsonb;
@@ -211,7 +229,7 @@ begin
   )
   insert into crm.user_days (project_id, day, user_id, sample, channel, referrer_host, source, utm_source, utm_medium,
                              utm_campaign, country, device_type, browser, os, entry_page, sessions, page_views,
-                             signed_up, paid, steps, new_user)
+                             signed_up, paid, steps, new_user, segment)
   select p_project_id, d.day, d.user_id, crm.sample_bucket(d.user_id),
          crm.channel_of(f.host, f.utm),
          f.host,
@@ -222,7 +240,7 @@ begin
          f.country, f.device_type, f.browser, f.os, crm.normalize_path(f.entry_page),
          d.sessions, d.page_views, (v.steps >> 1) & 1 = 1,
          funnel.last_step > 0 and (v.steps >> (funnel.last_step - 1)) & 1 = 1, v.steps,
-         (u.first_seen_at at time zone 'UTC')::date = d.day
+         (u.first_seen_at at time zone 'UTC')::date = d.day, u.segment
   from per_day d
   cross join funnel
   join first_visits f on f.user_id = d.user_id and f.day = d.day
@@ -371,43 +389,38 @@ begin
     raise exception 'unknown channel "%"; channels are %', p_filter ->> 'channel',
       array_to_string(crm.enum_labels('crm.channel'), ', ') using errcode = '22023';
   end if;
+  if p_filter ? 'segment' and not (p_filter ->> 'segment') = any (crm.enum_labels('crm.segment')) then
+    raise exception 'unknown segment "%"; segments are %', p_filter ->> 'segment',
+      array_to_string(crm.enum_labels('crm.segment'), ', ') using errcode = '22023';
+  end if;
 end;
 $$;
 
 /**
- * The user_days rows of a range that pass a filter (page = the day's entry page), of the
- * users in sample buckets below p_buckets (64: every user).
+ * The user_days rows of a range that pass a filter (page = the day's entry page;
+ * segment = the user's current segment), of the users in sample buckets below p_buckets
+ * (64: every user).
  */
 create function crm.filtered_user_days(p_project_id uuid, p_from date, p_to date, p_filter jsonb,
                                        p_buckets integer default 64)
 returns setof crm.user_days
 language sql stable
--- No SET clause, so that the planner inlines it into the report's query (every name is qualified).
+-- No SET clause, so that the planner inlines it into the report's query (every name is
+-- qualified). The report RPCs plan each call afresh (plan_cache_mode, set at the end of
+-- the report contract migration), so a key the filter lacks folds away and the others
+-- are plain comparisons the planner can estimate.
 as $$
-  with f as (
-    -- the filter, read once rather than per row
-    select p_filter ->> 'channel' as channel, p_filter ->> 'source' as source, p_filter ->> 'campaign' as campaign,
-           p_filter ->> 'country' as country, p_filter ->> 'device' as device, p_filter ->> 'browser' as browser,
-           p_filter ->> 'page' as page, p_filter ->> 'segment' as segment
-  ), in_segment as materialized (
-    -- A hash join on the segment's users: a subquery per row took seconds at a million users.
-    -- (site_users_segment_sample_idx reads only the sampled users)
-    select u.id from crm.site_users u, f
-    where f.segment is not null and u.project_id = p_project_id and u.segment::text = f.segment
-      and crm.sample_bucket(u.id) < p_buckets
-  )
   select d.*
-  from f
-  join crm.user_days d on d.project_id = p_project_id and d.day between p_from and p_to and d.sample < p_buckets
-  left join in_segment s on s.id = d.user_id
-  where (f.channel is null or d.channel = f.channel::crm.channel)
-    and (f.source is null or d.source = f.source)
-    and (f.campaign is null or d.utm_campaign = f.campaign)
-    and (f.country is null or d.country = f.country)
-    and (f.device is null or d.device_type = f.device)
-    and (f.browser is null or d.browser = f.browser)
-    and (f.page is null or d.entry_page = crm.normalize_path(f.page))
-    and (f.segment is null or s.id is not null)
+  from crm.user_days d
+  where d.project_id = p_project_id and d.day between p_from and p_to and d.sample < p_buckets
+    and (p_filter ->> 'channel' is null or d.channel = (p_filter ->> 'channel')::crm.channel)
+    and (p_filter ->> 'source' is null or d.source = p_filter ->> 'source')
+    and (p_filter ->> 'campaign' is null or d.utm_campaign = p_filter ->> 'campaign')
+    and (p_filter ->> 'country' is null or d.country = p_filter ->> 'country')
+    and (p_filter ->> 'device' is null or d.device_type = p_filter ->> 'device')
+    and (p_filter ->> 'browser' is null or d.browser = p_filter ->> 'browser')
+    and (p_filter ->> 'page' is null or d.entry_page = crm.normalize_path(p_filter ->> 'page'))
+    and (p_filter ->> 'segment' is null or d.segment = (p_filter ->> 'segment')::crm.segment)
 $$;
 
 /**

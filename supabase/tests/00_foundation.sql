@@ -315,7 +315,7 @@ from tests.an_fns order by name;
 select is((select count(*)::integer from pg_proc p where p.pronamespace = 'public'::regnamespace
            and p.proname in (select name from tests.an_fns)), (select count(*)::integer from tests.an_fns), 'one function per name');
 select is(array(select f.name from tests.an_fns f join pg_proc p on p.proname = f.name and p.pronamespace = 'public'::regnamespace
-                where not p.prosecdef or p.proconfig is distinct from array['search_path=""'] order by 1),
+                where not p.prosecdef or not coalesce('search_path=""' = any (p.proconfig), false) order by 1),
   '{}'::text[], 'every one is security definer with search_path pinned to ''''');
 select is(array(select f.name from tests.an_fns f join pg_proc p on p.proname = f.name and p.pronamespace = 'public'::regnamespace
                 where p.prosrc !~ '^\s*(#variable_conflict use_column\s*)?(declare\s((?!\mbegin\M).)*)?\mbegin\s+perform crm\.require_project_role\(p_project_id, ''(viewer|admin|owner)''\);'

@@ -5,7 +5,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(71);
+select plan(73);
 
 -- The channel rules ---------------------------------------------------------------
 select is(crm.referrer_host('https://www.Google.com/search?q=1'), 'google.com', 'referrer host: lower case, no www, no path');
@@ -114,6 +114,14 @@ select results_eq(
 select results_eq(
   $$select value from public.get_traffic_sources(tests.an_id('project'), tests.ago(6), tests.ago(0), '{"segment": "premium"}')$$,
   $$values ('email')$$, 'filter by segment (the user''s current segment)');
+select tests.clear_authentication();
+update crm.site_users set segment = 'trial' where project_id = tests.an_id('project') and id = tests.an_id('u2');
+select tests.authenticate_as(tests.an_id('viewer'));
+select results_eq(
+  $$select value from public.get_traffic_sources(tests.an_id('project'), tests.ago(6), tests.ago(0), '{"segment": "trial"}')$$,
+  $$values ('paid_search')$$, 'a new segment goes onto the user''s days at once');
+select throws_ok($$select * from public.get_traffic_sources(tests.an_id('project'), tests.ago(6), tests.ago(0), '{"segment": "vip"}')$$,
+  '22023', null, 'an unknown segment is refused');
 select results_eq(
   $$select value from public.get_traffic_sources(tests.an_id('project'), tests.ago(6), tests.ago(0), '{"page": "/pricing"}')$$,
   $$values ('paid_search')$$, 'filter by page: the entry page of the day''s first visit');

@@ -45,9 +45,11 @@ insert into crm.site_users (project_id, id, segment, first_seen_at, last_seen_at
 select tests.an_id('project'), u, case when n % 3 = 0 then 'premium' else 'visitor' end::crm.segment,
        now() - interval '1 day', now() - interval '1 day', now() - interval '1 day'
 from fx;
-insert into crm.user_days (project_id, day, user_id, sample, channel, sessions, page_views, signed_up, paid, steps, new_user)
+insert into crm.user_days (project_id, day, user_id, sample, channel, sessions, page_views, signed_up, paid, steps, new_user,
+                           segment)
 select tests.an_id('project'), crm.utc_today() - 1, u, bucket,
-       case when n % 2 = 1 and bucket = 0 then 'direct' else 'social' end::crm.channel, 1, 2, false, false, 1, true
+       case when n % 2 = 1 and bucket = 0 then 'direct' else 'social' end::crm.channel, 1, 2, false, false, 1, true,
+       case when n % 3 = 0 then 'premium' else 'visitor' end::crm.segment
 from fx;
 insert into crm.page_days (project_id, day, user_id, sample, path, views, entries, exits, seconds)
 select tests.an_id('project'), crm.utc_today() - 1, u, bucket, '/', 2, 1, 1, 30 from fx;

@@ -11,7 +11,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(23);
+select plan(24);
 
 select tests.an_setup('Report contract');
 create temp table fx (u text, first_seen integer, day integer, country text, events text[]);
@@ -128,6 +128,18 @@ select throws_ok($$select * from public.get_crm_metrics(tests.an_id('project'), 
 select throws_ok($$select * from public.calculate_funnel_conversion(tests.an_id('project'), p_from => tests.ago(400), p_to => tests.ago(0))$$,
   '22023', null, 'a range over 366 days');
 select tests.clear_authentication();
+
+-- Every report plans each call with its arguments, in memory, without JIT
+select is(
+  array(select p.proname::text from pg_proc p
+        where p.pronamespace = 'public'::regnamespace
+          and p.proname in ('get_traffic_sources', 'get_geo_breakdown', 'get_tech_breakdown', 'get_top_pages',
+                            'get_daily_active_users', 'get_crm_metrics', 'calculate_funnel_conversion', 'list_site_users')
+          and p.proconfig @> array['plan_cache_mode=force_custom_plan', 'work_mem=32MB', 'jit=off']
+        order by 1),
+  array['calculate_funnel_conversion', 'get_crm_metrics', 'get_daily_active_users', 'get_geo_breakdown', 'get_tech_breakdown',
+        'get_top_pages', 'get_traffic_sources', 'list_site_users'],
+  'every report RPC is planned per call, with 32 MB to hash in and no JIT');
 
 -- Presets come from the rollup, the funnel too
 select ok(crm.refresh_acquisition_rollup(tests.an_id('project'), true) > 0, 'the presets are computed');
