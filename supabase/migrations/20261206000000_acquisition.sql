@@ -563,6 +563,19 @@ as $$
      and (p_computed_at at time zone 'UTC')::date = crm.utc_today()
 $$;
 
+/**
+ * Whether a preset rollup computed at p_computed_at (null: none) may answer a report of
+ * p_from..p_to with p_filter: no filter, a preset range ending today, and still readable.
+ */
+create function crm.preset_rollup_readable(p_from date, p_to date, p_filter jsonb, p_computed_at timestamptz)
+returns boolean
+language sql stable
+set search_path = ''
+as $$
+  select p_filter = '{}' and p_to = crm.utc_today() and (p_to - p_from + 1) = any (crm.report_preset_days())
+     and coalesce(crm.report_preset_readable(p_computed_at, p_to - p_from + 1), false)
+$$;
+
 create table crm.acquisition_rollup (
   project_id uuid not null references crm.projects (id) on delete cascade,
   range_days integer not null,
@@ -652,10 +665,9 @@ as $$
 declare
   v_buckets integer;
 begin
-  if p_filter = '{}' and p_to = crm.utc_today() and (p_to - p_from + 1) = any (crm.report_preset_days())
-     and crm.report_preset_readable((select max(r.computed_at) from crm.acquisition_rollup r
-                                     where r.project_id = p_project_id and r.range_days = p_to - p_from + 1),
-                                    p_to - p_from + 1) then
+  if crm.preset_rollup_readable(p_from, p_to, p_filter,
+       (select max(r.computed_at) from crm.acquisition_rollup r
+        where r.project_id = p_project_id and r.range_days = p_to - p_from + 1 and r.dimension = p_dimension)) then
     return query
     select r.value, r.visitors, r.sessions, r.signups, r.paying, r.prev_visitors, r.prev_sessions, r.prev_signups, r.prev_paying,
            crm.change_pct(r.visitors, r.prev_visitors), crm.sample_rate(64), r.new_visitors, r.prev_new_visitors

@@ -257,10 +257,9 @@ begin
   perform crm.require_project_role(p_project_id, 'viewer');
   perform crm.check_report_args(p_from, p_to, p_filter);
   perform crm.check_report_dimension('page', array['page'], p_limit);
-  if p_filter = '{}' and p_to = crm.utc_today() and (p_to - p_from + 1) = any (crm.report_preset_days())
-     and crm.report_preset_readable((select max(r.computed_at) from crm.page_rollup r
-                                     where r.project_id = p_project_id and r.range_days = p_to - p_from + 1),
-                                    p_to - p_from + 1) then
+  if crm.preset_rollup_readable(p_from, p_to, p_filter,
+       (select max(r.computed_at) from crm.page_rollup r
+        where r.project_id = p_project_id and r.range_days = p_to - p_from + 1)) then
     return query
     select r.page, r.views, r.visitors, r.entries, r.exits, r.avg_seconds, r.prev_views, r.prev_visitors,
            crm.change_pct(r.visitors, r.prev_visitors), crm.sample_rate(64)

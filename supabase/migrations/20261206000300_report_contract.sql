@@ -94,18 +94,6 @@ begin
 end;
 $$;
 
-/** Whether a preset range's rollup may be read for a report without a filter (crm.report_preset_readable). */
-create function crm.preset_rollup_readable(p_project_id uuid, p_from date, p_to date, p_filter jsonb) returns boolean
-language sql stable
-set search_path = ''
-as $$
-  select p_filter = '{}' and p_to = crm.utc_today() and (p_to - p_from + 1) = any (crm.report_preset_days())
-     and coalesce(crm.report_preset_readable(
-           (select max(r.computed_at) from crm.acquisition_rollup r
-            where r.project_id = p_project_id and r.range_days = p_to - p_from + 1 and r.dimension <> 'funnel'),
-           p_to - p_from + 1), false)
-$$;
-
 alter function public.calculate_funnel_conversion(uuid, integer) rename to funnel_conversion_last_days;
 alter function public.funnel_conversion_last_days(uuid, integer) set schema crm;
 revoke execute on function crm.funnel_conversion_last_days(uuid, integer) from public, authenticated, service_role;
@@ -162,9 +150,9 @@ begin
     from crm.funnel_conversion_last_days(p_project_id, coalesce(p_days, 30)) f;
     return;
   end if;
-  v_rolled := crm.preset_rollup_readable(p_project_id, p_from, p_to, p_filter)
-    and exists (select from crm.acquisition_rollup r where r.project_id = p_project_id
-                  and r.range_days = p_to - p_from + 1 and r.dimension = 'funnel');
+  v_rolled := crm.preset_rollup_readable(p_from, p_to, p_filter,
+    (select max(r.computed_at) from crm.acquisition_rollup r
+     where r.project_id = p_project_id and r.range_days = p_to - p_from + 1 and r.dimension = 'funnel'));
   if not v_rolled then
     v_buckets := crm.user_days_sample_buckets(p_project_id, p_from, p_to, p_filter);
   end if;
