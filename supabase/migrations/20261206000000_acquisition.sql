@@ -424,8 +424,8 @@ as $$
 $$;
 
 /**
- * How many user_days (or page_days) rows a report may read at call time: about 1 µs each
- * to count at a million users, so a sampled report stays near 100 ms.
+ * What a live report may cost, in rows it counts: about 1 µs each at a million users (a
+ * row it only reads and skips costs a fifth of that), so a sampled report stays near 100 ms.
  */
 create function crm.report_row_budget() returns integer
 language sql immutable
@@ -433,18 +433,18 @@ set search_path = ''
 as $$ select 100000 $$;
 
 /**
- * How many sample buckets (of 64) a report reads: all of them when the rows that pass
- * the filter in the range and the previous range fit crm.report_row_budget(), else the
- * largest partition bound whose share fits. p_rows_in_bucket_0 is the count of those rows
- * in bucket 0 (1/64 of the users), which costs 1/64 of the read to learn.
+ * How many sample buckets (of 64) a report reads: all of them when the rows it counts
+ * (p_counted) and the rows it reads to find them (p_read, a fifth as dear) fit
+ * crm.report_row_budget(), else the largest partition bound whose share fits, at least 1.
+ * Both are the counts in bucket 0 (1/64 of the users), which costs 1/64 of the read to learn.
  */
-create function crm.report_sample_buckets(p_rows_in_bucket_0 bigint) returns integer
+create function crm.report_sample_buckets(p_counted bigint, p_read bigint) returns integer
 language sql immutable
 set search_path = ''
 as $$
   select coalesce(max(b), 1)
   from unnest(crm.sample_bucket_bounds()) b
-  where b >= 1 and p_rows_in_bucket_0 * b <= crm.report_row_budget()
+  where b >= 1 and (p_counted + p_read / 5.0) * b <= crm.report_row_budget()
 $$;
 
 /** The share of the users p_buckets sample buckets hold: 1, 0.5, … 0.015625. */
@@ -634,15 +634,18 @@ set search_path = ''
 as $$ select case when p_previous <> 0 then round(100.0 * (p_value - p_previous) / p_previous, 1) end $$;
 
 /**
- * The share of the users (1, 1/2, … 1/64) a live report reads: all of them when the
- * rows of its range, previous range and filter fit crm.report_row_budget().
+ * The sample buckets a live report over user_days reads (crm.report_sample_buckets): it
+ * counts the rows of its range and previous range that pass the filter, and reads every
+ * row of those days.
  */
 create function crm.user_days_sample_buckets(p_project_id uuid, p_from date, p_to date, p_filter jsonb) returns integer
 language sql stable
 set search_path = ''
 as $$
   select crm.report_sample_buckets(
-    (select count(*) from crm.filtered_user_days(p_project_id, p_from - (p_to - p_from + 1), p_to, p_filter, 1)))
+    (select count(*) from crm.filtered_user_days(p_project_id, p_from - (p_to - p_from + 1), p_to, p_filter, 1)),
+    (select count(*) from crm.user_days d
+     where d.project_id = p_project_id and d.day between p_from - (p_to - p_from + 1) and p_to and d.sample < 1))
 $$;
 
 /**

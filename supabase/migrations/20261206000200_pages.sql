@@ -123,23 +123,37 @@ $$;
 create function crm.filtered_page_days(p_project_id uuid, p_from date, p_to date, p_filter jsonb, p_buckets integer)
 returns setof crm.page_days
 language sql stable
--- No SET clause, so that the planner inlines it (every name is qualified).
+-- No SET clause, so that the planner inlines it (every name is qualified). The reports
+-- plan each call with its arguments, so one branch folds away: without user-day keys no
+-- user_days are read.
 as $$
   select p.*
   from crm.page_days p
+  where p_filter - 'page' = '{}'
+    and p.project_id = p_project_id and p.day between p_from and p_to and p.sample < p_buckets
+    and (p_filter ->> 'page' is null or p.path = crm.normalize_path(p_filter ->> 'page'))
+  union all
+  select p.*
+  from crm.page_days p
   join crm.filtered_user_days(p_project_id, p_from, p_to, p_filter - 'page', p_buckets) d
-    on d.day = p.day and d.user_id = p.user_id
-  where p.project_id = p_project_id and p.day between p_from and p_to and p.sample < p_buckets
+    on d.day = p.day and d.user_id = p.user_id and d.sample = p.sample
+  where p_filter - 'page' <> '{}'
+    and p.project_id = p_project_id and p.day between p_from and p_to and p.sample < p_buckets
     and (p_filter ->> 'page' is null or p.path = crm.normalize_path(p_filter ->> 'page'))
 $$;
 
-/** As crm.user_days_sample_buckets, for the page_days rows of a page report. */
+/**
+ * The sample buckets a live page report reads (crm.report_sample_buckets): a page row
+ * costs about twice a user_days row to count; it reads the days' page rows.
+ */
 create function crm.page_days_sample_buckets(p_project_id uuid, p_from date, p_to date, p_filter jsonb) returns integer
 language sql stable
 set search_path = ''
 as $$
   select crm.report_sample_buckets(
-    (select count(*) from crm.filtered_page_days(p_project_id, p_from - (p_to - p_from + 1), p_to, p_filter, 1)))
+    2 * (select count(*) from crm.filtered_page_days(p_project_id, p_from - (p_to - p_from + 1), p_to, p_filter, 1)),
+    (select count(*) from crm.page_days p
+     where p.project_id = p_project_id and p.day between p_from - (p_to - p_from + 1) and p_to and p.sample < 1))
 $$;
 
 /**

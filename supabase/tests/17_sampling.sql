@@ -5,7 +5,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(17);
+select plan(18);
 
 -- The bucket of a user -----------------------------------------------------------------
 select is((select count(distinct crm.sample_bucket(md5(i::text)::uuid))::integer from generate_series(1, 10000) i), 64,
@@ -18,9 +18,13 @@ select is(crm.sample_bucket('00000000-0000-4000-8000-000000000001'), crm.sample_
 
 -- The share a report reads ----------------------------------------------------------------
 select results_eq(
-  $$select crm.report_sample_buckets(n) from unnest(array[0, 1562, 1563, 3125, 3126, 50000, 100000, 10000000]) n$$,
+  $$select crm.report_sample_buckets(n, n) from unnest(array[0, 1302, 1303, 2604, 2605, 41666, 83334, 10000000]) n$$,
   $$values (64), (64), (32), (32), (16), (2), (1), (1)$$,
-  'all 64 buckets while 64 × the rows of bucket 0 fit the budget, else the largest bound that fits, at least 1');
+  'rows counted and read alike: all 64 buckets while 64 × 1.2 × bucket 0''s rows fit the budget of 100,000, else the largest bound that fits, at least 1');
+select results_eq(
+  $$select crm.report_sample_buckets(c, r) from (values (100, 7300), (100, 7400), (1000, 31250), (0, 0)) x(c, r)$$,
+  $$values (64), (32), (8), (64)$$,
+  'a narrow filter still reads its days: 100 rows counted among 7,300 read fit (64 × 1,560); among 7,400 not (64 × 1,580); 1,000 among 31,250: 8');
 select results_eq($$select crm.sample_rate(b) from unnest(array[64, 16, 1]) b$$, $$values (1::numeric), (0.25), (0.015625)$$,
   'the sample rate of 64, 16 and 1 buckets');
 
@@ -90,12 +94,12 @@ select results_eq(
 select results_eq(
   $$select page, views, visitors, entries, exits, avg_seconds, sample_rate
       from public.get_top_pages(tests.an_id('project'), tests.ago(2), tests.ago(1))$$,
-  $$values ('/', 6252, 3126, 3126, 3126, 15.0, 0.5)$$,
-  'pages: 1,563 page_days rows in bucket 0, so half the users; views, entries and exits doubled, the average time not');
+  $$values ('/', 12504, 6252, 6252, 6252, 15.0, 0.25)$$,
+  'pages: 1,563 page_days rows in bucket 0 at twice the cost of a user-day: a quarter of the users (bucket 0 only), each count ×4, the average time not');
 select results_eq(
   $$select page, visitors, sample_rate from public.get_top_pages(tests.an_id('project'), tests.ago(2), tests.ago(1),
-      '{"channel": "social"}')$$,
-  $$values ('/', 791, 1::numeric)$$, 'a filtered page report within the budget is exact');
+      '{"segment": "premium"}')$$,
+  $$values ('/', 525, 1::numeric)$$, 'a filtered page report within the budget is exact: 521 premium users of bucket 0, 4 of bucket 40');
 
 -- A preset range comes from the rollup: exact whatever its size.
 select tests.clear_authentication();
