@@ -34,7 +34,8 @@ async function load(): Promise<
       from pg_proc p
       join pg_namespace n on n.oid = p.pronamespace
       join pg_language l on l.oid = p.prolang
-      where n.nspname = any(${schemas}) order by 1`;
+      -- an aggregate has no body of its own: its transition function is checked
+      where n.nspname = any(${schemas}) and p.prokind <> 'a' order by 1`;
     // A rule's actions run with the statement that fires it.
     const rules = await sql<{ name: string; def: string }[]>`
       select format('rule %s on %s', r.rulename, r.ev_class::regclass) as name, pg_get_ruledef(r.oid) as def

@@ -85,7 +85,7 @@ declare
 begin
   for i in 1 .. cardinality(v_bounds) - 1 loop
     v_name := p_table || '_s' || v_bounds[i];
-    execute format('create table crm.%I partition of crm.%I for values from (%s) to (%s)', v_name, p_table,
+    execute format('create table crm.%I partition of crm.%I for values from (%L) to (%L)', v_name, p_table,
                    v_bounds[i], v_bounds[i + 1]);
     execute format('alter table crm.%I enable row level security', v_name);
     execute format('comment on table crm.%I is %L', v_name,
