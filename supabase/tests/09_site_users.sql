@@ -147,7 +147,8 @@ begin
   u := tests.an_user(p, '2026-01-02 03:04:05+00', '2026-01-03 00:00:00+00', 'premium', '=cmd|''/C calc''!A0', E'Smith, "Bob"\nJr', 'online');
   perform tests.an_session(p, u, now() - interval '1 minute', array['/pricing?a=1,b=2'], p_online => true);
   perform tests.an_user(p, '2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00', 'user', '@evil', '+31 6 1234', 'offline');
-  perform crm.refresh_user_days(p, crm.utc_today(), crm.utc_today()); -- the origin columns: a direct visit
+  -- the origin columns: a direct visit (a minute ago: yesterday, in a UTC day's first minute)
+  perform crm.refresh_user_days(p, crm.utc_today() - 1, crm.utc_today());
 end $$;
 
 select is(public.export_site_users_csv(tests.an_id('project')),
