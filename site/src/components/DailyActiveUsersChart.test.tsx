@@ -62,6 +62,9 @@ describe('DailyActiveUsersChart', () => {
       { name: 'Vorige periode', data: [2, 0] },
     ]);
     expect(last.options.stroke?.dashArray).toEqual([0, 5]);
+    // the key, drawn beside the chart: the previous period's line dashed as in the chart
+    const legend = [...(byTestId(container, 'dau-legend')?.querySelectorAll('li') ?? [])];
+    expect(legend.map((li) => [li.textContent, li.querySelector('.swatch')?.className])).toEqual([['Deze periode', 'swatch'], ['Vorige periode', 'swatch dashed']]);
     expect(last.options.xaxis?.categories).toEqual(['3 nov', '4 nov']);
     // a previous-period point names its own day: the axis shows this period's
     const y = last.options.tooltip?.y as { formatter: (v: number, o: { seriesIndex: number; dataPointIndex: number }) => string };

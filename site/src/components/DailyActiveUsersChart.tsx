@@ -12,8 +12,12 @@ import { useReportState } from '../lib/reportState';
 import { formatDay } from '../lib/format';
 import { useTheme } from '../lib/theme';
 import { SampleNote } from './BreakdownTable';
+import { ChartLegend } from './ui/ChartLegend';
 import { ProjectGate } from './ProjectGate';
 import { Empty, ErrorState, Loading } from './ui/States';
+
+// The previous period in the muted grey the channel chart uses for it too.
+const COLORS = ['#4f46e5', '#a5a8c8'];
 
 function AreaChart({ q }: { q: ReportQuery }) {
   const t = useT();
@@ -27,8 +31,7 @@ function AreaChart({ q }: { q: ReportQuery }) {
   const options: ApexOptions = {
     chart: { id: 'dau', toolbar: { show: false }, zoom: { enabled: false }, animations: { enabled: false }, background: 'transparent', fontFamily: 'inherit' },
     theme: { mode: theme },
-    // The previous period in the muted grey the channel chart uses for it too.
-    colors: ['#4f46e5', '#a5a8c8'],
+    colors: COLORS,
     dataLabels: { enabled: false },
     stroke: { curve: 'smooth', width: [2, 2], dashArray: [0, 5] },
     fill: { type: ['gradient', 'solid'], opacity: [1, 0], gradient: { opacityFrom: 0.45, opacityTo: 0.05 } },
@@ -44,7 +47,7 @@ function AreaChart({ q }: { q: ReportQuery }) {
       },
     },
     grid: { borderColor: 'var(--border)' },
-    legend: { show: true, position: 'top' },
+    legend: { show: false },
   };
   const series = [
     { name: t('thisPeriod'), data: days.map((d) => d.activeUsers) },
@@ -52,6 +55,7 @@ function AreaChart({ q }: { q: ReportQuery }) {
   ];
   return (
     <>
+      <ChartLegend testId="dau-legend" items={[{ name: series[0]!.name, color: COLORS[0]! }, { name: series[1]!.name, color: COLORS[1]!, dashed: true }]} />
       <div
         data-testid="dau-chart"
         data-points={days.length}
