@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     fileParallelism: false,
+    // A page waits for RPCs on two shared cores: poll for what it shows longer than the 1 s default.
+    expect: { poll: { timeout: 10_000 } },
     passWithNoTests: false,
   },
 });

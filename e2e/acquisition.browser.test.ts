@@ -1,7 +1,8 @@
 // "Where visitors come from" on the CRM page, in real Chromium against the test stack: the
-// range picker (URL, reports, reload), a source row filtering the page (chip, URL, the other
-// tables and the map narrow), the world map drawn from the site's own files, and the pages
-// table (normalised paths, a row filters by page). A fresh project with sessions of known
+// range picker (URL, reports, the daily chart, funnel and cards, reload), a source row
+// filtering the page (chip, URL, the other tables, the map, the daily chart, funnel and
+// cards narrow), the world map drawn from the site's own files, and the pages table
+// (normalised paths, a row filters by page). A fresh project with sessions of known
 // referrer / UTM / country / page views, so every figure is exact.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +20,10 @@ const PASSWORD = 'acquisition-pw';
 let sql: Sql;
 let browser: Browser;
 let page: Page;
+let projectId: string;
 const offHost: string[] = [];
+/** The report RPCs the page sent, in order, with their arguments. */
+const rpcCalls: { fn: string; args: Record<string, unknown> }[] = [];
 const atlas: string[] = [];
 const consoleErrors: string[] = [];
 
@@ -56,6 +60,32 @@ async function visit(projectId: string, v: Visit): Promise<void> {
 }
 
 const rows = (testId: string) => page.getByTestId(`${testId}-row`);
+/** A UTC day n days before today, as the range picker and the RPCs spell it. */
+const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+/** The arguments of the page's last call of an RPC (undefined before the first). */
+const lastArgs = (fn: string) => rpcCalls.filter((c) => c.fn === fn).at(-1)?.args;
+/** What the daily chart, the funnel and the cards ask for a range and filter (the report contract). */
+const contract = (from: string, to: string, filter: Record<string, string> = {}) => ({ p_project_id: projectId, p_from: from, p_to: to, p_filter: filter });
+const RANGE_RPCS = ['get_daily_active_users', 'calculate_funnel_conversion', 'get_crm_metrics'];
+/** An attribute of an element the page shows (waits for the element). */
+const attr = (testId: string, name: string) => page.getByTestId(testId).first().getAttribute(name);
+/** The daily chart's figures as drawn: days, this period's and the previous period's actives. */
+async function dau() {
+  const sum = (s: string | null) => (s ?? '').split(',').reduce((n, v) => n + Number(v), 0);
+  return {
+    points: Number(await attr('dau-chart', 'data-points')),
+    from: await attr('dau-chart', 'data-from'),
+    active: sum(await attr('dau-chart', 'data-active')),
+    prevActive: sum(await attr('dau-chart', 'data-prev-active')),
+  };
+}
+/** The funnel's first step (visitors): users now and in the previous period. */
+const firstStep = async () => {
+  const step = page.locator('[data-testid=funnel-step][data-step="1"]');
+  return [Number(await step.getAttribute('data-users')), Number(await step.getAttribute('data-prev-users'))];
+};
+/** The range cards' visitors: shown now and in the previous period. */
+const visitorsCard = async () => [await page.getByTestId('metric-visitors-value').innerText(), await attr('metric-visitors-previous', 'data-previous')];
 /** value → visitors of a report table, as the page shows them (data attributes of each row). */
 async function table(testId: string): Promise<Record<string, number>> {
   await page.getByTestId(testId).waitFor();
@@ -68,6 +98,7 @@ beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
   sql = connectDb(env.dbUrl);
   const project = await createProject(sql, `Acquisition ${crypto.randomUUID().slice(0, 6)}`, ['https://shop.example']);
+  projectId = project.id;
   const { email } = await createMember(sql, project.id, 'viewer', PASSWORD);
   const hn = { referrer: 'https://news.ycombinator.com/item?id=1', country: 'NL', device: 'desktop', pages: ['/?ref=hn', '/pricing/'] };
   const mail = { utm: { source: 'newsletter', medium: 'email', campaign: 'winter' }, country: 'DE', device: 'mobile', pages: ['/blog/post?utm_source=newsletter#top'] };
@@ -85,6 +116,10 @@ beforeAll(async () => {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   page = await context.newPage();
   page.on('request', (r) => new URL(r.url()).hostname !== '127.0.0.1' && offHost.push(r.url()));
+  page.on('request', (r) => {
+    const fn = /\/rest\/v1\/rpc\/(\w+)$/.exec(new URL(r.url()).pathname)?.[1];
+    if (fn) rpcCalls.push({ fn, args: r.postDataJSON() ?? {} });
+  });
   page.on('response', (r) => r.url().includes('countries-110m') && atlas.push(`${r.status()} ${r.url()}`));
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   page.on('pageerror', (e) => consoleErrors.push(e.message));
@@ -101,32 +136,53 @@ afterAll(async () => {
 });
 
 describe('acquisition on the CRM page', () => {
-  it('defaults to 30 days; choosing 7 dagen updates the URL and the reports, and survives a reload', async () => {
+  it('defaults to 30 days; choosing 7 dagen updates the URL, the reports, the daily chart, funnel and cards, and survives a reload', async () => {
     expect(await table('channels-table')).toEqual({ organic_search: 4, social: 3, email: 2, direct: 1 });
     expect(await page.getByTestId('range-30d').getAttribute('aria-pressed')).toBe('true');
+    // The page as it opens: the cards are the weekly ones; chart and funnel ask for the 30 days.
+    await expect.poll(() => attr('metric-grid', 'data-mode')).toBe('weekly');
+    expect(lastArgs('get_crm_metrics')).toEqual({ p_project_id: projectId });
+    await expect.poll(() => lastArgs('get_daily_active_users')).toEqual(contract(daysAgo(29), daysAgo(0)));
+    await expect.poll(() => lastArgs('calculate_funnel_conversion')).toEqual(contract(daysAgo(29), daysAgo(0)));
+    await expect.poll(() => firstStep()).toEqual([10, 0]);
+
     await page.getByTestId('range-7d').click();
     await expect.poll(() => new URL(page.url()).searchParams.get('range')).toBe('7d');
     await expect.poll(() => table('channels-table')).toEqual({ social: 3, email: 2, direct: 1 });
-    expect(await page.getByTestId('dau-range').getAttribute('data-days')).toBe('7');
-    expect(await page.getByTestId('funnel-range').innerText()).toBe('Laatste 7 dagen');
+    for (const fn of RANGE_RPCS) await expect.poll(() => lastArgs(fn), { message: fn }).toEqual(contract(daysAgo(6), daysAgo(0)));
+    await expect.poll(() => dau().then((d) => [d.points, d.from])).toEqual([7, daysAgo(6)]);
+    // Google's 4 visitors were 20 days ago: neither in these 7 days nor in the 7 before.
+    await expect.poll(() => firstStep()).toEqual([6, 0]);
+    await expect.poll(() => attr('metric-grid', 'data-mode')).toBe('range');
+    await expect.poll(() => visitorsCard()).toEqual(['6', '0']);
+    expect(await page.getByTestId('metric-visitors-trend').innerText()).toBe('nieuw');
+    expect(await page.getByTestId('dau-range').count()).toBe(0); // no "last N days" caveat any more
+
     await page.reload();
     await page.getByTestId('report-bar').waitFor();
     expect(await page.getByTestId('range-7d').getAttribute('aria-pressed')).toBe('true');
     await expect.poll(() => table('channels-table')).toEqual({ social: 3, email: 2, direct: 1 });
     await expect.poll(() => table('geo-table')).toEqual({ NL: 3, DE: 2, US: 1 });
+    await expect.poll(() => visitorsCard()).toEqual(['6', '0']);
   });
 
-  it('a custom range says the daily chart and funnel show the last N days', async () => {
+  it('a custom range is what the daily chart, funnel and cards ask for; back on 30 dagen the weekly cards return', async () => {
     await page.getByTestId('range-custom').click();
-    const today = new Date().toISOString().slice(0, 10);
-    const from = new Date(Date.now() - 9 * 86_400_000).toISOString().slice(0, 10);
+    const today = daysAgo(0);
+    const from = daysAgo(9);
     await page.getByTestId('range-from').fill(from);
     await page.getByTestId('range-to').fill(today);
     await page.getByTestId('range-apply').click();
     await expect.poll(() => page.url()).toContain(`from=${from}&to=${today}`);
-    expect(await page.getByTestId('dau-range-note').getAttribute('data-days')).toBe('10');
+    for (const fn of RANGE_RPCS) await expect.poll(() => lastArgs(fn), { message: fn }).toEqual(contract(from, today));
+    await expect.poll(() => dau().then((d) => [d.points, d.from])).toEqual([10, from]);
+    await expect.poll(() => firstStep()).toEqual([6, 0]);
+    await expect.poll(() => visitorsCard()).toEqual(['6', '0']);
     await page.getByTestId('range-30d').click();
     await expect.poll(() => new URL(page.url()).search).toBe('');
+    await expect.poll(() => attr('metric-grid', 'data-mode')).toBe('weekly');
+    await page.getByTestId('metric-total_users-value').waitFor();
+    expect(lastArgs('get_crm_metrics')).toEqual({ p_project_id: projectId });
   });
 
   it('clicking a source filters the page: chip, URL, and the other tables and the map narrow', async () => {
@@ -138,10 +194,18 @@ describe('acquisition on the CRM page', () => {
     await expect.poll(() => table('tech-device')).toEqual({ desktop: 3 });
     await expect.poll(() => table('geo-table')).toEqual({ NL: 3 });
     await expect.poll(() => page.locator('[data-testid=map-country][data-iso=DE]').getAttribute('data-visitors')).toBe('0');
+    // The daily chart, funnel and cards narrow too: HN's 3 visitors, all yesterday, none before.
+    const hn = contract(daysAgo(29), daysAgo(0), { source: 'news.ycombinator.com' });
+    for (const fn of RANGE_RPCS) await expect.poll(() => lastArgs(fn), { message: fn }).toEqual(hn);
+    await expect.poll(() => dau()).toEqual({ points: 30, from: daysAgo(29), active: 3, prevActive: 0 });
+    await expect.poll(() => firstStep()).toEqual([3, 0]);
+    await expect.poll(() => visitorsCard()).toEqual(['3', '0']);
     await page.screenshot({ path: join(shots, 'acquisition-filtered.png'), fullPage: true });
     await page.getByTestId('filter-chip-remove-source').click();
     await expect.poll(() => new URL(page.url()).searchParams.has('f.source')).toBe(false);
     await expect.poll(() => table('geo-table')).toEqual({ FR: 4, NL: 3, DE: 2, US: 1 });
+    await expect.poll(() => attr('metric-grid', 'data-mode')).toBe('weekly');
+    await expect.poll(() => firstStep()).toEqual([10, 0]);
   });
 
   it('the map is drawn from the site itself, shades countries with visitors, and a country click filters', async () => {
@@ -180,9 +244,13 @@ describe('acquisition on the CRM page', () => {
     await expect.poll(() => table('pages-table')).toEqual({ '/': 8, '/pricing': 3, '/blog/post': 2 });
   });
 
-  it('fits a phone (390 px) without horizontal scrolling, in dark mode too', async () => {
+  it('fits a phone (390 px) without horizontal scrolling, in dark mode too, with the range cards', async () => {
     await page.setViewportSize({ width: 390, height: 900 });
     await page.getByTestId('theme-toggle').click();
+    await page.getByTestId('range-7d').click();
+    await expect.poll(() => attr('metric-grid', 'data-mode')).toBe('range');
+    await expect.poll(() => firstStep()).toEqual([6, 0]);
+    await page.getByTestId('dau-chart').locator('svg').first().waitFor();
     await page.getByTestId('geo-table').waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: join(shots, 'acquisition-phone-dark.png'), fullPage: true });

@@ -32,14 +32,17 @@ interface Props {
   sampleRate?: number;
 }
 
-function Change({ row }: { row: BreakdownRow }) {
+/**
+ * A figure's change against the previous period, as SQL computed it (pct null: the previous
+ * period had none, so "nieuw" when there is something now). Shared by the tables and the funnel.
+ */
+export function ChangeVsPrevious({ pct, value, testId = 'row-change' }: { pct: number | null; value: number; testId?: string }) {
   const t = useT();
   const locale = useLocale();
-  const pct = row.visitorsChangePct;
-  if (pct === null) return <span className="muted">{row.visitors > 0 ? t('newValue') : '–'}</span>;
+  if (pct === null) return <span className="muted" data-testid={testId} data-change="">{value > 0 ? t('newValue') : '–'}</span>;
   const trend = trendOf(pct);
   return (
-    <span className={`trend ${trend?.tone ?? ''}`} data-testid="row-change">
+    <span className={`trend ${trend?.tone ?? ''}`} data-testid={testId} data-change={pct}>
       {formatPercent(Math.round(pct), locale, true)}
     </span>
   );
@@ -99,7 +102,7 @@ export function BreakdownTable({ testId, rows, filterKey, label, firstColumn, ex
                   {formatNumber(r.visitors, locale)}
                 </td>
                 <td className="num" data-label={t('colChange')}>
-                  <Change row={r} />
+                  <ChangeVsPrevious pct={r.visitorsChangePct} value={r.visitors} />
                 </td>
                 {extraColumns.map((c, i) => (
                   <td key={c} className="num" data-label={t(c)}>

@@ -6,6 +6,9 @@ import type { ApexOptions } from 'apexcharts';
 import { useT } from '../i18n/i18n';
 import { useTheme } from '../lib/theme';
 import type { TrafficSource } from '../data/getTrafficSources';
+import { ChartLegend } from './ui/ChartLegend';
+
+const COLORS = ['#4f46e5', '#a5a8c8'];
 
 export function ChannelChart({ rows, label }: { rows: TrafficSource[]; label: (v: string | null) => string }) {
   const t = useT();
@@ -13,12 +16,12 @@ export function ChannelChart({ rows, label }: { rows: TrafficSource[]; label: (v
   const options: ApexOptions = {
     chart: { id: 'channels', toolbar: { show: false }, zoom: { enabled: false }, animations: { enabled: false }, background: 'transparent', fontFamily: 'inherit' },
     theme: { mode: theme },
-    colors: ['#4f46e5', '#a5a8c8'],
+    colors: COLORS,
     plotOptions: { bar: { horizontal: true, barHeight: '70%' } },
     dataLabels: { enabled: false },
     xaxis: { categories: rows.map((r) => label(r.value)), labels: { formatter: (v: string) => (Number.isInteger(Number(v)) ? String(v) : '') /* counts: no 0.5 ticks */ } },
     grid: { borderColor: 'var(--border)' },
-    legend: { position: 'top' },
+    legend: { show: false },
   };
   const series = [
     { name: t('thisPeriod'), data: rows.map((r) => r.visitors) },
@@ -26,6 +29,7 @@ export function ChannelChart({ rows, label }: { rows: TrafficSource[]; label: (v
   ];
   return (
     <div data-testid="channel-chart" data-bars={rows.length}>
+      <ChartLegend testId="channel-legend" items={series.map((s, i) => ({ name: s.name, color: COLORS[i]! }))} />
       <Chart type="bar" height={Math.max(160, 48 + rows.length * 34)} options={options} series={series} />
     </div>
   );

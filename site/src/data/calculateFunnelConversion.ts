@@ -1,7 +1,8 @@
-// calculate_funnel_conversion(p_project_id, p_days): funnel steps with counts and drop-off,
-// all computed by SQL.
+// calculate_funnel_conversion(p_project_id, p_from, p_to, p_filter): funnel steps of the page's
+// range and filters with counts, drop-off and the previous range's users, all computed by SQL.
 import { callRpc, type RpcClient, type RpcRow } from './rpc';
 import { useRpcQuery } from './query';
+import { REPORT_REFRESH_MS, reportArgs, type ReportQuery } from './reportArgs';
 
 export interface FunnelStep {
   order: number;
@@ -12,6 +13,12 @@ export interface FunnelStep {
   dropOffUsers: number | null;
   /** Drop-off in % (drop_off_pct: 100 − pct_of_previous, 0 for step 1). */
   dropOffPct: number | null;
+  /** The step's users in the previous range of equal length. */
+  prevUsers: number;
+  /** users against prevUsers in %, as SQL computes it; null when the previous range had none. */
+  usersChangePct: number | null;
+  /** The share of the users SQL read: 1 exact, below 1 a sample (counts scaled). */
+  sampleRate: number;
 }
 
 export function mapFunnelStep(row: RpcRow<'calculate_funnel_conversion'>): FunnelStep {
@@ -22,17 +29,20 @@ export function mapFunnelStep(row: RpcRow<'calculate_funnel_conversion'>): Funne
     pctOfFirst: row.pct_of_first,
     dropOffUsers: row.drop_off,
     dropOffPct: row.drop_off_pct,
+    prevUsers: row.prev_users ?? 0,
+    usersChangePct: row.users_change_pct ?? null,
+    sampleRate: row.sample_rate ?? 1,
   };
 }
 
-export async function fetchFunnel(rpc: RpcClient, projectId: string, days = 30): Promise<FunnelStep[]> {
-  return ((await callRpc(rpc, 'calculate_funnel_conversion', { p_project_id: projectId, p_days: days })) ?? []).map(mapFunnelStep);
+export async function fetchFunnel(rpc: RpcClient, q: ReportQuery): Promise<FunnelStep[]> {
+  return ((await callRpc(rpc, 'calculate_funnel_conversion', reportArgs(q))) ?? []).map(mapFunnelStep);
 }
 
-export function useFunnel(projectId: string | null, days = 30) {
-  return useRpcQuery((rpc) => fetchFunnel(rpc, projectId as string, days), ['calculate_funnel_conversion', projectId, days], {
-    enabled: !!projectId,
-    refreshMs: 5 * 60_000,
+export function useFunnel(q: ReportQuery | null) {
+  return useRpcQuery((rpc) => fetchFunnel(rpc, q as ReportQuery), ['calculate_funnel_conversion', q], {
+    enabled: !!q,
+    refreshMs: REPORT_REFRESH_MS,
     refreshOnReconnect: true,
   });
 }

@@ -1,6 +1,9 @@
-// get_crm_metrics(p_project_id): the four metric cards with their week-over-week change.
+// get_crm_metrics: the metric cards. Called with the project only: the four weekly cards with
+// their week-over-week change; with a range and filter (the report contract): the range's
+// visitors, signups… against the previous range of equal length.
 import { callRpc, type RpcClient, type RpcRow } from './rpc';
 import { useRpcQuery } from './query';
+import { REPORT_REFRESH_MS, reportArgs, type ReportQuery } from './reportArgs';
 import { useCrmChannel, useReloadOnEvents } from './realtime';
 import { EVENTS } from './realtimeEvents';
 
@@ -61,4 +64,46 @@ export function useCrmMetrics(projectId: string | null) {
   useCrmChannel(projectId);
   useReloadOnEvents(LIVE_EVENTS, query.reload, METRICS_LIVE_DEBOUNCE_MS);
   return query;
+}
+
+export const RANGE_METRIC_KEYS = ['visitors', 'new_visitors', 'sessions', 'signups', 'paying'] as const;
+export type RangeMetricKey = (typeof RANGE_METRIC_KEYS)[number];
+
+export interface RangeMetric {
+  value: number | null;
+  /** The same figure in the previous range of equal length. */
+  previous: number | null;
+  /** value against previous in %, as SQL computes it; null when previous is 0. */
+  changePct: number | null;
+}
+
+export interface RangeMetrics {
+  metrics: Record<RangeMetricKey, RangeMetric>;
+  /** The share of the users SQL read: 1 exact, below 1 a sample (counts scaled). */
+  sampleRate: number;
+}
+
+/** The rows of get_crm_metrics with a range, matched by metric name; a metric without a row reads as nulls. */
+export function mapRangeMetrics(rows: RpcRow<'get_crm_metrics'>[]): RangeMetrics {
+  const byMetric = new Map(rows.map((r) => [r.metric, r]));
+  const metrics = Object.fromEntries(
+    RANGE_METRIC_KEYS.map((k) => {
+      const r = byMetric.get(k);
+      return [k, { value: r?.value ?? null, previous: r?.previous ?? null, changePct: r?.change_pct ?? null }];
+    }),
+  ) as Record<RangeMetricKey, RangeMetric>;
+  return { metrics, sampleRate: rows[0]?.sample_rate ?? 1 };
+}
+
+export async function fetchRangeMetrics(rpc: RpcClient, q: ReportQuery): Promise<RangeMetrics> {
+  return mapRangeMetrics((await callRpc(rpc, 'get_crm_metrics', reportArgs(q))) ?? []);
+}
+
+/** Like the other reports, read from data the 5-minute job keeps: no live reloads. */
+export function useRangeMetrics(q: ReportQuery | null) {
+  return useRpcQuery((rpc) => fetchRangeMetrics(rpc, q as ReportQuery), ['get_crm_metrics', q], {
+    enabled: !!q,
+    refreshMs: REPORT_REFRESH_MS,
+    refreshOnReconnect: true,
+  });
 }

@@ -1,7 +1,7 @@
 // The mapping from RPC rows to view models, and the RPC names/args each fetcher sends.
 import { describe, expect, it } from 'vitest';
 import { fakeRpc } from './testRpc';
-import { fetchCrmMetrics } from './getCrmMetrics';
+import { fetchCrmMetrics, fetchRangeMetrics } from './getCrmMetrics';
 import { fetchDailyActiveUsers } from './getDailyActiveUsers';
 import { fetchFunnel } from './calculateFunnelConversion';
 import { fetchSiteUserDetail } from './getSiteUserDetail';
@@ -22,6 +22,9 @@ import { setCrmMemberRole } from './setCrmMemberRole';
 import { removeCrmMember } from './removeCrmMember';
 
 const P = '11111111-1111-1111-1111-111111111111';
+/** A range with a filter, as reportQuery makes it from the page state. */
+const Q = { projectId: P, from: '2026-11-01', to: '2026-11-07', filter: { country: 'NL' } };
+const RANGE_ARGS = { p_project_id: P, p_from: '2026-11-01', p_to: '2026-11-07', p_filter: { country: 'NL' } };
 
 describe('get_crm_metrics', () => {
   it('maps one row per metric as the SQL returns it: change = change_pct, churn in percentage points', async () => {
@@ -57,24 +60,64 @@ describe('get_crm_metrics', () => {
   });
 });
 
-describe('get_daily_active_users / calculate_funnel_conversion', () => {
-  it('maps days in order as returned', async () => {
-    const { rpc, calls } = fakeRpc(() => ({ data: [{ day: '2026-11-24', active_users: 7, new_users: 1 }, { day: '2026-11-25', active_users: 9, new_users: 0 }] }));
-    expect(await fetchDailyActiveUsers(rpc, P)).toEqual([{ day: '2026-11-24', activeUsers: 7 }, { day: '2026-11-25', activeUsers: 9 }]);
-    expect(calls[0]).toEqual({ fn: 'get_daily_active_users', args: { p_project_id: P, p_days: 30 } });
-  });
-
-  it('takes the funnel percentages from SQL', async () => {
+describe('get_crm_metrics with a range', () => {
+  it('sends the range and filter and maps each metric with its previous period and change', async () => {
     const { rpc, calls } = fakeRpc(() => ({
       data: [
-        { step_order: 1, name: 'Bezoekers', event_name: 'pageview', users: 100, pct_of_first: 100, pct_of_previous: 100, drop_off: 0, drop_off_pct: 0 },
-        { step_order: 2, name: 'Signup', event_name: 'signup', users: 25, pct_of_first: 25, pct_of_previous: 25, drop_off: 75, drop_off_pct: 75 },
+        { metric: 'visitors', value: 120, last_week: null, change: 20, change_pct: 20, previous: 100, sample_rate: 0.25 },
+        { metric: 'new_visitors', value: 30, last_week: null, change: 30, change_pct: null, previous: 0, sample_rate: 0.25 },
+        { metric: 'sessions', value: 150, last_week: null, change: -10, change_pct: -6.3, previous: 160, sample_rate: 0.25 },
+        { metric: 'paying', value: 2, last_week: null, change: 0, change_pct: 0, previous: 2, sample_rate: 0.25 },
       ],
     }));
-    const steps = await fetchFunnel(rpc, P, 7);
-    expect(calls[0]).toEqual({ fn: 'calculate_funnel_conversion', args: { p_project_id: P, p_days: 7 } });
+    const m = await fetchRangeMetrics(rpc, Q);
+    expect(calls).toEqual([{ fn: 'get_crm_metrics', args: RANGE_ARGS }]);
+    expect(m.sampleRate).toBe(0.25);
+    expect(m.metrics).toEqual({
+      visitors: { value: 120, previous: 100, changePct: 20 },
+      new_visitors: { value: 30, previous: 0, changePct: null },
+      sessions: { value: 150, previous: 160, changePct: -6.3 },
+      // no row: nulls, not zeros
+      signups: { value: null, previous: null, changePct: null },
+      paying: { value: 2, previous: 2, changePct: 0 },
+    });
+  });
+
+  it('reads an empty answer as exact nulls', async () => {
+    const { rpc } = fakeRpc(() => ({ data: [] }));
+    const m = await fetchRangeMetrics(rpc, Q);
+    expect(m.sampleRate).toBe(1);
+    expect(m.metrics.visitors).toEqual({ value: null, previous: null, changePct: null });
+  });
+});
+
+describe('get_daily_active_users / calculate_funnel_conversion', () => {
+  it('sends the range and filter (no p_days) and maps days in order with the previous period beside', async () => {
+    const { rpc, calls } = fakeRpc(() => ({
+      data: [
+        { day: '2026-11-24', active_users: 7, new_users: 1, prev_day: '2026-11-22', prev_active_users: 5, sample_rate: 1 },
+        { day: '2026-11-25', active_users: 9, new_users: 0, prev_day: '2026-11-23', prev_active_users: 0, sample_rate: 1 },
+      ],
+    }));
+    expect(await fetchDailyActiveUsers(rpc, Q)).toEqual([
+      { day: '2026-11-24', activeUsers: 7, prevDay: '2026-11-22', prevActiveUsers: 5, sampleRate: 1 },
+      { day: '2026-11-25', activeUsers: 9, prevDay: '2026-11-23', prevActiveUsers: 0, sampleRate: 1 },
+    ]);
+    expect(calls).toEqual([{ fn: 'get_daily_active_users', args: RANGE_ARGS }]);
+  });
+
+  it('takes the funnel percentages and the previous period from SQL', async () => {
+    const { rpc, calls } = fakeRpc(() => ({
+      data: [
+        { step_order: 1, name: 'Bezoekers', event_name: 'pageview', users: 100, pct_of_first: 100, pct_of_previous: 100, drop_off: 0, drop_off_pct: 0, prev_users: 80, users_change_pct: 25, sample_rate: 0.5 },
+        { step_order: 2, name: 'Signup', event_name: 'signup', users: 25, pct_of_first: 25, pct_of_previous: 25, drop_off: 75, drop_off_pct: 75, prev_users: 0, users_change_pct: null, sample_rate: 0.5 },
+      ],
+    }));
+    const steps = await fetchFunnel(rpc, Q);
+    expect(calls).toEqual([{ fn: 'calculate_funnel_conversion', args: RANGE_ARGS }]);
     expect(steps.map((s) => s.name)).toEqual(['Bezoekers', 'Signup']);
-    expect(steps[1]).toEqual({ order: 2, name: 'Signup', users: 25, pctOfFirst: 25, dropOffUsers: 75, dropOffPct: 75 });
+    expect(steps[0]).toMatchObject({ users: 100, prevUsers: 80, usersChangePct: 25, sampleRate: 0.5 });
+    expect(steps[1]).toEqual({ order: 2, name: 'Signup', users: 25, pctOfFirst: 25, dropOffUsers: 75, dropOffPct: 75, prevUsers: 0, usersChangePct: null, sampleRate: 0.5 });
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STATE, parseReportState, resolveRange, serialiseReportState, trendDays, validDay } from './reportUrl';
+import { DEFAULT_STATE, isDefaultState, parseReportState, resolveRange, serialiseReportState, validDay } from './reportUrl';
 
 describe('report URL state', () => {
   it('defaults to 30 days and no filter when the URL has nothing', () => {
@@ -39,10 +39,14 @@ describe('report URL state', () => {
     expect(resolveRange({ preset: 'custom', from: '2026-11-01', to: '2026-11-30' }, '2026-12-06')).toEqual({ from: '2026-11-01', to: '2026-11-30', days: 30 });
   });
 
-  it('gives the trend widgets the range length within 1…366 days', () => {
-    expect(trendDays({ preset: 'today' })).toBe(1);
-    expect(trendDays({ preset: '90d' })).toBe(90);
-    expect(trendDays({ preset: 'custom', from: '2026-11-01', to: '2026-11-10' })).toBe(10);
-    expect(trendDays({ preset: 'custom', from: '2025-01-01', to: '2026-01-01' })).toBe(366);
+  it('knows the default view (30 days, no filter), where the cards stay week-over-week', () => {
+    expect(isDefaultState(DEFAULT_STATE)).toBe(true);
+    expect(isDefaultState(parseReportState(''))).toBe(true);
+    expect(isDefaultState(parseReportState('?range=30d'))).toBe(true);
+    expect(isDefaultState(parseReportState('?range=7d'))).toBe(false);
+    expect(isDefaultState(parseReportState('?f.country=NL'))).toBe(false);
+    // the same 30 days as dates are a chosen range, not the default view
+    expect(isDefaultState({ range: { preset: 'custom', from: '2026-11-07', to: '2026-12-06' }, filter: {} })).toBe(false);
+    expect(isDefaultState({ range: { preset: '30d' }, filter: { country: '' } })).toBe(true);
   });
 });

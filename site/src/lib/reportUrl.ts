@@ -9,7 +9,7 @@ export type Preset = (typeof PRESETS)[number];
 export const DEFAULT_PRESET: Preset = '30d';
 const PRESET_DAYS: Record<Preset, number> = { today: 1, '7d': 7, '30d': 30, '90d': 90 };
 
-/** The longest range the report RPCs (and p_days of the trend RPCs) accept. */
+/** The longest range the report RPCs accept. */
 export const MAX_DAYS = 366;
 
 export type ReportRange = { preset: Preset } | { preset: 'custom'; from: string; to: string };
@@ -92,8 +92,9 @@ export function resolveRange(range: ReportRange, today: string): { from: string;
   return { from: addDays(today, -(days - 1)), to: today, days };
 }
 
-/** p_days for the "last N days" widgets: the range's length, within what their RPCs accept. */
-export function trendDays(range: ReportRange): number {
-  const days = range.preset === 'custom' ? spanDays(range.from, range.to) : PRESET_DAYS[range.preset];
-  return Math.min(MAX_DAYS, Math.max(1, days));
-}
+/**
+ * The page as it opens: the default range and no filter. The metric cards then keep their
+ * week-over-week figures (total users, online now…), which no range has.
+ */
+export const isDefaultState = (state: ReportState): boolean =>
+  state.range.preset === DEFAULT_PRESET && FILTER_KEYS.every((k) => !state.filter[k]);
