@@ -172,10 +172,11 @@ $$;
 
 /**
  * Rebuilds the user_days rows of a project for UTC days p_from..p_to (all users, or
- * only p_users) from its sessions and the funnel's signup / paid events, and moves the
- * users' first and last touch where those days change them. Returns the rows written.
+ * only p_users) from its sessions and the funnel's events, and moves the users' first
+ * and last touch where those days change them. Returns the rows written. Called through
+ * crm.refresh_user_days, which keeps what hangs off these rows in step.
  */
-create function crm.refresh_user_days(p_project_id uuid, p_from date, p_to date, p_users uuid[] default null)
+create function crm.refresh_user_day_rows(p_project_id uuid, p_from date, p_to date, p_users uuid[] default null)
 returns integer
 language plpgsql
 set search_path = ''
@@ -273,6 +274,21 @@ begin
 end;
 $$;
 
+/**
+ * Rebuilds a project's user_days for UTC days p_from..p_to (all users, or only p_users)
+ * and what is derived from them; returns the user_days rows written. What the jobs, the
+ * merge trigger and the seed call.
+ */
+create function crm.refresh_user_days(p_project_id uuid, p_from date, p_to date, p_users uuid[] default null)
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+begin
+  return crm.refresh_user_day_rows(p_project_id, p_from, p_to, p_users);
+end;
+$$;
+
 /** Trigger: a merge that moves sessions to another user rebuilds both users' days. */
 create function crm.site_sessions_user_days() returns trigger
 language plpgsql
@@ -292,12 +308,12 @@ create trigger site_sessions_user_days
   execute function crm.site_sessions_user_days();
 
 /**
- * Every 5 minutes: rebuilds today's and yesterday's user_days of every project with a
- * session since yesterday (a session's page views grow after it started; late events
- * land on yesterday) and its preset breakdowns (crm.acquisition_rollup), and drops
- * rows older than the project's retention_days.
+ * Rebuilds today's and yesterday's user_days of every project with a session since
+ * yesterday (a session's page views grow after it started; late events land on
+ * yesterday) and its due presets (crm.refresh_acquisition_rollup), and drops rows older
+ * than the project's retention_days. Returns the user_days rows written.
  */
-create function crm.job_user_days() returns integer
+create function crm.refresh_recent_user_days() returns integer
 language plpgsql
 set search_path = ''
 as $$
@@ -317,6 +333,16 @@ begin
   delete from crm.user_days d using crm.projects p
   where p.id = d.project_id and d.day < v_today - crm.project_setting_int(p.id, 'retention_days');
   return v_rows;
+end;
+$$;
+
+/** The crm-user-days job, every 5 minutes: the recent days (crm.refresh_recent_user_days). */
+create function crm.job_user_days() returns integer
+language plpgsql
+set search_path = ''
+as $$
+begin
+  return crm.refresh_recent_user_days();
 end;
 $$;
 
@@ -595,33 +621,54 @@ create table crm.acquisition_rollup (
 );
 create index acquisition_rollup_idx on crm.acquisition_rollup (project_id, range_days, dimension);
 comment on table crm.acquisition_rollup is
-  'Every breakdown of crm.user_days_breakdowns for the preset ranges (crm.report_preset_days, ending today) without a filter, per project; rewritten every 5 minutes by crm.job_user_days, so the preset reports read a few rows.';
+  'The preset ranges (crm.report_preset_days, ending today) without a filter, per project: every breakdown of crm.user_days_breakdowns (and, from the report contract on, each funnel step as dimension funnel); rewritten by crm.write_preset when due (crm.refresh_acquisition_rollup, every 5 minutes), so the preset reports read a few rows.';
 alter table crm.acquisition_rollup enable row level security;
 
+/** Rewrites a project's breakdowns of the preset range of p_days days ending today; returns the rows written. */
+create function crm.write_preset_breakdowns(p_project_id uuid, p_days integer) returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_rows integer;
+begin
+  delete from crm.acquisition_rollup r
+  where r.project_id = p_project_id and r.range_days = p_days and r.dimension = any (crm.report_dimensions());
+  insert into crm.acquisition_rollup
+  select p_project_id, p_days, b.*, now()
+  from crm.user_days_breakdowns(p_project_id, crm.utc_today() - (p_days - 1), crm.utc_today(), '{}', crm.report_dimensions()) b;
+  get diagnostics v_rows = row_count;
+  return v_rows;
+end;
+$$;
+
+/** Rewrites everything kept for a project's preset range of p_days days; returns the rows written. */
+create function crm.write_preset(p_project_id uuid, p_days integer) returns integer
+language plpgsql
+set search_path = ''
+as $$
+begin
+  return crm.write_preset_breakdowns(p_project_id, p_days);
+end;
+$$;
+
 /**
- * Recomputes a project's preset breakdowns that are due (older than
- * crm.report_preset_interval, less a minute so the 5-minute job keeps its rhythm), or all
- * with p_force; returns the rows written.
+ * Rewrites a project's presets that are due (crm.report_preset_due, by the time their
+ * breakdowns were written), or all with p_force; returns the rows written.
  */
 create function crm.refresh_acquisition_rollup(p_project_id uuid, p_force boolean default false) returns integer
 language plpgsql
 set search_path = ''
 as $$
 declare
-  v_today date := crm.utc_today();
   v_days integer;
   v_rows integer := 0;
-  v_n integer;
 begin
   foreach v_days in array crm.report_preset_days() loop
     continue when not p_force and not crm.report_preset_due(
-      (select max(r.computed_at) from crm.acquisition_rollup r where r.project_id = p_project_id and r.range_days = v_days), v_days);
-    delete from crm.acquisition_rollup r where r.project_id = p_project_id and r.range_days = v_days;
-    insert into crm.acquisition_rollup
-    select p_project_id, v_days, b.*, now()
-    from crm.user_days_breakdowns(p_project_id, v_today - (v_days - 1), v_today, '{}', crm.report_dimensions()) b;
-    get diagnostics v_n = row_count;
-    v_rows := v_rows + v_n;
+      (select max(r.computed_at) from crm.acquisition_rollup r
+       where r.project_id = p_project_id and r.range_days = v_days and r.dimension = any (crm.report_dimensions())), v_days);
+    v_rows := v_rows + crm.write_preset(p_project_id, v_days);
   end loop;
   return v_rows;
 end;

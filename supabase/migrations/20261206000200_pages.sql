@@ -1,6 +1,7 @@
--- Pages: which pages visitors view. The path normalisation rule, a rollup of one row per
--- user per day per page (kept in step with crm.user_days by crm.refresh_user_days), its
--- preset rollup, and the report get_top_pages under the acquisition filter contract.
+-- Pages: which pages visitors view. A rollup of one row per user per day per page (kept
+-- in step with crm.user_days by crm.refresh_user_days), its preset rollup (written with
+-- the other presets by crm.write_preset), and the report get_top_pages under the
+-- acquisition filter contract.
 
 -- crm.normalize_path (the page of a path) lives in the acquisition migration: user_days
 -- stores its entry page normalised too.
@@ -90,18 +91,8 @@ begin
 end;
 $$;
 
--- crm.refresh_user_days (the job, the merge trigger, the seed) now rebuilds page_days too:
--- the acquisition migration's function keeps the user_days half under a new name.
-alter function crm.refresh_user_days(uuid, date, date, uuid[]) rename to refresh_user_day_rows;
-comment on function crm.refresh_user_day_rows(uuid, date, date, uuid[]) is
-  'The user_days half of crm.refresh_user_days (its first version, renamed); call crm.refresh_user_days, which keeps page_days in step.';
-
-/**
- * Rebuilds the user_days rows (and the users' first / last touch) and then the page_days
- * rows of a project for UTC days p_from..p_to, all users or only p_users. Returns the
- * user_days rows written.
- */
-create function crm.refresh_user_days(p_project_id uuid, p_from date, p_to date, p_users uuid[] default null)
+/** crm.refresh_user_days now rebuilds the days' page_days too. */
+create or replace function crm.refresh_user_days(p_project_id uuid, p_from date, p_to date, p_users uuid[] default null)
 returns integer
 language plpgsql
 set search_path = ''
@@ -206,47 +197,30 @@ comment on table crm.page_rollup is
   'crm.page_breakdown for the preset ranges (crm.report_preset_days, ending today) without a filter, per project; rewritten every 5 minutes with crm.acquisition_rollup, so a preset get_top_pages reads a few rows.';
 alter table crm.page_rollup enable row level security;
 
-/**
- * Recomputes a project's preset page breakdowns that are due (as
- * crm.refresh_breakdown_rollup decides for the other reports), or all with p_force;
- * returns the rows written.
- */
-create function crm.refresh_page_rollup(p_project_id uuid, p_force boolean default false) returns integer
+/** Rewrites a project's page breakdown of the preset range of p_days days ending today; returns the rows written. */
+create function crm.write_preset_pages(p_project_id uuid, p_days integer) returns integer
 language plpgsql
 set search_path = ''
 as $$
 declare
-  v_today date := crm.utc_today();
-  v_days integer;
-  v_rows integer := 0;
-  v_n integer;
+  v_rows integer;
 begin
-  foreach v_days in array crm.report_preset_days() loop
-    continue when not p_force and not crm.report_preset_due(
-      (select max(r.computed_at) from crm.page_rollup r where r.project_id = p_project_id and r.range_days = v_days), v_days);
-    delete from crm.page_rollup r where r.project_id = p_project_id and r.range_days = v_days;
-    insert into crm.page_rollup
-    select p_project_id, v_days, b.*, now()
-    from crm.page_breakdown(p_project_id, v_today - (v_days - 1), v_today, '{}') b;
-    get diagnostics v_n = row_count;
-    v_rows := v_rows + v_n;
-  end loop;
+  delete from crm.page_rollup r where r.project_id = p_project_id and r.range_days = p_days;
+  insert into crm.page_rollup
+  select p_project_id, p_days, b.*, now()
+  from crm.page_breakdown(p_project_id, crm.utc_today() - (p_days - 1), crm.utc_today(), '{}') b;
+  get diagnostics v_rows = row_count;
   return v_rows;
 end;
 $$;
 
--- crm.refresh_acquisition_rollup (the job, the seed) now rewrites page_rollup too.
-alter function crm.refresh_acquisition_rollup(uuid, boolean) rename to refresh_breakdown_rollup;
-comment on function crm.refresh_breakdown_rollup(uuid, boolean) is
-  'The acquisition_rollup half of crm.refresh_acquisition_rollup (its first version, renamed); call crm.refresh_acquisition_rollup.';
-
-/** Recomputes a project's due (or, with p_force, all) preset breakdowns and pages; returns the rows written. */
-create function crm.refresh_acquisition_rollup(p_project_id uuid, p_force boolean default false) returns integer
+/** A preset now holds its pages too. */
+create or replace function crm.write_preset(p_project_id uuid, p_days integer) returns integer
 language plpgsql
 set search_path = ''
 as $$
 begin
-  return crm.refresh_breakdown_rollup(p_project_id, p_force) + crm.refresh_page_rollup(p_project_id, p_force);
+  return crm.write_preset_breakdowns(p_project_id, p_days) + crm.write_preset_pages(p_project_id, p_days);
 end;
 $$;
 
@@ -298,4 +272,4 @@ grant execute on function public.get_top_pages(uuid, date, date, jsonb, integer)
 select crm.refresh_page_days(p.id, (min(s.started_at) at time zone 'UTC')::date, crm.utc_today())
 from crm.projects p join crm.site_sessions s on s.project_id = p.id
 group by p.id;
-select crm.refresh_page_rollup(p.id) from crm.projects p;
+select crm.refresh_acquisition_rollup(p.id, true) from crm.projects p;

@@ -60,37 +60,35 @@ as $$
   where f.project_id = p_project_id
 $$;
 
--- The preset funnels are kept with the preset breakdowns, as dimension 'funnel' (value:
--- the step number; visitors / prev_visitors: its users).
-alter function crm.refresh_breakdown_rollup(uuid, boolean) rename to refresh_breakdown_rows;
-comment on function crm.refresh_breakdown_rows(uuid, boolean) is
-  'The breakdown half of crm.refresh_breakdown_rollup (its first version, renamed); call crm.refresh_acquisition_rollup.';
-
-/** Recomputes a project's due (or all) preset breakdowns and funnels; returns the rows written. */
-create function crm.refresh_breakdown_rollup(p_project_id uuid, p_force boolean default false) returns integer
+/**
+ * Rewrites a project's funnel of the preset range of p_days days ending today, kept in
+ * crm.acquisition_rollup as dimension 'funnel' (value: the step number; visitors /
+ * prev_visitors: its users); returns the rows written.
+ */
+create function crm.write_preset_funnel(p_project_id uuid, p_days integer) returns integer
 language plpgsql
 set search_path = ''
 as $$
 declare
-  v_today date := crm.utc_today();
-  v_days integer;
-  v_rows integer := 0;
-  v_n integer;
+  v_rows integer;
 begin
-  -- The breakdowns first: rewriting a preset drops its funnel rows too, which are then due.
-  v_rows := crm.refresh_breakdown_rows(p_project_id, p_force);
-  foreach v_days in array crm.report_preset_days() loop
-    continue when not p_force and not crm.report_preset_due(
-      (select max(r.computed_at) from crm.acquisition_rollup r
-       where r.project_id = p_project_id and r.range_days = v_days and r.dimension = 'funnel'), v_days);
-    delete from crm.acquisition_rollup r where r.project_id = p_project_id and r.range_days = v_days and r.dimension = 'funnel';
-    insert into crm.acquisition_rollup
-    select p_project_id, v_days, 'funnel', f.step_order::text, f.users, 0, 0, 0, f.prev_users, 0, 0, 0, 0, 0, now()
-    from crm.user_days_funnel(p_project_id, v_today - (v_days - 1), v_today, '{}') f;
-    get diagnostics v_n = row_count;
-    v_rows := v_rows + v_n;
-  end loop;
+  delete from crm.acquisition_rollup r where r.project_id = p_project_id and r.range_days = p_days and r.dimension = 'funnel';
+  insert into crm.acquisition_rollup
+  select p_project_id, p_days, 'funnel', f.step_order::text, f.users, 0, 0, 0, f.prev_users, 0, 0, 0, 0, 0, now()
+  from crm.user_days_funnel(p_project_id, crm.utc_today() - (p_days - 1), crm.utc_today(), '{}') f;
+  get diagnostics v_rows = row_count;
   return v_rows;
+end;
+$$;
+
+/** A preset now holds its funnel too. */
+create or replace function crm.write_preset(p_project_id uuid, p_days integer) returns integer
+language plpgsql
+set search_path = ''
+as $$
+begin
+  return crm.write_preset_breakdowns(p_project_id, p_days) + crm.write_preset_pages(p_project_id, p_days)
+       + crm.write_preset_funnel(p_project_id, p_days);
 end;
 $$;
 
@@ -242,17 +240,13 @@ begin
 end;
 $$;
 
-alter function crm.job_user_days() rename to job_user_days_recent;
-comment on function crm.job_user_days_recent() is
-  'The recent-days half of crm.job_user_days (its first version, renamed); the job calls crm.job_user_days.';
-
-/** Every 5 minutes: today's and yesterday's user_days and presets, then a week of each queued rebuild. */
-create function crm.job_user_days() returns integer
+/** The crm-user-days job now also works through the queued rebuilds, a week per run. */
+create or replace function crm.job_user_days() returns integer
 language plpgsql
 set search_path = ''
 as $$
 begin
-  return crm.job_user_days_recent() + crm.rebuild_queued_user_days();
+  return crm.refresh_recent_user_days() + crm.rebuild_queued_user_days();
 end;
 $$;
 

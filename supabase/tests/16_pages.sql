@@ -131,6 +131,7 @@ select is((select page from public.get_top_pages(tests.an_id('project'), crm.utc
 select is((select page from public.get_top_pages(tests.an_id('project'), crm.utc_today() - 6, crm.utc_today(), '{"country": "BE"}', 1)),
   '/pricing', 'a filtered read is live');
 update crm.page_rollup set computed_at = now() - interval '16 minutes' where project_id = tests.an_id('project');
+update crm.acquisition_rollup set computed_at = now() - interval '16 minutes' where project_id = tests.an_id('project');
 select is((select page from public.get_top_pages(tests.an_id('project'), crm.utc_today() - 6, crm.utc_today(), p_limit => 1)),
   '/pricing', 'a rollup older than 15 minutes is not read');
 
