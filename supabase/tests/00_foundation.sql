@@ -6,7 +6,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(320);
+select plan(352);
 
 -- The platform ----------------------------------------------------------------------------
 -- Roles and their attributes
@@ -297,6 +297,10 @@ insert into tests.an_fns values
   ('get_geo_breakdown', '{uuid,date,date,jsonb,integer}', 'setof record', 'viewer', 'select * from public.get_geo_breakdown(tests.an_id(''project''), current_date - 6, current_date)'),
   ('get_tech_breakdown', '{uuid,date,date,jsonb,text,integer}', 'setof record', 'viewer', 'select * from public.get_tech_breakdown(tests.an_id(''project''), current_date - 6, current_date)'),
   ('get_top_pages', '{uuid,date,date,jsonb,integer}', 'setof record', 'viewer', 'select * from public.get_top_pages(tests.an_id(''project''), current_date - 6, current_date)'),
+  ('get_retention_cohorts', '{uuid,date,date,jsonb,text,integer,text,text,text}', 'setof record', 'viewer', 'select * from public.get_retention_cohorts(tests.an_id(''project''), current_date - 6, current_date)'),
+  ('get_retention_curve', '{uuid,date,date,jsonb}', 'setof record', 'viewer', 'select * from public.get_retention_curve(tests.an_id(''project''), current_date - 6, current_date)'),
+  ('get_stickiness', '{uuid,date,date,jsonb}', 'setof record', 'viewer', 'select * from public.get_stickiness(tests.an_id(''project''), current_date - 6, current_date)'),
+  ('get_lifecycle', '{uuid,text,integer,jsonb}', 'setof record', 'viewer', 'select * from public.get_lifecycle(tests.an_id(''project''))'),
   ('delete_crm_project', '{uuid,text}', 'boolean', 'owner', 'select public.delete_crm_project(tests.an_id(''project''), ''Authz'')');
 
 

@@ -163,6 +163,22 @@ export type Database = {
         Args: { p_hours?: number; p_project_id: string }
         Returns: Json
       }
+      get_lifecycle: {
+        Args: {
+          p_filter?: Json
+          p_period?: string
+          p_periods?: number
+          p_project_id: string
+        }
+        Returns: {
+          dormant_users: number
+          new_users: number
+          period_start: string
+          resurrecting_users: number
+          returning_users: number
+          sample_rate: number
+        }[]
+      }
       get_online_users: {
         Args: { p_project_id: string; p_segment?: string }
         Returns: {
@@ -185,9 +201,60 @@ export type Database = {
           user_id: string
         }[]
       }
+      get_retention_cohorts: {
+        Args: {
+          p_cohorts?: number
+          p_filter?: Json
+          p_from: string
+          p_period?: string
+          p_project_id: string
+          p_return_event?: string
+          p_segment?: string
+          p_start_event?: string
+          p_to: string
+        }
+        Returns: {
+          cohort_size: number
+          cohort_start: string
+          retained: number[]
+          retained_pct: number[]
+          sample_rate: number
+        }[]
+      }
+      get_retention_curve: {
+        Args: {
+          p_filter?: Json
+          p_from: string
+          p_project_id: string
+          p_to: string
+        }
+        Returns: {
+          day_n: number
+          eligible: number
+          retained: number
+          retained_pct: number
+          sample_rate: number
+        }[]
+      }
       get_site_user_detail: {
         Args: { p_project_id: string; p_user_id: string }
         Returns: Json
+      }
+      get_stickiness: {
+        Args: {
+          p_filter?: Json
+          p_from: string
+          p_project_id: string
+          p_to: string
+        }
+        Returns: {
+          dau: number
+          dau_mau_pct: number
+          day: string
+          mau: number
+          sample_rate: number
+          wau: number
+        }[]
       }
       get_tech_breakdown: {
         Args: {

@@ -1,0 +1,133 @@
+-- Retention: cohorts, the curve, stickiness and lifecycle from crm.user_days. Weeks are
+-- counted back from this week's Monday M, far enough that every figure is settled
+-- whatever today is: W0 = M − 70, W1 = M − 63, W2 = M − 56, W3 = M − 49. The fixture:
+--
+--   user  country  first seen   active days                      events
+--   A     NL       W0+1         W0+1, W1+2, W3                   signup W0+1, payment W1+2
+--   B     BE       W0+3         W0+3, W2                         — (premium)
+--   C     NL       W1+1         W1+1, W1+4, W2+1                 signup W1+4
+--   D     BE       W1+2         W1+2                             —
+--   E     NL       M − 100      M − 100, W0+2, W2+3              —
+begin;
+\ir helpers/auth.psql
+\ir helpers/analytics.psql
+select plan(16);
+
+select tests.an_setup('Retention');
+-- (a viewer may not call crm functions: the week is worked out here)
+create function tests.w(n integer) returns date language sql stable
+as $$ select date_trunc('week', (now() at time zone 'UTC')::date)::date - 70 + n $$;
+grant execute on function tests.w(integer) to authenticated;
+create temp table fx (u text, country text, first_seen integer, days integer[]);
+insert into fx values
+  ('A', 'NL', 1, '{1,9,21}'), ('B', 'BE', 3, '{3,14}'), ('C', 'NL', 8, '{8,11,15}'), ('D', 'BE', 9, '{9}'),
+  ('E', 'NL', -30, '{-30,2,17}');
+do $$
+declare
+  p uuid := tests.an_id('project');
+  r record;
+  v_user uuid;
+  v_session uuid;
+  d integer;
+begin
+  for r in select * from fx order by u loop
+    v_user := tests.an_user(p, tests.w(r.first_seen) + interval '8 hours', p_key => r.u);
+    foreach d in array r.days loop
+      v_session := tests.an_session(p, v_user, tests.w(d) + interval '9 hours');
+      update crm.site_sessions set country = r.country where id = v_session;
+      insert into tests.an_ids values (r.u || d, v_session);
+    end loop;
+  end loop;
+  perform tests.an_event(p, tests.an_id('A'), tests.an_id('A1'), tests.w(1) + interval '9 hours 1 minute', 'signup');
+  perform tests.an_event(p, tests.an_id('A'), tests.an_id('A9'), tests.w(9) + interval '9 hours 1 minute', 'payment_success');
+  perform tests.an_event(p, tests.an_id('C'), tests.an_id('C11'), tests.w(11) + interval '9 hours 1 minute', 'signup');
+  update crm.site_users set segment = 'premium' where project_id = p and id = tests.an_id('B');
+  perform crm.refresh_user_days(p, tests.w(-30), crm.utc_today());
+end $$;
+
+select tests.authenticate_as(tests.an_id('viewer'));
+
+-- Cohorts -----------------------------------------------------------------------------------
+select results_eq(
+  $$select cohort_start, cohort_size, retained, retained_pct, sample_rate
+      from public.get_retention_cohorts(tests.an_id('project'), tests.w(0), tests.w(27))$$,
+  $$values (tests.w(0), 2, '{2,1,1,1}'::integer[], '{100.0,50.0,50.0,50.0}'::numeric[], 1::numeric),
+           (tests.w(7), 2, '{2,1,0}', '{100.0,50.0,0.0}', 1)$$,
+  'weekly cohorts by first day: W0 = A, B (A back in W1 and W3, B in W2); W1 = C, D (C back in W2); E came earlier');
+select results_eq(
+  $$select cohort_start, cohort_size, retained from public.get_retention_cohorts(tests.an_id('project'), tests.w(0), tests.w(27),
+      '{"country": "NL"}')$$,
+  $$values (tests.w(0), 1, '{1,1,0,1}'::integer[]), (tests.w(7), 1, '{1,1,0}')$$,
+  'the filter chooses who is in a cohort (A; C); their return counts wherever they came from');
+select results_eq(
+  $$select cohort_start, cohort_size, retained from public.get_retention_cohorts(tests.an_id('project'), tests.w(0), tests.w(27),
+      p_start_event => 'signup', p_return_event => 'payment_success')$$,
+  $$values (tests.w(0), 1, '{0,1,0,0}'::integer[]), (tests.w(7), 1, '{0,0,0}')$$,
+  'start on signup (A in W0, C in W1), return on payment (A paid in W1)');
+select results_eq(
+  $$select cohort_start from public.get_retention_cohorts(tests.an_id('project'), tests.w(0), tests.w(27), p_cohorts => 1)$$,
+  $$values (tests.w(7))$$, 'p_cohorts keeps the latest');
+select results_eq(
+  $$select cohort_start, cohort_size, retained from public.get_retention_cohorts(tests.an_id('project'), tests.w(0), tests.w(27),
+      p_segment => 'premium')$$,
+  $$values (tests.w(0), 1, '{1,0,1,0}'::integer[])$$, 'p_segment: B, the one premium user');
+select throws_ok($$select * from public.get_retention_cohorts(tests.an_id('project'), tests.w(0), tests.w(27), p_period => 'day')$$,
+  '22023', 'p_period must be week or month (got day)', 'a period is a week or a month');
+select throws_ok($$select * from public.get_retention_cohorts(tests.an_id('project'), tests.w(0), tests.w(27), p_start_event => 'login')$$,
+  '22023', null, 'a start event must be one the funnel keeps per day');
+select throws_ok($$select * from public.get_retention_cohorts(tests.an_id('project'), tests.w(0), tests.w(27), p_cohorts => 0)$$,
+  '22023', 'p_cohorts must be between 1 and 52', 'p_cohorts 1..52');
+
+-- The curve ---------------------------------------------------------------------------------
+select results_eq(
+  $$select day_n, eligible, retained, retained_pct from public.get_retention_curve(tests.an_id('project'), tests.w(0), tests.w(13))$$,
+  $$values (1, 4, 3, 75.0), (7, 4, 3, 75.0), (14, 4, 1, 25.0), (30, 4, 0, 0.0)$$,
+  'newcomers A B C D: active on day n after their first or later (D never came back; only A past day 14)');
+
+-- Stickiness ----------------------------------------------------------------------------------
+select results_eq(
+  $$select day, dau, wau, mau, dau_mau_pct from public.get_stickiness(tests.an_id('project'), tests.w(14), tests.w(16))$$,
+  $$values (tests.w(14), 1, 4, 5, 20.0), (tests.w(15), 1, 4, 5, 20.0), (tests.w(16), 0, 2, 5, 0.0)$$,
+  'W2: B that day, A B C D in the week, all five in 30 days; then C; then nobody, B and C in the week');
+
+-- Lifecycle -------------------------------------------------------------------------------------
+select results_eq(
+  $$select period_start, new_users, returning_users, resurrecting_users, dormant_users
+      from public.get_lifecycle(tests.an_id('project'), 'week', 12) where period_start between tests.w(0) and tests.w(28)$$,
+  $$values (tests.w(0), 2, 0, 1, 0), (tests.w(7), 2, 1, 0, 2), (tests.w(14), 0, 1, 2, 2), (tests.w(21), 0, 0, 1, 3),
+           (tests.w(28), 0, 0, 0, 1)$$,
+  'W0: A B new, E back; W1: C D new, A returning, B E dormant; W2: C returning, B E back, A D dormant; W3: A back, B C E dormant; W4: A dormant');
+select results_eq(
+  $$select period_start, new_users, returning_users, resurrecting_users, dormant_users
+      from public.get_lifecycle(tests.an_id('project'), 'week', 12, '{"country": "BE"}') where period_start between tests.w(0) and tests.w(28)$$,
+  $$values (tests.w(0), 1, 0, 0, 0), (tests.w(7), 1, 0, 0, 1), (tests.w(14), 0, 0, 1, 1), (tests.w(21), 0, 0, 0, 1),
+           (tests.w(28), 0, 0, 0, 0)$$,
+  'filtered (B, D)');
+select is((select count(*)::integer from public.get_lifecycle(tests.an_id('project'), 'month', 3)), 3, 'p_periods rows, the current one last');
+select throws_ok($$select * from public.get_lifecycle(tests.an_id('project'), 'week', 0)$$, '22023',
+  'p_periods must be between 1 and 52', 'p_periods 1..52');
+
+-- Every retention report is planned per call, in memory, without JIT
+select is(
+  array(select p.proname::text from pg_proc p
+        where p.pronamespace = 'public'::regnamespace
+          and p.proname in ('get_retention_cohorts', 'get_retention_curve', 'get_stickiness', 'get_lifecycle')
+          and p.proconfig @> array['plan_cache_mode=force_custom_plan', 'work_mem=32MB', 'jit=off']
+        order by 1),
+  array['get_lifecycle', 'get_retention_cohorts', 'get_retention_curve', 'get_stickiness'],
+  'the retention RPCs run with the report settings');
+
+-- Erasure keeps the rollup consistent: a deleted user leaves no days behind
+select tests.clear_authentication();
+select tests.authenticate_as(tests.an_id('admin'));
+select public.delete_site_user(tests.an_id('project'), tests.an_id('A'));
+select tests.clear_authentication();
+select tests.authenticate_as(tests.an_id('viewer'));
+select results_eq(
+  $$select cohort_start, cohort_size, retained from public.get_retention_cohorts(tests.an_id('project'), tests.w(0), tests.w(27))$$,
+  $$values (tests.w(0), 1, '{1,0,1,0}'::integer[]), (tests.w(7), 2, '{2,1,0}')$$,
+  'after erasing A: W0 is B alone');
+select tests.clear_authentication();
+
+select * from finish();
+rollback;
