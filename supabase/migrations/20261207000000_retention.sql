@@ -5,18 +5,18 @@
 /** The first day of the week (ISO, Monday) or month of p_day. */
 create function crm.period_start(p_day date, p_period text) returns date
 language sql immutable parallel safe
-set search_path = ''
-as $$ select date_trunc(p_period, p_day)::date $$;
+-- No SET clause, so that the planner inlines it (a call per row cost ~5 µs).
+as $$ select pg_catalog.date_trunc(p_period, p_day::timestamp)::date $$;
 
 /** Whole periods from the period starting p_a to the one starting p_b. */
 create function crm.periods_between(p_a date, p_b date, p_period text) returns integer
 language sql immutable parallel safe
-set search_path = ''
+-- No SET clause, so that the planner inlines it.
 as $$
   select case p_period
     when 'week' then (p_b - p_a) / 7
-    else (extract(year from p_b)::integer - extract(year from p_a)::integer) * 12
-         + extract(month from p_b)::integer - extract(month from p_a)::integer
+    else (pg_catalog.date_part('year', p_b::timestamp)::integer - pg_catalog.date_part('year', p_a::timestamp)::integer) * 12
+         + pg_catalog.date_part('month', p_b::timestamp)::integer - pg_catalog.date_part('month', p_a::timestamp)::integer
   end
 $$;
 
@@ -79,7 +79,7 @@ $$;
 /** The first day of the period p_offset periods after the one starting p_start. */
 create function crm.period_after(p_start date, p_offset integer, p_period text) returns date
 language sql immutable parallel safe
-set search_path = ''
+-- No SET clause, so that the planner inlines it.
 as $$ select (p_start + p_offset * case p_period when 'week' then interval '1 week' else interval '1 month' end)::date $$;
 
 /**
