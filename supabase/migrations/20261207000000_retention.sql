@@ -59,6 +59,30 @@ end;
 $$;
 
 /**
+ * The members of a project's cohorts: each user whose start (their first day; with
+ * p_start, a mask of user_days.steps, their first day in the range with that event) falls
+ * in [p_from, p_to] on a user_days row that passes the filter, with that day and its
+ * week or month. Users of sample buckets below p_buckets.
+ */
+create function crm.cohort_members(p_project_id uuid, p_from date, p_to date, p_filter jsonb, p_period text,
+                                   p_start integer, p_buckets integer)
+returns table (user_id uuid, day date, cohort date)
+language sql stable
+-- No SET clause, so that the planner inlines it (every name is qualified).
+as $$
+  select d.user_id, min(d.day), crm.period_start(min(d.day), p_period)
+  from crm.filtered_user_days(p_project_id, p_from, p_to, p_filter, p_buckets) d
+  where case when p_start is null then d.new_user else d.steps & p_start <> 0 end
+  group by d.user_id
+$$;
+
+/** The first day of the period p_offset periods after the one starting p_start. */
+create function crm.period_after(p_start date, p_offset integer, p_period text) returns date
+language sql immutable parallel safe
+set search_path = ''
+as $$ select (p_start + p_offset * case p_period when 'week' then interval '1 week' else interval '1 month' end)::date $$;
+
+/**
  * Cohorts of the range: the users whose start (their first day, or with p_start_event
  * their first day in the range with that event) falls in [p_from, p_to] on a user_days row
  * that passes the filter, grouped by the week or month of that day; the latest p_cohorts.
@@ -98,13 +122,8 @@ begin
   v_return := crm.retention_event_mask(p_project_id, p_return_event, 'p_return_event');
   v_buckets := crm.user_days_sample_buckets(p_project_id, p_from, p_to, v_filter);
   return query
-  with starts as (
-    select d.user_id, min(d.day) as day
-    from crm.filtered_user_days(p_project_id, p_from, p_to, v_filter, v_buckets) d
-    where case when v_start is null then d.new_user else d.steps & v_start <> 0 end
-    group by d.user_id
-  ), members as (
-    select s.user_id, s.day, crm.period_start(s.day, p_period) as cohort from starts s
+  with members as (
+    select * from crm.cohort_members(p_project_id, p_from, p_to, v_filter, p_period, v_start, v_buckets)
   ), kept as (
     select c.cohort from (select distinct m.cohort from members m) c order by c.cohort desc limit p_cohorts
   ), active as (
@@ -132,6 +151,63 @@ begin
 end;
 $$;
 grant execute on function public.get_retention_cohorts(uuid, date, date, jsonb, text, integer, text, text, text)
+  to authenticated, service_role;
+
+/**
+ * The members of one cohort (p_cohort_start, as get_retention_cohorts returns it) who
+ * were active in period p_period_offset after it (0: the whole cohort), with the same
+ * arguments as get_retention_cohorts; never sampled. Newest first seen first, paged.
+ */
+create function public.list_retention_cohort_users(p_project_id uuid, p_from date, p_to date, p_cohort_start date,
+                                                   p_period_offset integer default 0, p_filter jsonb default '{}',
+                                                   p_period text default 'week', p_start_event text default null,
+                                                   p_return_event text default null, p_limit integer default 50,
+                                                   p_offset integer default 0)
+returns table (id uuid, external_id text, email text, name text, segment text, first_seen_at timestamptz,
+               last_seen_at timestamptz, total_count bigint)
+language plpgsql stable security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_start integer;
+  v_return integer;
+begin
+  perform crm.require_project_role(p_project_id, 'viewer');
+  perform crm.check_report_args(p_from, p_to, p_filter);
+  perform crm.check_period(p_period);
+  if p_cohort_start is null or p_cohort_start <> crm.period_start(p_cohort_start, p_period) then
+    raise exception 'p_cohort_start must be the first day of a %', p_period using errcode = '22023';
+  end if;
+  if p_period_offset is null or p_period_offset < 0 then
+    raise exception 'p_period_offset must be 0 or more' using errcode = '22023';
+  end if;
+  if p_limit is null or p_limit not between 1 and 1000 or p_offset is null or p_offset < 0 then
+    raise exception 'p_limit must be 1 to 1000 and p_offset >= 0' using errcode = '22023';
+  end if;
+  v_start := crm.retention_event_mask(p_project_id, p_start_event, 'p_start_event');
+  v_return := crm.retention_event_mask(p_project_id, p_return_event, 'p_return_event');
+  return query
+  with members as (
+    select m.user_id, m.day from crm.cohort_members(p_project_id, p_from, p_to, p_filter, p_period, v_start, 64) m
+    where m.cohort = p_cohort_start
+  ), picked as (
+    select m.user_id from members m
+    where exists (
+      select from crm.user_days d
+      where d.project_id = p_project_id and d.user_id = m.user_id and d.sample = crm.sample_bucket(m.user_id)
+        and d.day between greatest(m.day, crm.period_after(p_cohort_start, p_period_offset, p_period))
+                      and least(crm.period_after(p_cohort_start, p_period_offset + 1, p_period) - 1, p_to)
+        and (v_return is null or d.steps & v_return <> 0))
+  )
+  select u.id, u.external_id, u.email, u.name, u.segment::text, u.first_seen_at, u.last_seen_at, count(*) over ()
+  from picked p
+  join crm.site_users u on u.project_id = p_project_id and u.id = p.user_id
+  order by u.first_seen_at desc, u.id desc
+  limit p_limit offset p_offset;
+end;
+$$;
+grant execute on function public.list_retention_cohort_users(uuid, date, date, date, integer, jsonb, text, text, text, integer, integer)
   to authenticated, service_role;
 
 /**
@@ -296,7 +372,8 @@ begin
   foreach f in array array[
     'public.get_retention_cohorts(uuid, date, date, jsonb, text, integer, text, text, text)',
     'public.get_retention_curve(uuid, date, date, jsonb)', 'public.get_stickiness(uuid, date, date, jsonb)',
-    'public.get_lifecycle(uuid, text, integer, jsonb)']::regprocedure[]
+    'public.get_lifecycle(uuid, text, integer, jsonb)',
+    'public.list_retention_cohort_users(uuid, date, date, date, integer, jsonb, text, text, text, integer, integer)']::regprocedure[]
   loop
     execute format('alter function %s set plan_cache_mode = force_custom_plan', f);
     execute format('alter function %s set work_mem = %L', f, '32MB');

@@ -11,7 +11,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(16);
+select plan(20);
 
 select tests.an_setup('Retention');
 -- (a viewer may not call crm functions: the week is worked out here)
@@ -31,7 +31,7 @@ declare
   d integer;
 begin
   for r in select * from fx order by u loop
-    v_user := tests.an_user(p, tests.w(r.first_seen) + interval '8 hours', p_key => r.u);
+    v_user := tests.an_user(p, tests.w(r.first_seen) + interval '8 hours', p_name => r.u, p_key => r.u);
     foreach d in array r.days loop
       v_session := tests.an_session(p, v_user, tests.w(d) + interval '9 hours');
       update crm.site_sessions set country = r.country where id = v_session;
@@ -78,6 +78,23 @@ select throws_ok($$select * from public.get_retention_cohorts(tests.an_id('proje
 select throws_ok($$select * from public.get_retention_cohorts(tests.an_id('project'), tests.w(0), tests.w(27), p_cohorts => 0)$$,
   '22023', 'p_cohorts must be between 1 and 52', 'p_cohorts 1..52');
 
+-- The people of a cohort cell
+select results_eq(
+  $$select k, array_agg(u.name order by u.first_seen_at desc), max(u.total_count)::integer
+      from generate_series(0, 3) k
+      cross join lateral public.list_retention_cohort_users(tests.an_id('project'), tests.w(0), tests.w(27), tests.w(0), k) u
+      group by k order by k$$,
+  $$values (0, array['B', 'A'], 2), (1, array['A'], 1), (2, array['B'], 1), (3, array['A'], 1)$$,
+  'cohort W0: B and A, newest first; A back in W1 and W3, B in W2');
+select results_eq(
+  $$select name from public.list_retention_cohort_users(tests.an_id('project'), tests.w(0), tests.w(27), tests.w(0), 1,
+      p_start_event => 'signup', p_return_event => 'payment_success')$$,
+  $$values ('A')$$, 'with events: A, who paid in the week after signing up');
+select is((select count(*)::integer from public.list_retention_cohort_users(tests.an_id('project'), tests.w(0), tests.w(27), tests.w(7), 2)),
+  0, 'a cell of nobody: no rows');
+select throws_ok($$select * from public.list_retention_cohort_users(tests.an_id('project'), tests.w(0), tests.w(27), tests.w(1))$$,
+  '22023', 'p_cohort_start must be the first day of a week', 'a cohort starts on a Monday (or the 1st, by month)');
+
 -- The curve ---------------------------------------------------------------------------------
 select results_eq(
   $$select day_n, eligible, retained, retained_pct from public.get_retention_curve(tests.an_id('project'), tests.w(0), tests.w(13))$$,
@@ -111,10 +128,11 @@ select throws_ok($$select * from public.get_lifecycle(tests.an_id('project'), 'w
 select is(
   array(select p.proname::text from pg_proc p
         where p.pronamespace = 'public'::regnamespace
-          and p.proname in ('get_retention_cohorts', 'get_retention_curve', 'get_stickiness', 'get_lifecycle')
+          and p.proname in ('get_retention_cohorts', 'get_retention_curve', 'get_stickiness', 'get_lifecycle',
+                            'list_retention_cohort_users')
           and p.proconfig @> array['plan_cache_mode=force_custom_plan', 'work_mem=32MB', 'jit=off']
         order by 1),
-  array['get_lifecycle', 'get_retention_cohorts', 'get_retention_curve', 'get_stickiness'],
+  array['get_lifecycle', 'get_retention_cohorts', 'get_retention_curve', 'get_stickiness', 'list_retention_cohort_users'],
   'the retention RPCs run with the report settings');
 
 -- Erasure keeps the rollup consistent: a deleted user leaves no days behind

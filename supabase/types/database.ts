@@ -346,6 +346,31 @@ export type Database = {
         }[]
       }
       list_my_crm_invitations: { Args: never; Returns: Json }
+      list_retention_cohort_users: {
+        Args: {
+          p_cohort_start: string
+          p_filter?: Json
+          p_from: string
+          p_limit?: number
+          p_offset?: number
+          p_period?: string
+          p_period_offset?: number
+          p_project_id: string
+          p_return_event?: string
+          p_start_event?: string
+          p_to: string
+        }
+        Returns: {
+          email: string
+          external_id: string
+          first_seen_at: string
+          id: string
+          last_seen_at: string
+          name: string
+          segment: string
+          total_count: number
+        }[]
+      }
       list_site_users: {
         Args: {
           p_filter?: Json
