@@ -1,7 +1,7 @@
 // list_retention_cohort_users(…report contract, p_cohort_start, p_period_offset, p_period,
 // p_start_event, p_return_event, p_limit, p_offset): the members of one cohort active in
 // period offset k (k = 0: the whole cohort), paged; each row carries total_count.
-import { callRpc, type RpcClient, type RpcName } from './rpc';
+import { callRpc, type RpcClient, type RpcRow } from './rpc';
 import { useRpcQuery } from './query';
 import type { ReportQuery } from './reportArgs';
 import { cohortArgs, type RetentionChoice } from './getRetentionCohorts';
@@ -28,12 +28,6 @@ export interface CohortCell {
 
 export const COHORT_PAGE_SIZE = 50;
 
-type Row = { [K in 'id' | 'external_id' | 'email' | 'name' | 'segment' | 'first_seen_at' | 'last_seen_at']: string | null } & { total_count: number | null };
-/**
- * The RPC comes with branch issue17-retention; until its generated types are here, its
- * arguments and row (Row) are typed by hand from the brief's signature and the call is cast.
- */
-const FN = 'list_retention_cohort_users' as RpcName;
 
 export const cohortUserArgs = (q: ReportQuery, c: RetentionChoice, cell: CohortCell, page: number) => ({
   ...cohortArgs(q, c),
@@ -43,7 +37,7 @@ export const cohortUserArgs = (q: ReportQuery, c: RetentionChoice, cell: CohortC
   p_offset: page * COHORT_PAGE_SIZE,
 });
 
-export function mapCohortUsers(rows: Row[]): CohortUserPage {
+export function mapCohortUsers(rows: RpcRow<'list_retention_cohort_users'>[]): CohortUserPage {
   return {
     rows: rows.map((r) => ({
       id: r.id ?? '',
@@ -59,8 +53,7 @@ export function mapCohortUsers(rows: Row[]): CohortUserPage {
 }
 
 export async function fetchCohortUsers(rpc: RpcClient, q: ReportQuery, c: RetentionChoice, cell: CohortCell, page: number): Promise<CohortUserPage> {
-  const data = await callRpc(rpc, FN, cohortUserArgs(q, c, cell, page) as never);
-  return mapCohortUsers((data ?? []) as unknown as Row[]);
+  return mapCohortUsers((await callRpc(rpc, 'list_retention_cohort_users', cohortUserArgs(q, c, cell, page))) ?? []);
 }
 
 export function useCohortUsers(q: ReportQuery, c: RetentionChoice, cell: CohortCell, page: number) {
