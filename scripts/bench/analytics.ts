@@ -228,6 +228,16 @@ function acquisitionCalls(p: string): Calls {
       `select * from public.calculate_funnel_conversion(${p}, p_from => crm.utc_today() - 30, p_to => crm.utc_today() - 1, p_filter => '{"channel": "social"}')`,
     'list_site_users (30 d, filter country)': () =>
       `select * from public.list_site_users(${p}, p_from => crm.utc_today() - 29, p_to => crm.utc_today(), p_filter => '{"country": "BE"}')`,
+    'get_retention_cohorts (12 weeks)': () => `select * from public.get_retention_cohorts(${p}, crm.utc_today() - 83, crm.utc_today(), p_cohorts => 12)`,
+    'get_retention_cohorts (12 weeks, filter country)': () =>
+      `select * from public.get_retention_cohorts(${p}, crm.utc_today() - 83, crm.utc_today(), '{"country": "BE"}', p_cohorts => 12)`,
+    'get_retention_cohorts (12 weeks, start signup)': () =>
+      `select * from public.get_retention_cohorts(${p}, crm.utc_today() - 83, crm.utc_today(), p_cohorts => 12, p_start_event => 'signup')`,
+    'get_retention_curve (90 d)': () => `select * from public.get_retention_curve(${p}, ${range(90)})`,
+    'get_stickiness (90 d)': () => `select * from public.get_stickiness(${p}, ${range(90)})`,
+    'get_lifecycle (12 weeks)': () => `select * from public.get_lifecycle(${p}, 'week', 12)`,
+    'list_retention_cohort_users (one cell)': () =>
+      `select * from public.list_retention_cohort_users(${p}, crm.utc_today() - 83, crm.utc_today(), crm.period_start(crm.utc_today() - 28, 'week'), 1)`,
     'get_top_pages (custom 45 d, filter country)': () =>
       `select * from public.get_top_pages(${p}, crm.utc_today() - 60, crm.utc_today() - 16, '{"country": "BE"}')`,
   };

@@ -189,7 +189,12 @@ begin
   v_return := crm.retention_event_mask(p_project_id, p_return_event, 'p_return_event');
   return query
   with members as (
-    select m.user_id, m.day from crm.cohort_members(p_project_id, p_from, p_to, p_filter, p_period, v_start, 64) m
+    -- a first day is a new_user row, so by first day only the cohort's own period is read
+    select m.user_id, m.day
+    from crm.cohort_members(p_project_id,
+                            case when v_start is null then greatest(p_from, p_cohort_start) else p_from end,
+                            least(p_to, crm.period_after(p_cohort_start, 1, p_period) - 1),
+                            p_filter, p_period, v_start, 64) m
     where m.cohort = p_cohort_start
   ), picked as (
     select m.user_id from members m
@@ -289,16 +294,22 @@ begin
     select r.w, r.first_day as day, 1 as delta from runs r
     union all
     select r.w, r.last_day + 1, -1 from runs r
+  ), counts as (
+    -- users in the window on each day where the count changes: a running sum of the edges
+    select e.w, e.day, sum(sum(e.delta)) over (partition by e.w order by e.day) as n
+    from edges e group by e.w, e.day
+  ), dau as (
+    select r.day, count(*) as n from rows r group by r.day
   ), per_day as (
-    select g.day::date as day,
-           (select count(*) from rows r where r.day = g.day::date) as dau,
-           (select sum(e.delta) from edges e where e.w = 7 and e.day <= g.day::date) as wau,
-           (select sum(e.delta) from edges e where e.w = 30 and e.day <= g.day::date) as mau
+    select g.day::date as day, d.n as dau,
+           (select c.n from counts c where c.w = 7 and c.day <= g.day::date order by c.day desc limit 1) as wau,
+           (select c.n from counts c where c.w = 30 and c.day <= g.day::date order by c.day desc limit 1) as mau
     from generate_series(p_from, p_to, interval '1 day') g(day)
+    left join dau d on d.day = g.day::date
   )
-  select p.day, crm.sample_scale(p.dau, v_buckets), crm.sample_scale(coalesce(p.wau, 0), v_buckets),
+  select p.day, crm.sample_scale(coalesce(p.dau, 0), v_buckets), crm.sample_scale(coalesce(p.wau, 0), v_buckets),
          crm.sample_scale(coalesce(p.mau, 0), v_buckets),
-         coalesce(round(100.0 * p.dau / nullif(p.mau, 0), 1), 0), crm.sample_rate(v_buckets)
+         coalesce(round(100.0 * coalesce(p.dau, 0) / nullif(p.mau, 0), 1), 0), crm.sample_rate(v_buckets)
   from per_day p
   order by p.day;
 end;
