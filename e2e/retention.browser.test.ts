@@ -61,6 +61,11 @@ describe('the Retentie page', () => {
     expect(Number(await attr('cohort-heatmap', 'data-cohorts'))).toBeGreaterThan(1);
     expect(await page.getByTestId('cohort-row').count()).toBe(Number(await attr('cohort-heatmap', 'data-cohorts')));
     expect(lastArgs('get_retention_cohorts')).toEqual({ p_project_id: projectId, p_from: daysAgo(29), p_to: daysAgo(0), p_filter: {}, p_period: 'week' });
+    // a cell per period each cohort has reached, the rest of the triangle left blank
+    const rects = page.getByTestId('cohort-heatmap').locator('.apexcharts-heatmap-rect');
+    expect(await rects.and(page.locator('[val]')).count()).toBe(await page.getByTestId('cohort-cell').count());
+    const blank = rects.and(page.locator(':not([val])')).first();
+    expect(await blank.evaluate((el) => getComputedStyle(el).fill)).toBe('rgba(0, 0, 0, 0)');
     // offset 0 is the whole cohort: 100% of its size
     const first = page.getByTestId('cohort-row').first();
     expect(await first.getByTestId('cohort-cell').first().getAttribute('data-retained')).toBe(await first.getAttribute('data-size'));
