@@ -75,6 +75,7 @@ function Header({ page, project, projects }: { page: PageName; project: CrmProje
   const nav: [PageName, string][] = [
     ['dashboard', t('navDashboard')],
     ['users', t('navUsers')],
+    ['retention', t('navRetention')],
     ...(canConfigure(project) ? ([['settings', t('navSettings')]] as [PageName, string][]) : []),
   ];
   return (

@@ -4,6 +4,7 @@ const base = ((import.meta as unknown as { env?: { BASE_URL?: string } }).env?.B
 export const PAGES = {
   dashboard: base,
   users: `${base}users/`,
+  retention: `${base}retention/`,
   settings: `${base}settings/`,
 } as const;
 
