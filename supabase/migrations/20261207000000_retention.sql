@@ -154,6 +154,43 @@ grant execute on function public.get_retention_cohorts(uuid, date, date, jsonb, 
   to authenticated, service_role;
 
 /**
+ * The cohort table of get_retention_cohorts (same arguments) as CSV (RFC 4180, CRLF,
+ * cells through crm.csv_row): cohort_start, cohort_size, then one column per period
+ * offset (week_0 … or month_0 …) holding "count (pct%)"; a younger cohort's later
+ * offsets are empty. Viewer, as the report.
+ */
+create function public.export_retention_cohorts_csv(p_project_id uuid, p_from date, p_to date, p_filter jsonb default '{}',
+                                                    p_period text default 'week', p_cohorts integer default 8,
+                                                    p_start_event text default null, p_return_event text default null,
+                                                    p_segment text default null)
+returns text
+language plpgsql stable security definer
+set search_path = ''
+as $$
+begin
+  perform crm.require_project_role(p_project_id, 'viewer');
+  return (
+    with c as (
+      select * from public.get_retention_cohorts(p_project_id, p_from, p_to, p_filter, p_period, p_cohorts,
+                                                 p_start_event, p_return_event, p_segment)
+    ), w as (
+      select coalesce(max(cardinality(c.retained)), 0) as n from c
+    )
+    select crm.csv_row(array['cohort_start', 'cohort_size']
+                       || array(select p_period || '_' || k from w, generate_series(0, w.n - 1) k order by k)) || E'\r\n'
+        || coalesce((select string_agg(crm.csv_row(array[c.cohort_start::text, c.cohort_size::text]
+                                                   || array(select case when k <= cardinality(c.retained)
+                                                                        then c.retained[k] || ' (' || trim_scale(c.retained_pct[k]) || '%)'
+                                                                        else '' end
+                                                            from w, generate_series(1, w.n) k order by k)),
+                                       E'\r\n' order by c.cohort_start) || E'\r\n'
+                     from c), ''));
+end;
+$$;
+grant execute on function public.export_retention_cohorts_csv(uuid, date, date, jsonb, text, integer, text, text, text)
+  to authenticated, service_role;
+
+/**
  * The members of one cohort (p_cohort_start, as get_retention_cohorts returns it) who
  * were active in period p_period_offset after it (0: the whole cohort), with the same
  * arguments as get_retention_cohorts; never sampled. Newest first seen first, paged.

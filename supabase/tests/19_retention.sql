@@ -11,7 +11,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(20);
+select plan(22);
 
 select tests.an_setup('Retention');
 -- (a viewer may not call crm functions: the week is worked out here)
@@ -77,6 +77,15 @@ select throws_ok($$select * from public.get_retention_cohorts(tests.an_id('proje
   '22023', null, 'a start event must be one the funnel keeps per day');
 select throws_ok($$select * from public.get_retention_cohorts(tests.an_id('project'), tests.w(0), tests.w(27), p_cohorts => 0)$$,
   '22023', 'p_cohorts must be between 1 and 52', 'p_cohorts 1..52');
+
+-- The cohort table as CSV
+select is(public.export_retention_cohorts_csv(tests.an_id('project'), tests.w(0), tests.w(27)),
+  'cohort_start,cohort_size,week_0,week_1,week_2,week_3' || E'\r\n'
+  || tests.w(0) || ',2,2 (100%),1 (50%),1 (50%),1 (50%)' || E'\r\n'
+  || tests.w(7) || ',2,2 (100%),1 (50%),0 (0%),' || E'\r\n',
+  'CSV: a row per cohort, "count (pct%)" per offset, the younger cohort''s last offset empty, CRLF');
+select is(public.export_retention_cohorts_csv(tests.an_id('project'), tests.w(-60), tests.w(-50)),
+  'cohort_start,cohort_size' || E'\r\n', 'no cohort: the header alone');
 
 -- The people of a cohort cell
 select results_eq(

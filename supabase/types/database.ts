@@ -77,6 +77,20 @@ export type Database = {
         Args: { p_project_id: string }
         Returns: string
       }
+      export_retention_cohorts_csv: {
+        Args: {
+          p_cohorts?: number
+          p_filter?: Json
+          p_from: string
+          p_period?: string
+          p_project_id: string
+          p_return_event?: string
+          p_segment?: string
+          p_start_event?: string
+          p_to: string
+        }
+        Returns: string
+      }
       export_site_user: {
         Args: { p_project_id: string; p_user_id: string }
         Returns: Json

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 // The cohort triangle follows the page's range and filters: what get_retention_cohorts is
 // asked (period, start / return event from the funnel), the cells drawn, a cell opening its
-// people (list_retention_cohort_users), and the CSV of the table.
+// people (list_retention_cohort_users), and the CSV of the table (made by SQL).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { act } from 'react';
 import RetentionCohorts from './RetentionCohorts';
@@ -32,6 +32,7 @@ const downloads: { text: string; name: string }[] = [];
 vi.mock('../lib/download', () => ({ downloadText: (text: string, name: string) => downloads.push({ text, name }) }));
 
 const P = '77777777-7777-7777-7777-777777777777';
+const CSV = 'cohort_start,cohort_size,week_0,week_1,week_2\r\n2026-11-02,10,10 (100%),4 (40%),2 (20%)\r\n2026-11-09,5,5 (100%),1 (20%),\r\n';
 let fake: ReturnType<typeof fakeBackend>;
 
 const COHORTS = [
@@ -48,6 +49,8 @@ beforeEach(() => {
       const filtered = Object.keys(args.p_filter as object).length > 0;
       return { data: COHORTS.map((c) => ({ ...c, sample_rate: filtered ? 0.25 : 1 })) };
     }
+    // the CSV is made by SQL (19_retention.sql checks its text); the page downloads it as sent
+    if (fn === 'export_retention_cohorts_csv') return { data: CSV };
     if (fn === 'list_retention_cohort_users')
       return { data: [{ id: 'u1', external_id: 'x1', email: 'ann@example.com', name: 'Ann', segment: 'lead', first_seen_at: '2026-11-02T10:00:00Z', last_seen_at: '2026-11-20T10:00:00Z', total_count: 1 }] };
     return { data: [] };
@@ -109,8 +112,10 @@ describe('RetentionCohorts', () => {
     await act(async () => (container.querySelector('rect[i="0"][j="2"]') as SVGElement).dispatchEvent(new MouseEvent('click', { bubbles: true })));
     expect(fake.calls.length).toBe(before);
 
-    // the CSV: RFC 4180 lines, one column per offset with count and %
+    // the CSV: asked of SQL with the cohorts' own arguments, downloaded as it came
     await act(async () => byTestId(container, 'cohorts-csv')!.click());
+    await flush();
+    expect(fake.calls.filter((c) => c.fn === 'export_retention_cohorts_csv').map((c) => c.args)).toEqual([cohortCalls().at(-1)]);
     expect(downloads).toEqual([
       {
         name: 'retention-week-2026-11-02-2026-11-22.csv',

@@ -7,9 +7,9 @@ import { useLocale, useT } from '../i18n/i18n';
 import { useCrmProject } from '../data/getCrmProject';
 import { useRetentionCohorts, type Cohort, type RetentionChoice, type RetentionPeriod } from '../data/getRetentionCohorts';
 import type { CohortCell } from '../data/listRetentionCohortUsers';
+import { useExportRetentionCohortsCsv } from '../data/exportRetentionCohortsCsv';
 import { reportQuery, type ReportQuery } from '../data/reportArgs';
 import { useReportState } from '../lib/reportState';
-import { cohortCsv } from '../lib/cohortCsv';
 import { downloadText } from '../lib/download';
 import { formatDay, formatNumber, formatPercent } from '../lib/format';
 import { SampleNote } from './BreakdownTable';
@@ -83,14 +83,20 @@ function Cohorts({ q, events }: { q: ReportQuery; events: string[] }) {
   const [cell, setCell] = useState<CohortCell | null>(null);
   const { state, reload } = useRetentionCohorts(q, choice);
   const cohorts = state.status === 'ready' ? state.data : [];
+  const csv = useExportRetentionCohortsCsv();
+  async function download() {
+    const r = await csv.run(q, choice);
+    if (r.ok) downloadText(r.value, `retention-${choice.period}-${q.from}-${q.to}.csv`);
+  }
   return (
     <section className="card wide" data-testid="cohorts" data-period={choice.period}>
       <div className="section-head">
         <h2>{t('cohortsTitle')}</h2>
-        <button type="button" disabled={cohorts.length === 0} onClick={() => downloadText(cohortCsv(cohorts, choice.period), `retention-${choice.period}-${q.from}-${q.to}.csv`)} data-testid="cohorts-csv">
+        <button type="button" disabled={cohorts.length === 0 || csv.busy} onClick={download} data-testid="cohorts-csv">
           {t('downloadCsv')}
         </button>
       </div>
+      {csv.error && <ErrorState error={csv.error} onRetry={download} testId="cohorts-csv" />}
       <div className="toolbar cohort-controls">
         <div className="segmented" role="group" aria-label={t('cohortPeriod')}>
           {PERIODS.map((p) => (
