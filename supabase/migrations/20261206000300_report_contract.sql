@@ -389,23 +389,33 @@ $$;
 -- The presets now hold the totals and the funnel too.
 select crm.refresh_acquisition_rollup(p.id, true) from crm.projects p;
 
--- Every report RPC plans each call with its arguments (a key the filter lacks folds
--- away; a cached generic plan once ran a segment-filtered report for 11 minutes), hashes
--- a range's users per value in memory, and skips JIT compilation (a third of a second
--- per call at a million users, for queries that run in a tenth of one).
-do $$
+/**
+ * Gives report RPCs the settings every report runs with: planned per call with its
+ * arguments (a key the filter lacks folds away; a cached generic plan once ran a
+ * segment-filtered report for 11 minutes), 32 MB to hash a range's users per value in,
+ * and no JIT (a third of a second per call at a million users, for queries that run in a
+ * tenth of one). A migration that replaces a report calls it again.
+ */
+create function crm.set_report_settings(p_functions regprocedure[]) returns void
+language plpgsql
+set search_path = ''
+as $$
 declare
   f regprocedure;
+  v_setting text;
 begin
-  foreach f in array array[
-    'public.get_traffic_sources(uuid, date, date, jsonb, text, integer)', 'public.get_geo_breakdown(uuid, date, date, jsonb, integer)',
-    'public.get_tech_breakdown(uuid, date, date, jsonb, text, integer)', 'public.get_top_pages(uuid, date, date, jsonb, integer)',
-    'public.get_daily_active_users(uuid, integer, date, date, jsonb)', 'public.get_crm_metrics(uuid, date, date, jsonb)',
-    'public.calculate_funnel_conversion(uuid, integer, date, date, jsonb)',
-    'public.list_site_users(uuid, text, text, integer, integer, jsonb, date, date, jsonb)']::regprocedure[]
-  loop
-    execute format('alter function %s set plan_cache_mode = force_custom_plan', f);
-    execute format('alter function %s set work_mem = %L', f, '32MB');
-    execute format('alter function %s set jit = off', f);
+  foreach f in array p_functions loop
+    foreach v_setting in array array['plan_cache_mode = force_custom_plan', 'work_mem = ''32MB''', 'jit = off'] loop
+      execute format('alter function %s set %s', f, v_setting);
+    end loop;
   end loop;
-end $$;
+end;
+$$;
+revoke execute on function crm.set_report_settings(regprocedure[]) from public;
+
+select crm.set_report_settings(array[
+  'public.get_traffic_sources(uuid, date, date, jsonb, text, integer)', 'public.get_geo_breakdown(uuid, date, date, jsonb, integer)',
+  'public.get_tech_breakdown(uuid, date, date, jsonb, text, integer)', 'public.get_top_pages(uuid, date, date, jsonb, integer)',
+  'public.get_daily_active_users(uuid, integer, date, date, jsonb)', 'public.get_crm_metrics(uuid, date, date, jsonb)',
+  'public.calculate_funnel_conversion(uuid, integer, date, date, jsonb)',
+  'public.list_site_users(uuid, text, text, integer, integer, jsonb, date, date, jsonb)']::regprocedure[]);

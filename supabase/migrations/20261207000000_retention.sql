@@ -412,19 +412,9 @@ end;
 $$;
 grant execute on function public.get_lifecycle(uuid, text, integer, jsonb) to authenticated, service_role;
 
--- Every retention report is planned per call, in memory, without JIT (as the other reports).
-do $$
-declare
-  f regprocedure;
-begin
-  foreach f in array array[
-    'public.get_retention_cohorts(uuid, date, date, jsonb, text, integer, text, text, text)',
-    'public.get_retention_curve(uuid, date, date, jsonb)', 'public.get_stickiness(uuid, date, date, jsonb)',
-    'public.get_lifecycle(uuid, text, integer, jsonb)',
-    'public.list_retention_cohort_users(uuid, date, date, date, integer, jsonb, text, text, text, integer, integer)']::regprocedure[]
-  loop
-    execute format('alter function %s set plan_cache_mode = force_custom_plan', f);
-    execute format('alter function %s set work_mem = %L', f, '32MB');
-    execute format('alter function %s set jit = off', f);
-  end loop;
-end $$;
+-- Every retention report runs with the report settings.
+select crm.set_report_settings(array[
+  'public.get_retention_cohorts(uuid, date, date, jsonb, text, integer, text, text, text)',
+  'public.get_retention_curve(uuid, date, date, jsonb)', 'public.get_stickiness(uuid, date, date, jsonb)',
+  'public.get_lifecycle(uuid, text, integer, jsonb)',
+  'public.list_retention_cohort_users(uuid, date, date, date, integer, jsonb, text, text, text, integer, integer)']::regprocedure[]);
