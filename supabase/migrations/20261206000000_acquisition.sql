@@ -173,21 +173,22 @@ $$;
 /**
  * Rebuilds the user_days rows of a project for UTC days p_from..p_to (all users, or
  * only p_users) from its sessions and the funnel's events, and moves the users' first
- * and last touch where those days change them. Returns the rows written. Called through
- * crm.refresh_user_days, which keeps what hangs off these rows in step.
+ * and last touch where those days change them. Only what changed is written: rows no
+ * longer backed by a session are deleted, new ones inserted, changed ones updated (the
+ * job rebuilds today every 5 minutes, and triggers on user_days see only real changes).
+ * Returns the rows of the days. Called through crm.refresh_user_days, which keeps what
+ * hangs off these rows in step.
  */
 create function crm.refresh_user_day_rows(p_project_id uuid, p_from date, p_to date, p_users uuid[] default null)
 returns integer
 language plpgsql
 set search_path = ''
+-- the days' rows are held in an array: planned with its length, not a guess of 10
+set plan_cache_mode = force_custom_plan
 as $$
 declare
-  v_rows integer;
+  v_fresh crm.user_days[];
 begin
-  delete from crm.user_days d
-  where d.project_id = p_project_id and d.day between p_from and p_to
-    and (p_users is null or d.user_id = any (p_users));
-
   with site as (
     -- A referrer on the site's own origins is a navigation inside it, not a source.
     select coalesce(array(select crm.referrer_host(o) from unnest(p.allowed_origins) o), '{}') as hosts
@@ -228,10 +229,7 @@ begin
       and (p_users is null or e.user_id = any (p_users))
     group by 1, 2
   )
-  insert into crm.user_days (project_id, day, user_id, sample, channel, referrer_host, source, utm_source, utm_medium,
-                             utm_campaign, country, device_type, browser, os, entry_page, sessions, page_views,
-                             signed_up, paid, steps, new_user, segment)
-  select p_project_id, d.day, d.user_id, crm.sample_bucket(d.user_id),
+  select coalesce(array_agg(row(p_project_id, d.day, d.user_id, crm.sample_bucket(d.user_id),
          crm.channel_of(f.host, f.utm),
          f.host,
          coalesce(nullif(lower(f.utm ->> 'source'), ''), f.host),
@@ -241,7 +239,8 @@ begin
          f.country, f.device_type, f.browser, f.os, crm.normalize_path(f.entry_page),
          d.sessions, d.page_views, (v.steps >> 1) & 1 = 1,
          funnel.last_step > 0 and (v.steps >> (funnel.last_step - 1)) & 1 = 1, v.steps,
-         (u.first_seen_at at time zone 'UTC')::date = d.day, u.segment
+         (u.first_seen_at at time zone 'UTC')::date = d.day, u.segment)::crm.user_days), '{}')
+  into v_fresh
   from per_day d
   cross join funnel
   join first_visits f on f.user_id = d.user_id and f.day = d.day
@@ -249,7 +248,22 @@ begin
   left join conversions c on c.user_id = d.user_id and c.day = d.day
   cross join lateral (
     select coalesce(c.steps, 0) | case when d.page_views > 0 then funnel.pageview_mask else 0 end as steps) v;
-  get diagnostics v_rows = row_count;
+
+  delete from crm.user_days d
+  where d.project_id = p_project_id and d.day between p_from and p_to
+    and (p_users is null or d.user_id = any (p_users))
+    and not exists (select from unnest(v_fresh) f where f.user_id = d.user_id and f.day = d.day);
+
+  insert into crm.user_days as d
+  select * from unnest(v_fresh)
+  on conflict (project_id, day, user_id, sample) do update
+  set (channel, referrer_host, source, utm_source, utm_medium, utm_campaign, country, device_type, browser, os,
+       entry_page, sessions, page_views, signed_up, paid, steps, new_user, segment)
+    = (excluded.channel, excluded.referrer_host, excluded.source, excluded.utm_source, excluded.utm_medium,
+       excluded.utm_campaign, excluded.country, excluded.device_type, excluded.browser, excluded.os,
+       excluded.entry_page, excluded.sessions, excluded.page_views, excluded.signed_up, excluded.paid,
+       excluded.steps, excluded.new_user, excluded.segment)
+  where d is distinct from excluded;
 
   -- Each user's origin: the first touch moves only to an earlier (or the same) day, the
   -- last touch only to a later (or the same) one.
@@ -270,7 +284,7 @@ begin
   ) t
   where u.project_id = p_project_id and u.id = t.user_id
     and (u.first_touch is distinct from t.first_touch or u.last_touch is distinct from t.last_touch);
-  return v_rows;
+  return cardinality(v_fresh);
 end;
 $$;
 

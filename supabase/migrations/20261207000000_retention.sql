@@ -82,6 +82,287 @@ language sql immutable parallel safe
 -- No SET clause, so that the planner inlines it.
 as $$ select (p_start + p_offset * case p_period when 'week' then interval '1 week' else interval '1 month' end)::date $$;
 
+-- ---------------------------------------------------------------------------
+-- What the reports without a filter read instead of every user-day: one row per user
+-- (crm.user_activity) and the day counts of the stickiness windows (crm.activity_edges),
+-- both kept in step with crm.user_days by a trigger on its writes, whoever writes (the
+-- job, a merge, an erasure, the retention purge).
+-- ---------------------------------------------------------------------------
+
+create table crm.user_activity (
+  project_id uuid not null,
+  user_id uuid not null,
+  sample smallint not null, -- crm.sample_bucket(user_id)
+  -- the user's earliest kept day, and whether it is their first day (a new_user row)
+  first_day date not null,
+  is_new boolean not null,
+  last_day date not null,
+  -- the week and month of first_day (crm.period_start), stored: a report groups by them
+  first_week date not null,
+  first_month date not null,
+  -- ascending offsets of the weeks (months) with activity, from first_week (first_month)
+  weeks integer[] not null,
+  months integer[] not null,
+  primary key (project_id, user_id),
+  foreign key (project_id, user_id) references crm.site_users (project_id, id) on delete cascade
+);
+-- a sample of the users first seen since a day, read without the table
+create index user_activity_sample_idx on crm.user_activity (project_id, sample, first_day)
+  include (is_new, last_day, first_week, first_month, weeks, months, user_id);
+-- one cohort's members, all buckets
+create index user_activity_first_day_idx on crm.user_activity (project_id, first_day) include (is_new, weeks, months, user_id);
+comment on table crm.user_activity is
+  'One row per user with kept user_days: first and last day and the weeks and months with activity; what the retention reports without a filter read.';
+alter table crm.user_activity enable row level security;
+
+create table crm.activity_edges (
+  project_id uuid not null references crm.projects (id) on delete cascade,
+  window_days smallint not null, -- 1, 7 or 30
+  day date not null,
+  -- users whose window of activity starts covering this day, minus those whose window
+  -- stopped covering it; the sum up to a day is the users active in the window_days
+  -- days ending then (DAU, WAU, MAU)
+  delta integer not null,
+  primary key (project_id, window_days, day)
+);
+comment on table crm.activity_edges is
+  'Where the count of users active in the last 1, 7 or 30 days changes, per project: a running sum gives DAU, WAU and MAU of any day exactly, without reading user-days.';
+alter table crm.activity_edges enable row level security;
+
+/** The window lengths activity_edges counts: day, week, 30 days. */
+create function crm.activity_windows() returns integer[]
+language sql immutable
+set search_path = ''
+as $$ select array[1, 7, 30] $$;
+
+create type crm.activity_day as (project_id uuid, user_id uuid, day date, sign integer);
+
+/**
+ * The window edges of sets of active days. A user counts in the w-day window ending on
+ * day y when active on one of the days y − w + 1 .. y, so each run of their days with
+ * gaps of at most w covers its first day to its last day + w − 1: it adds sign at its
+ * first day and takes it back at its last day + w. Days with sign 1 are a set that is
+ * added, with −1 one that is taken away (a user's days before a change).
+ */
+create function crm.activity_day_edges(p_days crm.activity_day[])
+returns table (project_id uuid, user_id uuid, window_days integer, day date, delta integer)
+language sql immutable
+set search_path = ''
+as $$
+  with gaps as (
+    select s.project_id, s.user_id, s.sign, s.day,
+           s.day - lag(s.day) over w as gap_before, lead(s.day) over w - s.day as gap_after
+    from unnest(p_days) s
+    window w as (partition by s.project_id, s.user_id, s.sign order by s.day)
+  )
+  select g.project_id, g.user_id, w.w, g.day, g.sign
+  from gaps g cross join unnest(crm.activity_windows()) w(w)
+  where g.gap_before is null or g.gap_before > w.w
+  union all
+  select g.project_id, g.user_id, w.w, g.day + w.w, -g.sign
+  from gaps g cross join unnest(crm.activity_windows()) w(w)
+  where g.gap_after is null or g.gap_after > w.w
+$$;
+
+/** Adds edge deltas to crm.activity_edges, in key order (concurrent writers wait, never deadlock on it). */
+create function crm.add_activity_edges(p_project_id uuid[], p_window_days integer[], p_day date[], p_delta integer[])
+returns void
+language sql
+set search_path = ''
+as $$
+  insert into crm.activity_edges as e (project_id, window_days, day, delta)
+  select x.project_id, x.w, x.day, sum(x.delta)
+  from unnest(p_project_id, p_window_days, p_day, p_delta) x(project_id, w, day, delta)
+  group by x.project_id, x.w, x.day
+  having sum(x.delta) <> 0
+  order by x.project_id, x.w, x.day
+  on conflict (project_id, window_days, day) do update set delta = e.delta + excluded.delta
+$$;
+
+/** Rewrites the user_activity rows of a project's users (all: null) from their user_days. */
+create function crm.refresh_user_activity(p_project_id uuid, p_users uuid[]) returns void
+language sql
+set search_path = ''
+as $$
+  -- p_users joined as a set, so a long list is probed through the indexes
+  delete from crm.user_activity a where a.project_id = p_project_id and p_users is null;
+  delete from crm.user_activity a using unnest(p_users) u(id) where a.project_id = p_project_id and a.user_id = u.id;
+  insert into crm.user_activity (project_id, user_id, sample, first_day, is_new, last_day, first_week, first_month,
+                                 weeks, months)
+  select p_project_id, x.user_id, min(x.sample), min(x.day), bool_or(x.new_user), max(x.day),
+         crm.period_start(min(x.day), 'week'), crm.period_start(min(x.day), 'month'),
+         array_agg(distinct crm.periods_between(crm.period_start(x.first_day, 'week'), crm.period_start(x.day, 'week'), 'week')),
+         array_agg(distinct crm.periods_between(crm.period_start(x.first_day, 'month'), crm.period_start(x.day, 'month'), 'month'))
+  from (
+    select d.user_id, d.sample, d.day, d.new_user, min(d.day) over (partition by d.user_id) as first_day
+    from crm.user_days d
+    where d.project_id = p_project_id and p_users is null
+    union all
+    select u.id, d.sample, d.day, d.new_user, min(d.day) over (partition by u.id)
+    from unnest(p_users) u(id)
+    -- through the (project_id, user_id, day) index of the user's partition, per user
+    -- (offset 0 keeps it a loop)
+    cross join lateral (select d.sample, d.day, d.new_user from crm.user_days d
+                        where d.project_id = p_project_id and d.user_id = u.id and d.sample = crm.sample_bucket(u.id)
+                        offset 0) d
+  ) x
+  group by x.user_id;
+$$;
+
+/**
+ * Trigger (statement, on insert and on delete of user_days): rewrites the changed users'
+ * user_activity, and moves activity_edges by the difference between their days after
+ * and before the change.
+ */
+create function crm.user_days_activity() returns trigger
+language plpgsql
+set search_path = ''
+-- the job's refresh changes a day of every active user: sorts of that size stay in memory
+set work_mem = '64MB'
+as $$
+declare
+  r record;
+  v_reach integer := (select max(w) from unnest(crm.activity_windows()) w);
+begin
+  for r in select c.project_id, array_agg(distinct c.user_id) as users from changed c group by c.project_id loop
+    perform crm.refresh_user_activity(r.project_id, r.users);
+  end loop;
+
+  -- an edge at day y depends on the days y − w .. y: read the longest window either side
+  with ch as (
+    select c.project_id, c.user_id, c.sample, min(c.day) as a, max(c.day) as b
+    from changed c group by c.project_id, c.user_id, c.sample
+  ), now_days as (
+    -- through the (project_id, user_id, day) index of the user's partition, per user
+    -- (offset 0 keeps it a loop)
+    select ch.project_id, ch.user_id, d.day
+    from ch cross join lateral (
+      select d.day from crm.user_days d
+      where d.project_id = ch.project_id and d.user_id = ch.user_id and d.sample = ch.sample
+        and d.day between ch.a - v_reach and ch.b + v_reach
+      offset 0) d
+  ), states as (
+    select n.project_id, n.user_id, n.day, 1 as sign from now_days n
+    union all
+    -- before an insert: the days now but the inserted ones; before a delete: with them
+    select n.project_id, n.user_id, n.day, -1 from now_days n where tg_op = 'DELETE'
+    union all
+    select n.project_id, n.user_id, n.day, -1 from now_days n
+    left join changed c on c.project_id = n.project_id and c.user_id = n.user_id and c.day = n.day
+    where tg_op = 'INSERT' and c.user_id is null
+    union all
+    select c.project_id, c.user_id, c.day, -1 from changed c where tg_op = 'DELETE'
+  ), edges as (
+    select e.project_id, e.window_days, e.day, e.delta
+    from crm.activity_day_edges(array(select row(s.project_id, s.user_id, s.day, s.sign)::crm.activity_day from states s)) e
+    join ch on ch.project_id = e.project_id and ch.user_id = e.user_id
+    where e.day between ch.a and ch.b + e.window_days
+  )
+  select crm.add_activity_edges(array_agg(e.project_id), array_agg(e.window_days), array_agg(e.day), array_agg(e.delta))
+  from edges e
+  into r;
+  return null;
+end;
+$$;
+
+create trigger user_days_activity_ins after insert on crm.user_days
+  referencing new table as changed for each statement execute function crm.user_days_activity();
+create trigger user_days_activity_del after delete on crm.user_days
+  referencing old table as changed for each statement execute function crm.user_days_activity();
+
+/**
+ * Trigger (statement, on update of user_days): a row whose new_user flag changed (a
+ * merge moved the user's first day) rewrites the user's user_activity; the days are the
+ * same, so the edges stay.
+ */
+create function crm.user_days_activity_flags() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+declare
+  r record;
+begin
+  for r in
+    select n.project_id, array_agg(distinct n.user_id) as users
+    from changed n
+    join before_change o on o.project_id = n.project_id and o.day = n.day and o.user_id = n.user_id
+    where o.new_user <> n.new_user
+    group by n.project_id
+  loop
+    perform crm.refresh_user_activity(r.project_id, r.users);
+  end loop;
+  return null;
+end;
+$$;
+
+create trigger user_days_activity_upd after update on crm.user_days
+  referencing old table as before_change new table as changed
+  for each statement execute function crm.user_days_activity_flags();
+
+/** Rebuilds a project's user_activity and activity_edges from its user_days (a sample bucket at a time). */
+create function crm.rebuild_activity(p_project_id uuid) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_sample integer;
+begin
+  perform crm.refresh_user_activity(p_project_id, null);
+  delete from crm.activity_edges e where e.project_id = p_project_id;
+  for v_sample in 0..63 loop
+    perform crm.add_activity_edges(array_agg(e.project_id), array_agg(e.window_days), array_agg(e.day), array_agg(e.delta))
+    from crm.activity_day_edges(array(
+      select row(d.project_id, d.user_id, d.day, 1)::crm.activity_day
+      from crm.user_days d where d.project_id = p_project_id and d.sample = v_sample)) e;
+  end loop;
+end;
+$$;
+
+select crm.rebuild_activity(p.id) from crm.projects p;
+
+/**
+ * The users active in each window_days-day window ending on each day of p_from..p_to,
+ * from crm.activity_edges: exact, every user.
+ */
+create function crm.activity_window_counts(p_project_id uuid, p_from date, p_to date)
+returns table (day date, dau integer, wau integer, mau integer)
+language sql stable
+-- No SET clause, so that the planner inlines it (every name is qualified).
+as $$
+  with sums as (
+    select e.window_days, e.day, sum(e.delta) over (partition by e.window_days order by e.day) as n
+    from crm.activity_edges e
+    where e.project_id = p_project_id and e.day <= p_to
+  )
+  select g.day::date,
+         coalesce((select s.n from sums s where s.window_days = 1 and s.day <= g.day::date order by s.day desc limit 1), 0)::integer,
+         coalesce((select s.n from sums s where s.window_days = 7 and s.day <= g.day::date order by s.day desc limit 1), 0)::integer,
+         coalesce((select s.n from sums s where s.window_days = 30 and s.day <= g.day::date order by s.day desc limit 1), 0)::integer
+  from generate_series(p_from, p_to, interval '1 day') g(day)
+$$;
+
+/**
+ * The sample buckets a report over crm.user_activity reads (crm.report_sample_buckets):
+ * every user active since p_since is a row.
+ */
+create function crm.user_activity_sample_buckets(p_project_id uuid, p_since date) returns integer
+language sql stable
+set search_path = ''
+as $$
+  select crm.report_sample_buckets(
+    (select count(*) from crm.user_activity a where a.project_id = p_project_id and a.sample = 0 and a.last_day >= p_since), 0)
+$$;
+
+/**
+ * Whether no day after p_to can be active in p_to's week or month (it is today, or the
+ * period's last day): then crm.user_activity, which knows the periods with activity and
+ * not the days, answers a report that ends on p_to.
+ */
+create function crm.ends_period(p_to date, p_period text) returns boolean
+language sql stable
+-- No SET clause, so that the planner inlines it (every name is qualified).
+as $$ select p_to >= crm.utc_today() or p_to = crm.period_after(crm.period_start(p_to, p_period), 1, p_period) - 1 $$;
+
 /**
  * Cohorts of the range: the users whose start (their first day, or with p_start_event
  * their first day in the range with that event) falls in [p_from, p_to] on a user_days row
@@ -89,6 +370,8 @@ as $$ select (p_start + p_offset * case p_period when 'week' then interval '1 we
  * Per cohort, its size and per period offset 0..n (n: up to the period of p_to) the users
  * active then (any day, or with p_return_event a day with that event) and their share in
  * % (one decimal). p_segment is the filter's segment, kept for callers of the first version.
+ * Without a filter or events, and with p_to today or the end of its period, from
+ * crm.user_activity (a row per user); else from crm.user_days.
  */
 create function public.get_retention_cohorts(p_project_id uuid, p_from date, p_to date, p_filter jsonb default '{}',
                                              p_period text default 'week', p_cohorts integer default 8,
@@ -103,6 +386,7 @@ declare
   v_filter jsonb := p_filter;
   v_start integer;
   v_return integer;
+  v_by_user boolean;
   v_buckets integer;
 begin
   perform crm.require_project_role(p_project_id, 'viewer');
@@ -120,24 +404,38 @@ begin
   end if;
   v_start := crm.retention_event_mask(p_project_id, p_start_event, 'p_start_event');
   v_return := crm.retention_event_mask(p_project_id, p_return_event, 'p_return_event');
-  v_buckets := crm.user_days_sample_buckets(p_project_id, p_from, p_to, v_filter);
+  v_by_user := v_filter = '{}' and v_start is null and v_return is null and crm.ends_period(p_to, p_period);
+  v_buckets := case when v_by_user then crm.user_activity_sample_buckets(p_project_id, p_from)
+                    else crm.user_days_sample_buckets(p_project_id, p_from, p_to, v_filter) end;
   return query
-  with members as (
+  with day_members as (
     select * from crm.cohort_members(p_project_id, p_from, p_to, v_filter, p_period, v_start, v_buckets)
-  ), kept as (
-    select c.cohort from (select distinct m.cohort from members m) c order by c.cohort desc limit p_cohorts
+    where not v_by_user
+  ), user_members as (
+    -- the users of a cohort with the same periods of activity are counted together
+    select case p_period when 'week' then a.first_week else a.first_month end as cohort,
+           case p_period when 'week' then a.weeks else a.months end as offsets, count(*) as n
+    from crm.user_activity a
+    where v_by_user and a.project_id = p_project_id and a.sample < v_buckets
+      and a.is_new and a.first_day between p_from and p_to
+    group by 1, 2
+  ), sizes as materialized (
+    select x.cohort, sum(x.n) as size
+    from (select m.cohort, 1 as n from day_members m union all select u.cohort, u.n from user_members u) x
+    group by x.cohort order by x.cohort desc limit p_cohorts
   ), active as (
     -- a member's activity from their start to p_to, whatever the filter (it chose the cohort)
     select distinct m.cohort, m.user_id, crm.periods_between(m.cohort, crm.period_start(d.day, p_period), p_period) as k
-    from members m
-    join kept using (cohort)
+    from day_members m
+    join sizes using (cohort)
     join crm.user_days d on d.project_id = p_project_id and d.user_id = m.user_id and d.day between m.day and p_to
       and d.sample < v_buckets
     where v_return is null or d.steps & v_return <> 0
-  ), sizes as (
-    select m.cohort, count(*) as size from members m join kept using (cohort) group by m.cohort
   ), counts as (
     select a.cohort, a.k, count(*) as n from active a group by a.cohort, a.k
+    union all
+    select u.cohort, k.k, sum(u.n) from user_members u join sizes using (cohort) cross join unnest(u.offsets) k(k)
+    group by u.cohort, k.k
   )
   select s.cohort, crm.sample_scale(s.size, v_buckets),
          array_agg(crm.sample_scale(coalesce(c.n, 0), v_buckets) order by g.k),
@@ -194,6 +492,7 @@ grant execute on function public.export_retention_cohorts_csv(uuid, date, date, 
  * The members of one cohort (p_cohort_start, as get_retention_cohorts returns it) who
  * were active in period p_period_offset after it (0: the whole cohort), with the same
  * arguments as get_retention_cohorts; never sampled. Newest first seen first, paged.
+ * Without a filter or events from crm.user_activity, as the cohorts are.
  */
 create function public.list_retention_cohort_users(p_project_id uuid, p_from date, p_to date, p_cohort_start date,
                                                    p_period_offset integer default 0, p_filter jsonb default '{}',
@@ -209,6 +508,7 @@ as $$
 declare
   v_start integer;
   v_return integer;
+  v_by_user boolean;
 begin
   perform crm.require_project_role(p_project_id, 'viewer');
   perform crm.check_report_args(p_from, p_to, p_filter);
@@ -224,6 +524,7 @@ begin
   end if;
   v_start := crm.retention_event_mask(p_project_id, p_start_event, 'p_start_event');
   v_return := crm.retention_event_mask(p_project_id, p_return_event, 'p_return_event');
+  v_by_user := p_filter = '{}' and v_start is null and v_return is null and crm.ends_period(p_to, p_period);
   return query
   with members as (
     -- a first day is a new_user row, so by first day only the cohort's own period is read
@@ -232,19 +533,31 @@ begin
                             case when v_start is null then greatest(p_from, p_cohort_start) else p_from end,
                             least(p_to, crm.period_after(p_cohort_start, 1, p_period) - 1),
                             p_filter, p_period, v_start, 64) m
-    where m.cohort = p_cohort_start
-  ), picked as (
-    select m.user_id from members m
+    where not v_by_user and m.cohort = p_cohort_start
+  ), picked as materialized (
+    -- with each user's first day, when the cohort starts on it
+    select m.user_id, case when v_start is null then m.day end as first_day from members m
     where exists (
       select from crm.user_days d
       where d.project_id = p_project_id and d.user_id = m.user_id and d.sample = crm.sample_bucket(m.user_id)
         and d.day between greatest(m.day, crm.period_after(p_cohort_start, p_period_offset, p_period))
                       and least(crm.period_after(p_cohort_start, p_period_offset + 1, p_period) - 1, p_to)
         and (v_return is null or d.steps & v_return <> 0))
+    union all
+    select a.user_id, a.first_day from crm.user_activity a
+    where v_by_user and a.project_id = p_project_id and a.is_new
+      and a.first_day between greatest(p_from, p_cohort_start) and least(p_to, crm.period_after(p_cohort_start, 1, p_period) - 1)
+      and p_period_offset = any (case p_period when 'week' then a.weeks else a.months end)
+      and crm.period_after(p_cohort_start, p_period_offset, p_period) <= p_to
+  ), cut as (
+    -- first_seen_at falls on the first day, so the page lies on this day or later ones
+    select p.first_day from picked p order by p.first_day desc nulls last offset p_limit + p_offset - 1 limit 1
   )
-  select u.id, u.external_id, u.email, u.name, u.segment::text, u.first_seen_at, u.last_seen_at, count(*) over ()
+  select u.id, u.external_id, u.email, u.name, u.segment::text, u.first_seen_at, u.last_seen_at,
+         (select count(*) from picked)
   from picked p
   join crm.site_users u on u.project_id = p_project_id and u.id = p.user_id
+  where p.first_day is null or p.first_day >= coalesce((select c.first_day from cut c), '-infinity'::date)
   order by u.first_seen_at desc, u.id desc
   limit p_limit offset p_offset;
 end;
@@ -256,7 +569,8 @@ grant execute on function public.list_retention_cohort_users(uuid, date, date, d
  * The retention curve of the people first seen in the range on a user_days row that
  * passes the filter: for day 1, 7, 14 and 30, of those whose first day is at least that
  * many days before today (eligible), the share active on that day after their first or
- * any later day (retained; one decimal).
+ * any later day (retained; one decimal). Each newcomer's last day is read from
+ * crm.user_activity; without a filter the newcomers are too.
  */
 create function public.get_retention_curve(p_project_id uuid, p_from date, p_to date, p_filter jsonb default '{}')
 returns table (day_n integer, eligible integer, retained integer, retained_pct numeric, sample_rate numeric)
@@ -265,31 +579,40 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 declare
+  v_by_user boolean := p_filter = '{}';
   v_buckets integer;
 begin
   perform crm.require_project_role(p_project_id, 'viewer');
   perform crm.check_report_args(p_from, p_to, p_filter);
-  v_buckets := crm.user_days_sample_buckets(p_project_id, p_from, p_to, p_filter);
+  v_buckets := case when v_by_user then crm.user_activity_sample_buckets(p_project_id, p_from)
+                    else crm.user_days_sample_buckets(p_project_id, p_from, p_to, p_filter) end;
   return query
-  with firsts as (
-    select distinct d.user_id, d.day
-    from crm.filtered_user_days(p_project_id, p_from, p_to, p_filter, v_buckets) d
-    where d.new_user
-  ), last_seen as (
-    -- each newcomer's last active day up to today
-    select f.user_id, f.day, max(d.day) as last_day
-    from firsts f
-    join crm.user_days d on d.project_id = p_project_id and d.user_id = f.user_id and d.day >= f.day and d.sample < v_buckets
-    group by f.user_id, f.day
+  with newcomers as (
+    -- newcomers with the same first and last day are counted together
+    select x.day, x.last_day, count(*) as n
+    from (
+      select a.first_day as day, a.last_day
+      from crm.user_activity a
+      where v_by_user and a.project_id = p_project_id and a.sample < v_buckets
+        and a.is_new and a.first_day between p_from and p_to
+      union all
+      -- a user has one new_user row: their first day
+      select d.day, a.last_day
+      from crm.filtered_user_days(p_project_id, p_from, p_to, p_filter, v_buckets) d
+      join crm.user_activity a on a.project_id = p_project_id and a.sample < v_buckets and a.user_id = d.user_id
+        and a.first_day = d.day and a.first_day between p_from and p_to
+      where not v_by_user and d.new_user
+    ) x
+    group by x.day, x.last_day
   )
   select n.n,
-         crm.sample_scale(count(l.user_id) filter (where l.day + n.n <= crm.utc_today()), v_buckets),
-         crm.sample_scale(count(l.user_id) filter (where l.day + n.n <= crm.utc_today() and l.last_day >= l.day + n.n), v_buckets),
-         coalesce(round(100.0 * count(l.user_id) filter (where l.day + n.n <= crm.utc_today() and l.last_day >= l.day + n.n)
-                        / nullif(count(l.user_id) filter (where l.day + n.n <= crm.utc_today()), 0), 1), 0),
+         crm.sample_scale(coalesce(sum(l.n) filter (where l.day + n.n <= crm.utc_today()), 0), v_buckets),
+         crm.sample_scale(coalesce(sum(l.n) filter (where l.day + n.n <= crm.utc_today() and l.last_day >= l.day + n.n), 0), v_buckets),
+         coalesce(round(100.0 * sum(l.n) filter (where l.day + n.n <= crm.utc_today() and l.last_day >= l.day + n.n)
+                        / nullif(sum(l.n) filter (where l.day + n.n <= crm.utc_today()), 0), 1), 0),
          crm.sample_rate(v_buckets)
   from unnest(array[1, 7, 14, 30]) n(n)
-  left join last_seen l on true
+  left join newcomers l on true
   group by n.n
   order by n.n;
 end;
@@ -299,7 +622,7 @@ grant execute on function public.get_retention_curve(uuid, date, date, jsonb) to
 /**
  * Stickiness per day of the range: users active that day (dau), in the 7 days ending then
  * (wau) and in the 30 days ending then (mau), on user_days rows that pass the filter, and
- * dau / mau in % (one decimal).
+ * dau / mau in % (one decimal). Without a filter exactly, from crm.activity_edges.
  */
 create function public.get_stickiness(p_project_id uuid, p_from date, p_to date, p_filter jsonb default '{}')
 returns table (day date, dau integer, wau integer, mau integer, dau_mau_pct numeric, sample_rate numeric)
@@ -312,6 +635,13 @@ declare
 begin
   perform crm.require_project_role(p_project_id, 'viewer');
   perform crm.check_report_args(p_from, p_to, p_filter);
+  if p_filter = '{}' then
+    return query
+    select c.day, c.dau, c.wau, c.mau, coalesce(round(100.0 * c.dau / nullif(c.mau, 0), 1), 0), 1::numeric
+    from crm.activity_window_counts(p_project_id, p_from, p_to) c
+    order by c.day;
+    return;
+  end if;
   v_buckets := crm.user_days_sample_buckets(p_project_id, p_from - 29, p_to, p_filter);
   return query
   with rows as (
@@ -358,7 +688,8 @@ grant execute on function public.get_stickiness(uuid, date, date, jsonb) to auth
  * user_days rows that pass the filter: per period, new users (first seen in it),
  * returning (active in it and in the period before), resurrecting (active in it, not in
  * the period before, first seen earlier) and dormant (active in the period before, not in
- * it; a count, shown below the axis by the dashboard).
+ * it; a count, shown below the axis by the dashboard). Without a filter from
+ * crm.user_activity.
  */
 create function public.get_lifecycle(p_project_id uuid, p_period text default 'week', p_periods integer default 12,
                                      p_filter jsonb default '{}')
@@ -382,26 +713,39 @@ begin
   -- one period more than shown: the first one's "period before"
   v_first := (v_last - (p_periods * (case p_period when 'week' then interval '1 week' else interval '1 month' end)))::date;
   perform crm.check_report_args(v_first, crm.utc_today(), p_filter);
-  v_buckets := crm.user_days_sample_buckets(p_project_id, v_first, crm.utc_today(), p_filter);
+  v_buckets := case when p_filter = '{}' then crm.user_activity_sample_buckets(p_project_id, v_first)
+                    else crm.user_days_sample_buckets(p_project_id, v_first, crm.utc_today(), p_filter) end;
   return query
   with act as (
     select d.user_id, crm.period_start(d.day, p_period) as p, bool_or(d.new_user) as new
     from crm.filtered_user_days(p_project_id, v_first, crm.utc_today(), p_filter, v_buckets) d
+    where p_filter <> '{}'
     group by d.user_id, crm.period_start(d.day, p_period)
   ), flags as (
-    -- each active period of a user with the one before and after it
-    select a.p, a.new, lag(a.p) over w as prev_p, lead(a.p) over w as next_p
+    -- each active period of a user, whether they were active in the one before and after
+    -- it, and how many users that row stands for
+    select a.p, a.new, lag(a.p) over w = crm.period_after(a.p, -1, p_period) as active_before,
+           coalesce(lead(a.p) over w = crm.period_after(a.p, 1, p_period), false) as active_after, 1::bigint as n
     from act a
     window w as (partition by a.user_id order by a.p)
+    union all
+    select crm.period_after(u.anchor, k.k, p_period), u.is_new and k.k = 0,
+           k.k - 1 = any (u.offsets), k.k + 1 = any (u.offsets), u.n
+    from (select case p_period when 'week' then a.first_week else a.first_month end as anchor, a.is_new,
+                 case p_period when 'week' then a.weeks else a.months end as offsets, count(*) as n
+          from crm.user_activity a
+          where p_filter = '{}' and a.project_id = p_project_id and a.sample < v_buckets and a.last_day >= v_first
+          group by 1, 2, 3) u
+    cross join unnest(u.offsets) k(k)
   ), periods as (
     select g.p::date as p, lag(g.p::date) over (order by g.p) as before
     from generate_series(v_first, v_last, case p_period when 'week' then interval '1 week' else interval '1 month' end) g(p)
   )
   select x.p,
-         crm.sample_scale(count(*) filter (where f.p = x.p and f.new), v_buckets),
-         crm.sample_scale(count(*) filter (where f.p = x.p and not f.new and f.prev_p = x.before), v_buckets),
-         crm.sample_scale(count(*) filter (where f.p = x.p and not f.new and f.prev_p is distinct from x.before), v_buckets),
-         crm.sample_scale(count(*) filter (where f.p = x.before and f.next_p is distinct from x.p), v_buckets),
+         crm.sample_scale(coalesce(sum(f.n) filter (where f.p = x.p and f.new), 0), v_buckets),
+         crm.sample_scale(coalesce(sum(f.n) filter (where f.p = x.p and not f.new and f.active_before), 0), v_buckets),
+         crm.sample_scale(coalesce(sum(f.n) filter (where f.p = x.p and not f.new and not coalesce(f.active_before, false)), 0), v_buckets),
+         crm.sample_scale(coalesce(sum(f.n) filter (where f.p = x.before and not f.active_after), 0), v_buckets),
          crm.sample_rate(v_buckets)
   from periods x
   left join flags f on f.p in (x.p, x.before)

@@ -11,7 +11,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(22);
+select plan(26);
 
 select tests.an_setup('Retention');
 -- (a viewer may not call crm functions: the week is worked out here)
@@ -44,6 +44,42 @@ begin
   update crm.site_users set segment = 'premium' where project_id = p and id = tests.an_id('B');
   perform crm.refresh_user_days(p, tests.w(-30), crm.utc_today());
 end $$;
+
+-- The per-user rollup and the window edges must always equal what user_days says: DAU,
+-- WAU and MAU of every day counted directly, and each user's first and last day,
+-- first-day flag and active weeks and months.
+create function tests.activity_drift(p uuid) returns bigint language sql
+as $$
+  with direct as (
+    select x.day::date as day,
+           (select count(distinct d.user_id) from crm.user_days d where d.project_id = p and d.day = x.day::date) as dau,
+           (select count(distinct d.user_id) from crm.user_days d where d.project_id = p and d.day between x.day::date - 6 and x.day::date) as wau,
+           (select count(distinct d.user_id) from crm.user_days d where d.project_id = p and d.day between x.day::date - 29 and x.day::date) as mau
+    from generate_series(crm.utc_today() - 130, crm.utc_today(), interval '1 day') x(day)
+  ), users as (
+    select d.user_id, min(d.day) as first_day, max(d.day) as last_day, bool_or(d.new_user) as is_new,
+           array_agg(distinct (date_trunc('week', d.day::timestamp)::date - date_trunc('week', f.first_day::timestamp)::date) / 7) as weeks,
+           array_agg(distinct ((extract(year from d.day) - extract(year from f.first_day)) * 12
+                               + extract(month from d.day) - extract(month from f.first_day))::integer) as months
+    from crm.user_days d
+    join (select user_id, min(day) as first_day from crm.user_days where project_id = p group by user_id) f using (user_id)
+    where d.project_id = p
+    group by d.user_id
+  )
+  select (select count(*) from direct r join crm.activity_window_counts(p, crm.utc_today() - 130, crm.utc_today()) c using (day)
+          where (r.dau, r.wau, r.mau) is distinct from (c.dau::bigint, c.wau::bigint, c.mau::bigint))
+       + (select count(*) from (
+            select u.user_id, u.first_day, u.last_day, u.is_new, u.weeks, u.months from users u
+            except
+            select a.user_id, a.first_day, a.last_day, a.is_new, a.weeks, a.months from crm.user_activity a where a.project_id = p
+            union all
+            select a.user_id, a.first_day, a.last_day, a.is_new, a.weeks, a.months from crm.user_activity a where a.project_id = p
+            except
+            select u.user_id, u.first_day, u.last_day, u.is_new, u.weeks, u.months from users u) x)
+$$;
+
+select is(tests.activity_drift(tests.an_id('project')), 0::bigint,
+  'user_activity and activity_edges match user_days after the rebuild');
 
 select tests.authenticate_as(tests.an_id('viewer'));
 
@@ -155,6 +191,18 @@ select results_eq(
   $$values (tests.w(0), 1, '{1,0,1,0}'::integer[]), (tests.w(7), 2, '{2,1,0}')$$,
   'after erasing A: W0 is B alone');
 select tests.clear_authentication();
+select is(tests.activity_drift(tests.an_id('project')), 0::bigint, 'after the erasure, user_activity and activity_edges match user_days');
+
+-- A merge moves D's sessions to C: both users' days are rebuilt, and the rollups follow
+update crm.site_sessions set user_id = tests.an_id('C') where user_id = tests.an_id('D');
+select is(tests.activity_drift(tests.an_id('project')), 0::bigint, 'after a merge, user_activity and activity_edges match user_days');
+
+-- The retention purge drops days older than retention_days (here 60: W0 and E's first
+-- day go): the users' earliest kept day moves, and is no longer their first day
+update crm.projects set settings = settings || '{"retention_days": 60}' where id = tests.an_id('project');
+select crm.refresh_recent_user_days();
+select is(tests.activity_drift(tests.an_id('project')), 0::bigint,
+  'after the retention purge, user_activity and activity_edges match user_days');
 
 select * from finish();
 rollback;
