@@ -198,13 +198,14 @@ update seed_users set sessions = case when online_only then 0
   else 1 + floor(power(pg_temp.rnd('visits' || i), 2.5) * case stage when 1 then 5 else 10 end)::int + (stage > 1)::int end;
 
 -- Every visit planned per UTC day: the first on day first_back, return visits mostly in
--- the days after it (up to 35 days; 40% the same day, a third a week or more later);
--- one planned after today has not happened: left out.
+-- the days after it (up to 55 days; 40% the same day, 37% a week or more later, 10% five
+-- weeks or more: the long tail a cohort table shows); one planned after today has not
+-- happened: left out.
 create temp table seed_plan as
 with s as (
   select u.i, j, u.id as user_id,
          case when j = 1 then u.first_back
-              else u.first_back - floor(36 * power(pg_temp.rnd('ret' || u.i || '-' || j), 4))::int end as day_back,
+              else u.first_back - floor(50 * power(pg_temp.rnd('ret' || u.i || '-' || j), 4.3))::int end as day_back,
          -- a daily rhythm: triangular around 13:00 UTC, 03:00–23:00, so no visit of an
          -- earlier day is still going on at any load time
          (pg_temp.rnd('h1' || u.i || '-' || j) + pg_temp.rnd('h2' || u.i || '-' || j)) / 2 as tod,

@@ -173,6 +173,8 @@ as $$
   insert into crm.activity_edges as e (project_id, window_days, day, delta)
   select x.project_id, x.w, x.day, sum(x.delta)
   from unnest(p_project_id, p_window_days, p_day, p_delta) x(project_id, w, day, delta)
+  -- a deleted project's days go with it: nothing to keep for it
+  where exists (select from crm.projects p where p.id = x.project_id)
   group by x.project_id, x.w, x.day
   having sum(x.delta) <> 0
   order by x.project_id, x.w, x.day

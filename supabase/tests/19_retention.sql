@@ -11,7 +11,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(26);
+select plan(28);
 
 select tests.an_setup('Retention');
 -- (a viewer may not call crm functions: the week is worked out here)
@@ -203,6 +203,12 @@ update crm.projects set settings = settings || '{"retention_days": 60}' where id
 select crm.refresh_recent_user_days();
 select is(tests.activity_drift(tests.an_id('project')), 0::bigint,
   'after the retention purge, user_activity and activity_edges match user_days');
+
+-- A project's deletion takes its rollups along
+select lives_ok($$delete from crm.projects where id = tests.an_id('project')$$, 'a project with user days can be deleted');
+select is((select count(*)::integer from crm.activity_edges where project_id = tests.an_id('project'))
+          + (select count(*)::integer from crm.user_activity where project_id = tests.an_id('project')), 0,
+  'its user_activity and activity_edges rows go with it');
 
 select * from finish();
 rollback;

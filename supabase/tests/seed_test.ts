@@ -30,6 +30,8 @@ interface Load {
     hosts: string[]; direct: number; mediums: string[]; campaigns: number; countries: { country: string; n: number }[];
     tagged: number; anchors: number; touchChanged: number; landingProps: number; withReferrer: number;
   };
+  /** weekly cohorts of the last 8 weeks (first day, any activity), oldest first: size and % per week after */
+  cohorts: { size: number; pct: number[] }[];
 }
 
 /** Loads the seed with its clock at `day` `hour` UTC (in a savepoint, rolled back). */
@@ -62,9 +64,13 @@ async function load(tx: postgres.TransactionSql, body: string, day: string, hour
              (select count(*)::int from crm.user_events e join s on s.id = e.session_id
                where e.project_id = ${DEMO} and e.type = 'pageview' and e.properties ->> 'referrer' = s.referrer) as "landingProps",
              (select count(*)::int from s where referrer is not null) as "withReferrer"`;
+    const cohorts = await sp`
+      select cohort_size as size, retained_pct::float8[] as pct
+      from public.get_retention_cohorts(${DEMO}, ${day}::date - 55, ${day}::date, p_cohorts => 8) order by cohort_start`;
     out = {
       hour, active: days.map((r) => r.active_users), newUsers: days.map((r) => r.new_users), online: x!.online,
       latest: { session: x!.session, activity: x!.activity, event: x!.event }, mix: mix as Load['mix'],
+      cohorts: cohorts as unknown as Load['cohorts'],
     };
     throw new Rollback();
   }).catch((e) => {
@@ -114,8 +120,10 @@ Deno.test('the seeded days follow the curve whatever the hour the seed is loaded
       assert.ok(after <= before * 1.33 && after >= before * 0.75,
         `${l.hour}: ${after} active users ${back} day(s) back against ${before} the day before`);
     }
-    // today is the part of a day until the load time: never more than a whole day
-    assert.ok(l.active[0]! <= l.active[1]! * 1.15, `${l.hour}: today ${l.active[0]} against yesterday ${l.active[1]}`);
+    // today is the part of a day until the load time: never more than a whole day (the
+    // mean of the week before: one day against the next differs by up to a fifth)
+    const week = l.active.slice(1, 8).reduce((a, b) => a + b, 0) / 7;
+    assert.ok(l.active[0]! <= week * 1.15, `${l.hour}: today ${l.active[0]} against ${week} a day the week before`);
   }
   // past days are the same rows whatever the hour; today grows with it
   for (const l of loads.slice(1)) {
@@ -142,4 +150,25 @@ Deno.test('the seed fills the acquisition reports: channels, campaigns, countrie
   assert.ok(mix.tagged > 100 && mix.anchors > 10, `landing paths with a query (${mix.tagged}) or an anchor (${mix.anchors})`);
   assert.ok(mix.touchChanged > 500, `${mix.touchChanged} users came back through another source than their first`);
   assert.equal(mix.landingProps, mix.withReferrer, 'the landing page view carries the session\'s referrer, as ingest stores it');
+});
+
+Deno.test('the seed\'s weekly cohorts decay like a product\'s: a steep first week, then a long tail', async () => {
+  const { cohorts } = (await (loaded ??= loadAll()))[2]!; // 12:00
+  assert.equal(cohorts.length, 8, 'eight weekly cohorts');
+  // each cohort's finished weeks: the last one is the load day's week, under way
+  const done = cohorts.map((c) => c.pct.slice(0, -1));
+  const mean = (k: number) => {
+    const xs = done.filter((p) => p.length > k).map((p) => p[k]!);
+    return xs.reduce((a, b) => a + b, 0) / xs.length;
+  };
+  for (const [i, p] of done.entries()) {
+    assert.ok(cohorts[i]!.size >= 300, `cohort ${i}: ${cohorts[i]!.size} people`);
+    if (p.length > 1) assert.ok(p[1]! >= 10 && p[1]! <= 40, `cohort ${i}: ${p[1]}% back in week 1`);
+    // not random: no finished week keeps more than the week before it, give or take 2 points
+    for (let k = 2; k < p.length; k++) assert.ok(p[k]! <= p[k - 1]! + 2, `cohort ${i}: week ${k} ${p[k]}% after ${p[k - 1]}%`);
+  }
+  // not flat, and no cliff: on average week 1 > week 2 > week 4, yet a tail is still there
+  assert.ok(mean(1) > mean(2) && mean(2) > mean(4), `mean % back in weeks 1, 2, 4: ${mean(1)}, ${mean(2)}, ${mean(4)}`);
+  assert.ok(mean(1) >= 1.8 * mean(4), `week 1 (${mean(1)}%) well above week 4 (${mean(4)}%)`);
+  assert.ok(mean(6) >= 3, `${mean(6)}% still come back in week 6`);
 });
