@@ -233,9 +233,15 @@ function acquisitionCalls(p: string): Calls {
       `select * from public.get_retention_cohorts(${p}, crm.utc_today() - 83, crm.utc_today(), '{"country": "BE"}', p_cohorts => 12)`,
     'get_retention_cohorts (12 weeks, start signup)': () =>
       `select * from public.get_retention_cohorts(${p}, crm.utc_today() - 83, crm.utc_today(), p_cohorts => 12, p_start_event => 'signup')`,
+    'get_retention_cohorts (12 months)': () =>
+      `select * from public.get_retention_cohorts(${p}, crm.utc_today() - 89, crm.utc_today(), p_period => 'month', p_cohorts => 12)`,
     'get_retention_curve (90 d)': () => `select * from public.get_retention_curve(${p}, ${range(90)})`,
+    'get_retention_curve (90 d, filter channel)': () =>
+      `select * from public.get_retention_curve(${p}, ${range(90)}, '{"channel": "social"}')`,
     'get_stickiness (90 d)': () => `select * from public.get_stickiness(${p}, ${range(90)})`,
+    'get_stickiness (90 d, filter country)': () => `select * from public.get_stickiness(${p}, ${range(90)}, '{"country": "BE"}')`,
     'get_lifecycle (12 weeks)': () => `select * from public.get_lifecycle(${p}, 'week', 12)`,
+    'get_lifecycle (12 weeks, filter country)': () => `select * from public.get_lifecycle(${p}, 'week', 12, '{"country": "BE"}')`,
     'list_retention_cohort_users (one cell)': () =>
       `select * from public.list_retention_cohort_users(${p}, crm.utc_today() - 83, crm.utc_today(), crm.period_start(crm.utc_today() - 28, 'week'), 1)`,
     'get_top_pages (custom 45 d, filter country)': () =>
