@@ -380,5 +380,7 @@ analyze crm.user_events;
 -- and this took over ten minutes)
 select crm.refresh_user_days('00000000-0000-4000-8000-000000000001', pg_temp.seed_today() - 56, pg_temp.seed_today()),
        crm.refresh_acquisition_rollup('00000000-0000-4000-8000-000000000001', true);
+-- who comes back: the retention rollups of those days
+select crm.apply_activity_queue();
 
 commit;

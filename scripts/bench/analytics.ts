@@ -158,12 +158,15 @@ async function load(db: postgres.Sql, s: Scale) {
   log(`  ${s.label}: ${DAYS + 1} days of daily stats in ${(daily / 1000).toFixed(1)} s; one 5-minute refresh (today + funnel 7/30/90 d + metrics) in ${(refresh / 1000).toFixed(1)} s`);
   t = performance.now();
   await db.unsafe(`select crm.refresh_user_days(${p}, crm.utc_today() - ${DAYS + 1}, crm.utc_today() - 2)`);
+  await db.unsafe(`select crm.apply_activity_queue()`);
   const userDays = performance.now() - t;
   t = performance.now();
+  // the job's part for these days: today and yesterday, then the retention rollups
   await db.unsafe(`select crm.refresh_user_days(${p}, crm.utc_today() - 1, crm.utc_today())`);
+  await db.unsafe(`select crm.apply_activity_queue()`);
   const userDaysJob = performance.now() - t;
   // refresh_user_days wrote every user's first and last touch: as autovacuum would, clean up
-  await db.unsafe(`vacuum analyze crm.user_days, crm.page_days`);
+  await db.unsafe(`vacuum analyze crm.user_days, crm.page_days, crm.user_activity, crm.activity_edges`);
   await db.unsafe(`vacuum analyze crm.site_users`);
   t = performance.now();
   await db.unsafe(`select crm.refresh_acquisition_rollup(${p}, true)`);
@@ -290,7 +293,8 @@ async function refreshOnly(db: postgres.Sql, s: Scale) {
   await db.unsafe(`select crm.store_daily_stats(${p}, crm.utc_today()), crm.refresh_funnel_rollup(${p}), crm.refresh_metrics_rollup(${p})`);
   const refreshSeconds = (performance.now() - t) / 1000;
   // the presets as the job keeps them, so the preset ranges are read as in production
-  await db.unsafe(`select crm.refresh_user_days(${p}, crm.utc_today() - 1, crm.utc_today()), crm.refresh_acquisition_rollup(${p}, true)`);
+  await db.unsafe(`select crm.refresh_user_days(${p}, crm.utc_today() - 1, crm.utc_today())`);
+  await db.unsafe(`select crm.apply_activity_queue(), crm.refresh_acquisition_rollup(${p}, true)`);
   return { loadSeconds: 0, refreshSeconds };
 }
 

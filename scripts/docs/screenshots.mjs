@@ -1,7 +1,7 @@
 // `npm run docs:screenshots`: makes docs/*.png from the running dev stack (started by
 // scripts/stack/with-stack.sh when needed, with demo traffic), logged in as the seed's
 // demo owner, in Debian's Chromium: the CRM page, a user's detail, the integration
-// dialog and the settings page. Run it after a change to any of them, and commit the files.
+// dialog, the Retentie page and the settings page. Run it after a change to any of them, and commit the files.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,15 @@ try {
   await page.getByTestId('integration-first-event').waitFor();
   await shot(page, 'integration.png');
   await page.keyboard.press('Escape');
+
+  // Retentie over 90 days: a dozen weekly cohorts of the seed's decay
+  await page.getByTestId('nav-retention').click();
+  await page.getByTestId('page-retention').waitFor();
+  await page.getByTestId('range-90d').click();
+  await page.getByTestId('cohort-table').waitFor();
+  await page.getByTestId('retention-curve-chart').locator('svg').first().waitFor();
+  await page.waitForTimeout(1500); // the charts' entry animation
+  await shot(page, 'retention.png', { fullPage: true });
 
   await page.getByTestId('nav-settings').click();
   await page.getByTestId('ingest-figures').waitFor();

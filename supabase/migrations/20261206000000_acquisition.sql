@@ -176,8 +176,8 @@ $$;
  * and last touch where those days change them. Only what changed is written: rows no
  * longer backed by a session are deleted, new ones inserted, changed ones updated (the
  * job rebuilds today every 5 minutes, and triggers on user_days see only real changes).
- * Returns the rows of the days. Called through crm.refresh_user_days, which keeps what
- * hangs off these rows in step.
+ * A week at a time: the week's rows are held in memory. Returns the rows of the days.
+ * Called through crm.refresh_user_days, which keeps what hangs off these rows in step.
  */
 create function crm.refresh_user_day_rows(p_project_id uuid, p_from date, p_to date, p_users uuid[] default null)
 returns integer
@@ -188,7 +188,16 @@ set plan_cache_mode = force_custom_plan
 as $$
 declare
   v_fresh crm.user_days[];
+  v_rows integer := 0;
+  v_week date;
 begin
+  if p_to - p_from >= 7 then
+    for v_week in select g::date from generate_series(p_from, p_to, interval '7 days') g loop
+      v_rows := v_rows + crm.refresh_user_day_rows(p_project_id, v_week, least(v_week + 6, p_to), p_users);
+    end loop;
+    return v_rows;
+  end if;
+
   with site as (
     -- A referrer on the site's own origins is a navigation inside it, not a source.
     select coalesce(array(select crm.referrer_host(o) from unnest(p.allowed_origins) o), '{}') as hosts
@@ -290,7 +299,7 @@ $$;
 
 /**
  * Rebuilds a project's user_days for UTC days p_from..p_to (all users, or only p_users)
- * and what is derived from them; returns the user_days rows written. What the jobs, the
+ * and what is derived from them; returns the user_days rows of those days. What the jobs, the
  * merge trigger and the seed call.
  */
 create function crm.refresh_user_days(p_project_id uuid, p_from date, p_to date, p_users uuid[] default null)
@@ -325,7 +334,7 @@ create trigger site_sessions_user_days
  * Rebuilds today's and yesterday's user_days of every project with a session since
  * yesterday (a session's page views grow after it started; late events land on
  * yesterday) and its due presets (crm.refresh_acquisition_rollup), and drops rows older
- * than the project's retention_days. Returns the user_days rows written.
+ * than the project's retention_days. Returns the user_days rows of those days.
  */
 create function crm.refresh_recent_user_days() returns integer
 language plpgsql

@@ -216,7 +216,7 @@ create trigger funnel_steps_rebuild_days_ins after insert on crm.funnel_steps
 create trigger funnel_steps_rebuild_days_del after delete on crm.funnel_steps
   referencing old table as changed for each statement execute function crm.funnel_steps_rebuild_days();
 
-/** Rebuilds the next week of each queued project's days (crm.user_days_rebuild); returns the rows written. */
+/** Rebuilds the next week of each queued project's days (crm.user_days_rebuild); returns the user_days rows of those days. */
 create function crm.rebuild_queued_user_days() returns integer
 language plpgsql
 set search_path = ''

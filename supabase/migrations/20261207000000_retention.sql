@@ -1,6 +1,8 @@
--- Who comes back: cohort retention, the retention curve, stickiness and lifecycle, all
--- from crm.user_days (one row per user per active day) under the report contract
--- (p_from, p_to, p_filter), sampled as the acquisition reports are.
+-- Who comes back: cohort retention, the retention curve, stickiness and lifecycle under
+-- the report contract (p_from, p_to, p_filter), sampled as the acquisition reports are:
+-- from crm.user_days (one row per user per active day) and custom events per day
+-- (crm.event_days), or without a filter from two rollups of user_days (crm.user_activity,
+-- a row per user, and crm.activity_edges, where DAU / WAU / MAU change).
 
 /** The first day of the week (ISO, Monday) or month of p_day. */
 create function crm.period_start(p_day date, p_period text) returns date
@@ -32,47 +34,159 @@ begin
 end;
 $$;
 
+-- ---------------------------------------------------------------------------
+-- Custom events per user per day: what a report that starts or returns on an event
+-- outside the funnel reads (the funnel's events are user_days.steps).
+-- ---------------------------------------------------------------------------
+
+create table crm.event_days (
+  project_id uuid not null,
+  day date not null,
+  user_id uuid not null,
+  sample smallint not null, -- crm.sample_bucket(user_id)
+  name text not null,
+  primary key (project_id, day, user_id, name, sample),
+  -- a user-day's events go with its user_days row, as its pages do
+  foreign key (project_id, day, user_id, sample) references crm.user_days (project_id, day, user_id, sample) on delete cascade
+) partition by range (sample);
+comment on table crm.event_days is
+  'One row per site user per UTC day per custom event name (vibeTrack) that day. Rebuilt with crm.user_days by crm.refresh_user_days; what retention reports read for a start or return event outside the funnel. Partitioned by the user''s sample bucket, as user_days.';
+alter table crm.event_days enable row level security;
+select crm.create_sample_partitions('event_days');
+
 /**
- * The user_days.steps bits of an event (null: null). crm.user_days keeps, per day, the
- * events of the project's funnel, so those are the events a retention report can start
- * or return on; any other name is 22023.
+ * Rebuilds the event_days rows of a project for UTC days p_from..p_to (all users, or
+ * only p_users) from their custom events, on the days with a user_days row (call it
+ * through crm.refresh_user_days). Returns the rows written.
+ */
+create function crm.refresh_event_days(p_project_id uuid, p_from date, p_to date, p_users uuid[] default null)
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_rows integer;
+begin
+  delete from crm.event_days e
+  where e.project_id = p_project_id and e.day between p_from and p_to
+    and (p_users is null or e.user_id = any (p_users));
+  insert into crm.event_days (project_id, day, user_id, sample, name)
+  select distinct p_project_id, (e.occurred_at at time zone 'UTC')::date, e.user_id, crm.sample_bucket(e.user_id), e.name
+  from crm.user_events e
+  where e.project_id = p_project_id and e.type = 'event'
+    and e.occurred_at >= crm.utc_day_start(p_from) and e.occurred_at < crm.utc_day_start(p_to + 1)
+    and (p_users is null or e.user_id = any (p_users))
+    and exists (select from crm.user_days d
+                where d.project_id = p_project_id and d.day = (e.occurred_at at time zone 'UTC')::date
+                  and d.user_id = e.user_id and d.sample = crm.sample_bucket(e.user_id));
+  get diagnostics v_rows = row_count;
+  return v_rows;
+end;
+$$;
+
+/** crm.refresh_user_days now rebuilds the days' event_days too. */
+create or replace function crm.refresh_user_days(p_project_id uuid, p_from date, p_to date, p_users uuid[] default null)
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_rows integer;
+begin
+  v_rows := crm.refresh_user_day_rows(p_project_id, p_from, p_to, p_users);
+  perform crm.refresh_page_days(p_project_id, p_from, p_to, p_users);
+  perform crm.refresh_event_days(p_project_id, p_from, p_to, p_users);
+  return v_rows;
+end;
+$$;
+
+-- What is already stored gets its rows now.
+select crm.refresh_event_days(d.project_id, min(d.day), max(d.day)) from crm.user_days d group by d.project_id;
+
+/**
+ * The custom event names (vibeTrack) a project has stored, alphabetical, at most 200:
+ * what a report's event picker offers beside the funnel's events. A skip scan of the
+ * custom-event index (a probe per name), however many events there are. Viewer.
+ */
+create function public.list_event_names(p_project_id uuid)
+returns table (name text)
+language plpgsql stable security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+begin
+  perform crm.require_project_role(p_project_id, 'viewer');
+  return query
+  with recursive names as (
+    (select e.name from crm.user_events e where e.project_id = p_project_id and e.type = 'event' order by e.name limit 1)
+    union all
+    select (select e.name from crm.user_events e
+            where e.project_id = p_project_id and e.type = 'event' and e.name > n.name order by e.name limit 1)
+    from names n where n.name is not null
+  )
+  select n.name from names n where n.name is not null limit 200;
+end;
+$$;
+grant execute on function public.list_event_names(uuid) to authenticated, service_role;
+
+/**
+ * The user_days.steps bits of a retention report's event: the funnel's events are kept
+ * in steps, so those read no other table. Null for no event and for any other name
+ * (crm.user_day_has_event reads crm.event_days for it); 22023 for a name no event may
+ * have.
  */
 create function crm.retention_event_mask(p_project_id uuid, p_event text, p_param text) returns integer
 language plpgsql stable
 set search_path = ''
 as $$
-declare
-  v_mask integer;
 begin
   if p_event is null then
     return null;
   end if;
-  select bit_or(1 << (f.step_order - 1)) into v_mask
-  from crm.funnel_steps f where f.project_id = p_project_id and f.event_name = p_event;
-  if v_mask is null then
-    raise exception '% must be one of the funnel''s events (%), which are kept per day (got "%")', p_param,
-      (select string_agg(f.event_name, ', ' order by f.step_order) from crm.funnel_steps f where f.project_id = p_project_id),
-      p_event using errcode = '22023';
+  if p_event = '' or length(p_event) > (crm.event_limits() ->> 'event_name')::integer then
+    raise exception '% must be an event name of 1 to % characters', p_param, crm.event_limits() ->> 'event_name'
+      using errcode = '22023';
   end if;
-  return v_mask;
+  return (select bit_or(1 << (f.step_order - 1))
+          from crm.funnel_steps f where f.project_id = p_project_id and f.event_name = p_event);
 end;
 $$;
 
 /**
- * The members of a project's cohorts: each user whose start (their first day; with
- * p_start, a mask of user_days.steps, their first day in the range with that event) falls
- * in [p_from, p_to] on a user_days row that passes the filter, with that day and its
- * week or month. Users of sample buckets below p_buckets.
+ * Whether a user_days row has a retention report's event: p_mask (the funnel's steps,
+ * crm.retention_event_mask) or else the custom event p_name (crm.event_days); true when
+ * the report names none.
+ */
+create function crm.user_day_has_event(p_project_id uuid, p_day date, p_user_id uuid, p_sample smallint, p_steps integer,
+                                       p_mask integer, p_name text) returns boolean
+language sql stable
+-- No SET clause, so that the planner inlines it (every name is qualified).
+as $$
+  select case when p_mask is not null then p_steps & p_mask <> 0
+              when p_name is not null then exists (
+                select from crm.event_days e
+                where e.project_id = p_project_id and e.day = p_day and e.user_id = p_user_id and e.name = p_name
+                  and e.sample = p_sample)
+              else true end
+$$;
+
+/**
+ * The members of a project's cohorts: each user whose start (their first day; with a
+ * start event, p_start a mask of user_days.steps or p_start_name a custom event, their
+ * first day in the range with that event) falls in [p_from, p_to] on a user_days row that
+ * passes the filter, with that day and its week or month. Users of sample buckets below
+ * p_buckets.
  */
 create function crm.cohort_members(p_project_id uuid, p_from date, p_to date, p_filter jsonb, p_period text,
-                                   p_start integer, p_buckets integer)
+                                   p_start integer, p_start_name text, p_buckets integer)
 returns table (user_id uuid, day date, cohort date)
 language sql stable
 -- No SET clause, so that the planner inlines it (every name is qualified).
 as $$
   select d.user_id, min(d.day), crm.period_start(min(d.day), p_period)
   from crm.filtered_user_days(p_project_id, p_from, p_to, p_filter, p_buckets) d
-  where case when p_start is null then d.new_user else d.steps & p_start <> 0 end
+  where case when p_start is null and p_start_name is null then d.new_user
+             else crm.user_day_has_event(p_project_id, d.day, d.user_id, d.sample, d.steps, p_start, p_start_name) end
   group by d.user_id
 $$;
 
@@ -84,9 +198,9 @@ as $$ select (p_start + p_offset * case p_period when 'week' then interval '1 we
 
 -- ---------------------------------------------------------------------------
 -- What the reports without a filter read instead of every user-day: one row per user
--- (crm.user_activity) and the day counts of the stickiness windows (crm.activity_edges),
--- both kept in step with crm.user_days by a trigger on its writes, whoever writes (the
--- job, a merge, an erasure, the retention purge).
+-- (crm.user_activity) and the day counts of the stickiness windows (crm.activity_edges).
+-- Triggers on user_days queue its changes, whoever writes (the job, a merge, an erasure,
+-- the retention purge); the crm-user-days job applies them (crm.apply_activity_queue).
 -- ---------------------------------------------------------------------------
 
 create table crm.user_activity (
@@ -164,12 +278,15 @@ as $$
   where g.gap_after is null or g.gap_after > w.w
 $$;
 
-/** Adds edge deltas to crm.activity_edges, in key order (concurrent writers wait, never deadlock on it). */
+/** Adds edge deltas to crm.activity_edges (a day whose delta comes to 0 is dropped); returns the days written. */
 create function crm.add_activity_edges(p_project_id uuid[], p_window_days integer[], p_day date[], p_delta integer[])
-returns void
-language sql
+returns integer
+language plpgsql
 set search_path = ''
 as $$
+declare
+  v_rows integer;
+begin
   insert into crm.activity_edges as e (project_id, window_days, day, delta)
   select x.project_id, x.w, x.day, sum(x.delta)
   from unnest(p_project_id, p_window_days, p_day, p_delta) x(project_id, w, day, delta)
@@ -178,7 +295,13 @@ as $$
   group by x.project_id, x.w, x.day
   having sum(x.delta) <> 0
   order by x.project_id, x.w, x.day
-  on conflict (project_id, window_days, day) do update set delta = e.delta + excluded.delta
+  on conflict (project_id, window_days, day) do update set delta = e.delta + excluded.delta;
+  get diagnostics v_rows = row_count;
+  delete from crm.activity_edges e
+  using unnest(p_project_id, p_window_days, p_day) x(project_id, w, day)
+  where e.project_id = x.project_id and e.window_days = x.w and e.day = x.day and e.delta = 0;
+  return v_rows;
+end;
 $$;
 
 /** Rewrites the user_activity rows of a project's users (all: null) from their user_days. */
@@ -191,7 +314,7 @@ as $$
   delete from crm.user_activity a using unnest(p_users) u(id) where a.project_id = p_project_id and a.user_id = u.id;
   insert into crm.user_activity (project_id, user_id, sample, first_day, is_new, last_day, first_week, first_month,
                                  weeks, months)
-  select p_project_id, x.user_id, min(x.sample), min(x.day), bool_or(x.new_user), max(x.day),
+  select p_project_id, x.user_id, min(x.sample), min(x.day), bool_or(x.new_user) filter (where x.day = x.first_day), max(x.day),
          crm.period_start(min(x.day), 'week'), crm.period_start(min(x.day), 'month'),
          array_agg(distinct crm.periods_between(crm.period_start(x.first_day, 'week'), crm.period_start(x.day, 'week'), 'week')),
          array_agg(distinct crm.periods_between(crm.period_start(x.first_day, 'month'), crm.period_start(x.day, 'month'), 'month'))
@@ -211,95 +334,144 @@ as $$
   group by x.user_id;
 $$;
 
-/**
- * Trigger (statement, on insert and on delete of user_days): rewrites the changed users'
- * user_activity, and moves activity_edges by the difference between their days after
- * and before the change.
- */
-create function crm.user_days_activity() returns trigger
+create table crm.activity_queue (
+  project_id uuid not null,
+  user_id uuid not null,
+  sample smallint not null,
+  day date not null,
+  -- 1: the user_days row was added, −1: removed, 0: its new_user flag changed
+  sign smallint not null
+);
+comment on table crm.activity_queue is
+  'The user_days changes not yet applied to user_activity and activity_edges (crm.apply_activity_queue, in the crm-user-days job): triggers on user_days append here, so a merge or an erasure in ingest never waits on the rollups. No key: appending never waits either.';
+alter table crm.activity_queue enable row level security;
+
+/** Trigger (statement, on insert and on delete of user_days): queues the rows. */
+create function crm.user_days_enqueue() returns trigger
 language plpgsql
 set search_path = ''
--- the job's refresh changes a day of every active user: sorts of that size stay in memory
+as $$
+begin
+  insert into crm.activity_queue (project_id, user_id, sample, day, sign)
+  select c.project_id, c.user_id, c.sample, c.day, case tg_op when 'INSERT' then 1 else -1 end from changed c;
+  return null;
+end;
+$$;
+
+create trigger user_days_enqueue_ins after insert on crm.user_days
+  referencing new table as changed for each statement execute function crm.user_days_enqueue();
+create trigger user_days_enqueue_del after delete on crm.user_days
+  referencing old table as changed for each statement execute function crm.user_days_enqueue();
+
+/**
+ * Trigger (statement, on update of user_days): queues the rows whose new_user flag
+ * changed. The key of a user_days row is never updated (a refresh deletes and inserts);
+ * other columns do not change the rollups.
+ */
+create function crm.user_days_enqueue_flags() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  insert into crm.activity_queue (project_id, user_id, sample, day, sign)
+  select n.project_id, n.user_id, n.sample, n.day, 0
+  from changed n
+  join before_change o on o.project_id = n.project_id and o.day = n.day and o.user_id = n.user_id and o.sample = n.sample
+  where o.new_user is distinct from n.new_user;
+  return null;
+end;
+$$;
+
+create trigger user_days_enqueue_upd after update on crm.user_days
+  referencing old table as before_change new table as changed
+  for each statement execute function crm.user_days_enqueue_flags();
+
+/**
+ * Applies the queued user_days changes: moves activity_edges by the difference between
+ * each changed user's days now and before (now, less the days added, plus those removed),
+ * and rewrites their user_activity. The one writer of both, called by the crm-user-days
+ * job after it refreshes the days. Returns the users brought up to date.
+ */
+create function crm.apply_activity_queue() returns integer
+language plpgsql
+set search_path = ''
+-- the job's refresh changes a day of many users: sorts of that size stay in memory
 set work_mem = '64MB'
 as $$
 declare
-  r record;
-  v_reach integer := (select max(w) from unnest(crm.activity_windows()) w);
-begin
-  for r in select c.project_id, array_agg(distinct c.user_id) as users from changed c group by c.project_id loop
-    perform crm.refresh_user_activity(r.project_id, r.users);
-  end loop;
-
   -- an edge at day y depends on the days y − w .. y: read the longest window either side
-  with ch as (
-    select c.project_id, c.user_id, c.sample, min(c.day) as a, max(c.day) as b
-    from changed c group by c.project_id, c.user_id, c.sample
-  ), now_days as (
-    -- through the (project_id, user_id, day) index of the user's partition, per user
-    -- (offset 0 keeps it a loop)
-    select ch.project_id, ch.user_id, d.day
-    from ch cross join lateral (
-      select d.day from crm.user_days d
-      where d.project_id = ch.project_id and d.user_id = ch.user_id and d.sample = ch.sample
-        and d.day between ch.a - v_reach and ch.b + v_reach
-      offset 0) d
-  ), states as (
-    select n.project_id, n.user_id, n.day, 1 as sign from now_days n
-    union all
-    -- before an insert: the days now but the inserted ones; before a delete: with them
-    select n.project_id, n.user_id, n.day, -1 from now_days n where tg_op = 'DELETE'
-    union all
-    select n.project_id, n.user_id, n.day, -1 from now_days n
-    left join changed c on c.project_id = n.project_id and c.user_id = n.user_id and c.day = n.day
-    where tg_op = 'INSERT' and c.user_id is null
-    union all
-    select c.project_id, c.user_id, c.day, -1 from changed c where tg_op = 'DELETE'
-  ), edges as (
-    select e.project_id, e.window_days, e.day, e.delta
-    from crm.activity_day_edges(array(select row(s.project_id, s.user_id, s.day, s.sign)::crm.activity_day from states s)) e
-    join ch on ch.project_id = e.project_id and ch.user_id = e.user_id
-    where e.day between ch.a and ch.b + e.window_days
-  )
-  select crm.add_activity_edges(array_agg(e.project_id), array_agg(e.window_days), array_agg(e.day), array_agg(e.delta))
-  from edges e
-  into r;
-  return null;
+  v_reach integer := (select max(w) from unnest(crm.activity_windows()) w);
+  v_projects uuid[];
+  v_users uuid[];
+  v_edges integer;
+  v_done integer := 0;
+  r record;
+begin
+  loop
+    -- 50,000 users at a time, so a backlog (a first fill) is held in memory a part at a
+    -- time. One statement, so one snapshot: the queue rows taken and the user_days read
+    -- agree (a change committed meanwhile stays queued, and unread, for the next run).
+    with pick as (
+      select distinct q.project_id, q.user_id from crm.activity_queue q limit 50000
+    ), q as (
+      delete from crm.activity_queue x using pick
+      where x.project_id = pick.project_id and x.user_id = pick.user_id
+      returning x.project_id, x.user_id, x.sample, x.day, x.sign
+    ), net as (
+      select q.project_id, q.user_id, q.sample, q.day, sum(q.sign) as n from q group by 1, 2, 3, 4
+    ), ch as (
+      select n.project_id, n.user_id, n.sample, min(n.day) as a, max(n.day) as b from net n group by 1, 2, 3
+    ), now_days as (
+      -- through the (project_id, user_id, day) index of the user's partition, per user
+      -- (offset 0 keeps it a loop)
+      select ch.project_id, ch.user_id, d.day
+      from ch cross join lateral (
+        select d.day from crm.user_days d
+        where d.project_id = ch.project_id and d.user_id = ch.user_id and d.sample = ch.sample
+          and d.day between ch.a - v_reach and ch.b + v_reach
+        offset 0) d
+    ), states as (
+      select n.project_id, n.user_id, n.day, 1 as sign from now_days n
+      union all
+      select n.project_id, n.user_id, n.day, -1 from now_days n
+      left join net x on x.project_id = n.project_id and x.user_id = n.user_id and x.day = n.day and x.n > 0
+      where x.user_id is null
+      union all
+      select x.project_id, x.user_id, x.day, -1 from net x where x.n < 0
+    ), edges as (
+      select e.project_id, e.window_days, e.day, e.delta
+      from crm.activity_day_edges(array(select row(s.project_id, s.user_id, s.day, s.sign)::crm.activity_day from states s)) e
+      join ch on ch.project_id = e.project_id and ch.user_id = e.user_id
+      where e.day between ch.a and ch.b + e.window_days
+    )
+    select (select array_agg(ch.project_id) from ch), (select array_agg(ch.user_id) from ch),
+           (select crm.add_activity_edges(array_agg(e.project_id), array_agg(e.window_days), array_agg(e.day), array_agg(e.delta))
+            from edges e)
+    into v_projects, v_users, v_edges;
+    exit when v_users is null;
+
+    for r in select x.p, array_agg(x.u) as users from unnest(v_projects, v_users) x(p, u) group by x.p loop
+      perform crm.refresh_user_activity(r.p, r.users);
+    end loop;
+    v_done := v_done + cardinality(v_users);
+  end loop;
+  return v_done;
 end;
 $$;
 
-create trigger user_days_activity_ins after insert on crm.user_days
-  referencing new table as changed for each statement execute function crm.user_days_activity();
-create trigger user_days_activity_del after delete on crm.user_days
-  referencing old table as changed for each statement execute function crm.user_days_activity();
-
-/**
- * Trigger (statement, on update of user_days): a row whose new_user flag changed (a
- * merge moved the user's first day) rewrites the user's user_activity; the days are the
- * same, so the edges stay.
- */
-create function crm.user_days_activity_flags() returns trigger
+/** The crm-user-days job now also applies the queued user_days changes to the rollups. */
+create or replace function crm.job_user_days() returns integer
 language plpgsql
 set search_path = ''
 as $$
 declare
-  r record;
+  v_rows integer;
 begin
-  for r in
-    select n.project_id, array_agg(distinct n.user_id) as users
-    from changed n
-    join before_change o on o.project_id = n.project_id and o.day = n.day and o.user_id = n.user_id
-    where o.new_user <> n.new_user
-    group by n.project_id
-  loop
-    perform crm.refresh_user_activity(r.project_id, r.users);
-  end loop;
-  return null;
+  v_rows := crm.refresh_recent_user_days() + crm.rebuild_queued_user_days();
+  perform crm.apply_activity_queue();
+  return v_rows;
 end;
 $$;
-
-create trigger user_days_activity_upd after update on crm.user_days
-  referencing old table as before_change new table as changed
-  for each statement execute function crm.user_days_activity_flags();
 
 /** Rebuilds a project's user_activity and activity_edges from its user_days (a sample bucket at a time). */
 create function crm.rebuild_activity(p_project_id uuid) returns void
@@ -309,6 +481,8 @@ as $$
 declare
   v_sample integer;
 begin
+  -- what is queued is in user_days already
+  delete from crm.activity_queue q where q.project_id = p_project_id;
   perform crm.refresh_user_activity(p_project_id, null);
   delete from crm.activity_edges e where e.project_id = p_project_id;
   for v_sample in 0..63 loop
@@ -388,6 +562,8 @@ declare
   v_filter jsonb := p_filter;
   v_start integer;
   v_return integer;
+  v_start_name text;
+  v_return_name text;
   v_by_user boolean;
   v_buckets integer;
 begin
@@ -406,12 +582,15 @@ begin
   end if;
   v_start := crm.retention_event_mask(p_project_id, p_start_event, 'p_start_event');
   v_return := crm.retention_event_mask(p_project_id, p_return_event, 'p_return_event');
-  v_by_user := v_filter = '{}' and v_start is null and v_return is null and crm.ends_period(p_to, p_period);
+  -- an event outside the funnel is read from event_days by name
+  v_start_name := case when v_start is null then p_start_event end;
+  v_return_name := case when v_return is null then p_return_event end;
+  v_by_user := v_filter = '{}' and p_start_event is null and p_return_event is null and crm.ends_period(p_to, p_period);
   v_buckets := case when v_by_user then crm.user_activity_sample_buckets(p_project_id, p_from)
                     else crm.user_days_sample_buckets(p_project_id, p_from, p_to, v_filter) end;
   return query
   with day_members as (
-    select * from crm.cohort_members(p_project_id, p_from, p_to, v_filter, p_period, v_start, v_buckets)
+    select * from crm.cohort_members(p_project_id, p_from, p_to, v_filter, p_period, v_start, v_start_name, v_buckets)
     where not v_by_user
   ), user_members as (
     -- the users of a cohort with the same periods of activity are counted together
@@ -432,7 +611,7 @@ begin
     join sizes using (cohort)
     join crm.user_days d on d.project_id = p_project_id and d.user_id = m.user_id and d.day between m.day and p_to
       and d.sample < v_buckets
-    where v_return is null or d.steps & v_return <> 0
+    where crm.user_day_has_event(p_project_id, d.day, d.user_id, d.sample, d.steps, v_return, v_return_name)
   ), counts as (
     select a.cohort, a.k, count(*) as n from active a group by a.cohort, a.k
     union all
@@ -510,6 +689,8 @@ as $$
 declare
   v_start integer;
   v_return integer;
+  v_start_name text;
+  v_return_name text;
   v_by_user boolean;
 begin
   perform crm.require_project_role(p_project_id, 'viewer');
@@ -526,25 +707,27 @@ begin
   end if;
   v_start := crm.retention_event_mask(p_project_id, p_start_event, 'p_start_event');
   v_return := crm.retention_event_mask(p_project_id, p_return_event, 'p_return_event');
-  v_by_user := p_filter = '{}' and v_start is null and v_return is null and crm.ends_period(p_to, p_period);
+  v_start_name := case when v_start is null then p_start_event end;
+  v_return_name := case when v_return is null then p_return_event end;
+  v_by_user := p_filter = '{}' and p_start_event is null and p_return_event is null and crm.ends_period(p_to, p_period);
   return query
   with members as (
     -- a first day is a new_user row, so by first day only the cohort's own period is read
     select m.user_id, m.day
     from crm.cohort_members(p_project_id,
-                            case when v_start is null then greatest(p_from, p_cohort_start) else p_from end,
+                            case when p_start_event is null then greatest(p_from, p_cohort_start) else p_from end,
                             least(p_to, crm.period_after(p_cohort_start, 1, p_period) - 1),
-                            p_filter, p_period, v_start, 64) m
+                            p_filter, p_period, v_start, v_start_name, 64) m
     where not v_by_user and m.cohort = p_cohort_start
   ), picked as materialized (
     -- with each user's first day, when the cohort starts on it
-    select m.user_id, case when v_start is null then m.day end as first_day from members m
+    select m.user_id, case when p_start_event is null then m.day end as first_day from members m
     where exists (
       select from crm.user_days d
       where d.project_id = p_project_id and d.user_id = m.user_id and d.sample = crm.sample_bucket(m.user_id)
         and d.day between greatest(m.day, crm.period_after(p_cohort_start, p_period_offset, p_period))
                       and least(crm.period_after(p_cohort_start, p_period_offset + 1, p_period) - 1, p_to)
-        and (v_return is null or d.steps & v_return <> 0))
+        and crm.user_day_has_event(p_project_id, d.day, d.user_id, d.sample, d.steps, v_return, v_return_name))
     union all
     select a.user_id, a.first_day from crm.user_activity a
     where v_by_user and a.project_id = p_project_id and a.is_new

@@ -6,7 +6,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(368);
+select plan(376);
 
 -- The platform ----------------------------------------------------------------------------
 -- Roles and their attributes
@@ -303,6 +303,7 @@ insert into tests.an_fns values
   ('get_lifecycle', '{uuid,text,integer,jsonb}', 'setof record', 'viewer', 'select * from public.get_lifecycle(tests.an_id(''project''))'),
   ('export_retention_cohorts_csv', '{uuid,date,date,jsonb,text,integer,text,text,text}', 'text', 'viewer', 'select public.export_retention_cohorts_csv(tests.an_id(''project''), current_date - 6, current_date)'),
   ('list_retention_cohort_users', '{uuid,date,date,date,integer,jsonb,text,text,text,integer,integer}', 'setof record', 'viewer', 'select * from public.list_retention_cohort_users(tests.an_id(''project''), current_date - 6, current_date, date_trunc(''week'', current_date)::date)'),
+  ('list_event_names', '{uuid}', 'setof text', 'viewer', 'select * from public.list_event_names(tests.an_id(''project''))'),
   ('delete_crm_project', '{uuid,text}', 'boolean', 'owner', 'select public.delete_crm_project(tests.an_id(''project''), ''Authz'')');
 
 

@@ -11,7 +11,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(28);
+select plan(35);
 
 select tests.an_setup('Retention');
 -- (a viewer may not call crm functions: the week is worked out here)
@@ -41,8 +41,12 @@ begin
   perform tests.an_event(p, tests.an_id('A'), tests.an_id('A1'), tests.w(1) + interval '9 hours 1 minute', 'signup');
   perform tests.an_event(p, tests.an_id('A'), tests.an_id('A9'), tests.w(9) + interval '9 hours 1 minute', 'payment_success');
   perform tests.an_event(p, tests.an_id('C'), tests.an_id('C11'), tests.w(11) + interval '9 hours 1 minute', 'signup');
+  -- a custom event outside the funnel: A on W1+2, C on W1+4 and W2+1, B on W2
+  perform tests.an_event(p, tests.an_id(x.u), tests.an_id(x.u || x.d), tests.w(x.d) + interval '9 hours 2 minutes', 'report_exported')
+  from (values ('A', 9), ('C', 11), ('C', 15), ('B', 14)) x(u, d);
   update crm.site_users set segment = 'premium' where project_id = p and id = tests.an_id('B');
   perform crm.refresh_user_days(p, tests.w(-30), crm.utc_today());
+  perform crm.apply_activity_queue();
 end $$;
 
 -- The per-user rollup and the window edges must always equal what user_days says: DAU,
@@ -109,8 +113,20 @@ select results_eq(
   $$values (tests.w(0), 1, '{1,0,1,0}'::integer[])$$, 'p_segment: B, the one premium user');
 select throws_ok($$select * from public.get_retention_cohorts(tests.an_id('project'), tests.w(0), tests.w(27), p_period => 'day')$$,
   '22023', 'p_period must be week or month (got day)', 'a period is a week or a month');
-select throws_ok($$select * from public.get_retention_cohorts(tests.an_id('project'), tests.w(0), tests.w(27), p_start_event => 'login')$$,
-  '22023', null, 'a start event must be one the funnel keeps per day');
+select results_eq(
+  $$select cohort_start, cohort_size, retained from public.get_retention_cohorts(tests.an_id('project'), tests.w(0), tests.w(27),
+      p_start_event => 'report_exported')$$,
+  $$values (tests.w(7), 2, '{2,1,1}'::integer[]), (tests.w(14), 1, '{1,0}')$$,
+  'a custom start event (event_days): W1 = A (day 9, back in W3) and C (day 11, back in W2); W2 = B');
+select results_eq(
+  $$select cohort_start, retained from public.get_retention_cohorts(tests.an_id('project'), tests.w(0), tests.w(27),
+      p_return_event => 'report_exported')$$,
+  $$values (tests.w(0), '{0,1,1,0}'::integer[]), (tests.w(7), '{1,1,0}')$$,
+  'a custom return event: W0''s A exported in W1, B in W2; W1''s C in W1 and W2');
+select results_eq($$select name from public.list_event_names(tests.an_id('project'))$$,
+  $$values ('payment_success'), ('report_exported'), ('signup')$$, 'list_event_names: the custom events stored, alphabetical');
+select throws_ok($$select * from public.get_retention_cohorts(tests.an_id('project'), tests.w(0), tests.w(27), p_start_event => '')$$,
+  '22023', 'p_start_event must be an event name of 1 to 128 characters', 'an event name is 1 to 128 characters');
 select throws_ok($$select * from public.get_retention_cohorts(tests.an_id('project'), tests.w(0), tests.w(27), p_cohorts => 0)$$,
   '22023', 'p_cohorts must be between 1 and 52', 'p_cohorts 1..52');
 
@@ -135,6 +151,10 @@ select results_eq(
   $$select name from public.list_retention_cohort_users(tests.an_id('project'), tests.w(0), tests.w(27), tests.w(0), 1,
       p_start_event => 'signup', p_return_event => 'payment_success')$$,
   $$values ('A')$$, 'with events: A, who paid in the week after signing up');
+select results_eq(
+  $$select name from public.list_retention_cohort_users(tests.an_id('project'), tests.w(0), tests.w(27), tests.w(7), 2,
+      p_start_event => 'report_exported')$$,
+  $$values ('A')$$, 'with a custom start event: of W1''s exporters, A came back two weeks on');
 select is((select count(*)::integer from public.list_retention_cohort_users(tests.an_id('project'), tests.w(0), tests.w(27), tests.w(7), 2)),
   0, 'a cell of nobody: no rows');
 select throws_ok($$select * from public.list_retention_cohort_users(tests.an_id('project'), tests.w(0), tests.w(27), tests.w(1))$$,
@@ -191,16 +211,31 @@ select results_eq(
   $$values (tests.w(0), 1, '{1,0,1,0}'::integer[]), (tests.w(7), 2, '{2,1,0}')$$,
   'after erasing A: W0 is B alone');
 select tests.clear_authentication();
-select is(tests.activity_drift(tests.an_id('project')), 0::bigint, 'after the erasure, user_activity and activity_edges match user_days');
+select isnt((select count(*)::integer from crm.activity_queue where project_id = tests.an_id('project')), 0,
+  'an erasure queues its days for the rollups, and does not wait on them');
+select crm.apply_activity_queue();
+select is(tests.activity_drift(tests.an_id('project')), 0::bigint, 'after the erasure and the queue''s turn, user_activity and activity_edges match user_days');
 
 -- A merge moves D's sessions to C: both users' days are rebuilt, and the rollups follow
-update crm.site_sessions set user_id = tests.an_id('C') where user_id = tests.an_id('D');
+-- A merge of C (first seen W1+1; signup on W1+4; exports on W1+4 and W2+1) into D (first
+-- seen W1+2): D's first day becomes W1+1, their W1+2 day is no longer one, and C's
+-- events come along on the days they were done
+select crm.merge_site_users(tests.an_id('project'), tests.an_id('C'), tests.an_id('D'));
+select results_eq(
+  $$select day, new_user, steps & 2 <> 0 from crm.user_days where user_id = tests.an_id('D') order by day$$,
+  $$values (tests.w(8), true, false), (tests.w(9), false, false), (tests.w(11), false, true), (tests.w(15), false, false)$$,
+  'after a merge: one first day, the earlier one, and the moved signup on its day');
+select results_eq(
+  $$select day, name from crm.event_days where user_id = tests.an_id('D') order by day$$,
+  $$values (tests.w(11), 'report_exported'), (tests.w(11), 'signup'), (tests.w(15), 'report_exported')$$,
+  'the moved custom events are on the merged user''s days');
+select crm.apply_activity_queue();
 select is(tests.activity_drift(tests.an_id('project')), 0::bigint, 'after a merge, user_activity and activity_edges match user_days');
 
 -- The retention purge drops days older than retention_days (here 60: W0 and E's first
 -- day go): the users' earliest kept day moves, and is no longer their first day
 update crm.projects set settings = settings || '{"retention_days": 60}' where id = tests.an_id('project');
-select crm.refresh_recent_user_days();
+select crm.job_user_days();
 select is(tests.activity_drift(tests.an_id('project')), 0::bigint,
   'after the retention purge, user_activity and activity_edges match user_days');
 

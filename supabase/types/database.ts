@@ -359,6 +359,12 @@ export type Database = {
           role: string
         }[]
       }
+      list_event_names: {
+        Args: { p_project_id: string }
+        Returns: {
+          name: string
+        }[]
+      }
       list_my_crm_invitations: { Args: never; Returns: Json }
       list_retention_cohort_users: {
         Args: {

@@ -45,6 +45,8 @@ beforeEach(() => {
   downloads.length = 0;
   fake = fakeBackend((fn, args) => {
     if (fn === 'get_crm_project') return { data: { id: P, funnel_steps: [{ step_order: 1, name: 'Bezoek', event_name: 'pageview' }, { step_order: 2, name: 'Aanmelding', event_name: 'signup' }] } };
+    // signup is a funnel event too: offered once, under the funnel
+    if (fn === 'list_event_names') return { data: [{ name: 'report_exported' }, { name: 'signup' }] };
     if (fn === 'get_retention_cohorts') {
       const filtered = Object.keys(args.p_filter as object).length > 0;
       return { data: COHORTS.map((c) => ({ ...c, sample_rate: filtered ? 0.25 : 1 })) };
@@ -90,9 +92,11 @@ describe('RetentionCohorts', () => {
     ]);
     expect(byTestId(container, 'cohorts-sampled')).toBeNull();
 
-    // the start / return choice offers the funnel's events
+    // the start / return choice offers the funnel's events, then the project's other custom events
     const start = byTestId(container, 'cohorts-start-event') as HTMLSelectElement;
-    expect([...start.options].map((o) => [o.value, o.textContent])).toEqual([['', 'eerste bezoek'], ['pageview', 'pageview'], ['signup', 'signup']]);
+    expect([...start.options].map((o) => [o.parentElement instanceof HTMLOptGroupElement ? o.parentElement.label : '', o.value])).toEqual([
+      ['', ''], ['Funnel', 'pageview'], ['Funnel', 'signup'], ['Eigen events', 'report_exported'],
+    ]);
 
     // a heatmap cell: the 2 Nov cohort (drawn second), offset 1
     await act(async () => (container.querySelector('rect[i="1"][j="1"]') as SVGElement).dispatchEvent(new MouseEvent('click', { bubbles: true })));

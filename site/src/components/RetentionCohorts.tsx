@@ -1,10 +1,12 @@
 // "Wie komt terug": the cohort triangle of the page's range and filters — week or month, a
-// start event and a return event (the project's funnel events; none = first visit / any
-// activity) — as a heatmap and a table, a cell opening its people, and a CSV of the table.
+// start event and a return event (the project's funnel events or its other custom events;
+// none = first visit / any activity) — as a heatmap and a table, a cell opening its
+// people, and a CSV of the table.
 // client:only (ApexCharts).
 import { useState } from 'react';
 import { useLocale, useT } from '../i18n/i18n';
 import { useCrmProject } from '../data/getCrmProject';
+import { useEventNames } from '../data/listEventNames';
 import { useRetentionCohorts, type Cohort, type RetentionChoice, type RetentionPeriod } from '../data/getRetentionCohorts';
 import type { CohortCell } from '../data/listRetentionCohortUsers';
 import { useExportRetentionCohortsCsv } from '../data/exportRetentionCohortsCsv';
@@ -20,17 +22,31 @@ import { Empty, ErrorState, Loading } from './ui/States';
 
 const PERIODS: RetentionPeriod[] = ['week', 'month'];
 
-function EventPick({ value, events, none, label, testId, onPick }: { value: string | null; events: string[]; none: string; label: string; testId: string; onPick: (v: string | null) => void }) {
+export interface RetentionEvents {
+  funnel: string[];
+  /** the project's other custom events */
+  custom: string[];
+}
+
+function EventPick({ value, events, none, label, testId, onPick }: { value: string | null; events: RetentionEvents; none: string; label: string; testId: string; onPick: (v: string | null) => void }) {
+  const t = useT();
+  const group = (name: string, list: string[]) =>
+    list.length > 0 && (
+      <optgroup label={name}>
+        {list.map((ev) => (
+          <option key={ev} value={ev}>
+            {ev}
+          </option>
+        ))}
+      </optgroup>
+    );
   return (
     <label className="row">
       <span className="muted">{label}</span>
       <select value={value ?? ''} onChange={(e) => onPick(e.target.value || null)} data-testid={testId}>
         <option value="">{none}</option>
-        {events.map((ev) => (
-          <option key={ev} value={ev}>
-            {ev}
-          </option>
-        ))}
+        {group(t('funnelEvents'), events.funnel)}
+        {group(t('customEvents'), events.custom)}
       </select>
     </label>
   );
@@ -77,7 +93,7 @@ function CohortTable({ cohorts, period, onPick }: { cohorts: Cohort[]; period: R
   );
 }
 
-function Cohorts({ q, events }: { q: ReportQuery; events: string[] }) {
+function Cohorts({ q, events }: { q: ReportQuery; events: RetentionEvents }) {
   const t = useT();
   const [choice, setChoice] = useState<RetentionChoice>({ period: 'week', startEvent: null, returnEvent: null });
   const [cell, setCell] = useState<CohortCell | null>(null);
@@ -127,10 +143,13 @@ function Cohorts({ q, events }: { q: ReportQuery; events: string[] }) {
 }
 
 function WithEvents({ q }: { q: ReportQuery }) {
-  // The funnel's events are what user_days keeps per day; until they load (or if they fail) the defaults stand.
+  // The funnel's events, then the project's other custom events; until they load (or if
+  // they fail) the defaults stand.
   const project = useCrmProject(q.projectId).state;
-  const events = project.status === 'ready' ? [...new Set(project.data.funnelSteps.map((s) => s.eventName).filter(Boolean))] : [];
-  return <Cohorts q={q} events={events} />;
+  const names = useEventNames(q.projectId).state;
+  const funnel = project.status === 'ready' ? [...new Set(project.data.funnelSteps.map((s) => s.eventName).filter(Boolean))] : [];
+  const custom = names.status === 'ready' ? names.data.filter((n) => !funnel.includes(n)) : [];
+  return <Cohorts q={q} events={{ funnel, custom }} />;
 }
 
 export default function RetentionCohorts() {
