@@ -132,8 +132,9 @@ grant execute on function public.list_event_names(uuid) to authenticated, servic
 /**
  * The user_days.steps bits of a retention report's event: the funnel's events are kept
  * in steps, so those read no other table. Null for no event and for any other name
- * (crm.user_day_has_event reads crm.event_days for it); 22023 for a name no event may
- * have.
+ * (crm.event_days has it per user and day); 22023 for a name no event may have. A
+ * report writes the test out as a case on the mask and the name, not as a function: the
+ * plan folds it to one branch (a function with a subquery would be called per row).
  */
 create function crm.retention_event_mask(p_project_id uuid, p_event text, p_param text) returns integer
 language plpgsql stable
@@ -153,24 +154,6 @@ end;
 $$;
 
 /**
- * Whether a user_days row has a retention report's event: p_mask (the funnel's steps,
- * crm.retention_event_mask) or else the custom event p_name (crm.event_days); true when
- * the report names none.
- */
-create function crm.user_day_has_event(p_project_id uuid, p_day date, p_user_id uuid, p_sample smallint, p_steps integer,
-                                       p_mask integer, p_name text) returns boolean
-language sql stable
--- No SET clause, so that the planner inlines it (every name is qualified).
-as $$
-  select case when p_mask is not null then p_steps & p_mask <> 0
-              when p_name is not null then exists (
-                select from crm.event_days e
-                where e.project_id = p_project_id and e.day = p_day and e.user_id = p_user_id and e.name = p_name
-                  and e.sample = p_sample)
-              else true end
-$$;
-
-/**
  * The members of a project's cohorts: each user whose start (their first day; with a
  * start event, p_start a mask of user_days.steps or p_start_name a custom event, their
  * first day in the range with that event) falls in [p_from, p_to] on a user_days row that
@@ -185,8 +168,12 @@ language sql stable
 as $$
   select d.user_id, min(d.day), crm.period_start(min(d.day), p_period)
   from crm.filtered_user_days(p_project_id, p_from, p_to, p_filter, p_buckets) d
-  where case when p_start is null and p_start_name is null then d.new_user
-             else crm.user_day_has_event(p_project_id, d.day, d.user_id, d.sample, d.steps, p_start, p_start_name) end
+  where case when p_start is not null then d.steps & p_start <> 0
+             when p_start_name is not null then exists (
+               select from crm.event_days e
+               where e.project_id = p_project_id and e.day = d.day and e.user_id = d.user_id and e.sample = d.sample
+                 and e.name = p_start_name)
+             else d.new_user end
   group by d.user_id
 $$;
 
@@ -611,7 +598,12 @@ begin
     join sizes using (cohort)
     join crm.user_days d on d.project_id = p_project_id and d.user_id = m.user_id and d.day between m.day and p_to
       and d.sample < v_buckets
-    where crm.user_day_has_event(p_project_id, d.day, d.user_id, d.sample, d.steps, v_return, v_return_name)
+    where case when v_return is not null then d.steps & v_return <> 0
+               when v_return_name is not null then exists (
+                 select from crm.event_days e
+                 where e.project_id = p_project_id and e.day = d.day and e.user_id = d.user_id and e.sample = d.sample
+                   and e.name = v_return_name)
+               else true end
   ), counts as (
     select a.cohort, a.k, count(*) as n from active a group by a.cohort, a.k
     union all
@@ -727,7 +719,12 @@ begin
       where d.project_id = p_project_id and d.user_id = m.user_id and d.sample = crm.sample_bucket(m.user_id)
         and d.day between greatest(m.day, crm.period_after(p_cohort_start, p_period_offset, p_period))
                       and least(crm.period_after(p_cohort_start, p_period_offset + 1, p_period) - 1, p_to)
-        and crm.user_day_has_event(p_project_id, d.day, d.user_id, d.sample, d.steps, v_return, v_return_name))
+        and case when v_return is not null then d.steps & v_return <> 0
+                 when v_return_name is not null then exists (
+                   select from crm.event_days e
+                   where e.project_id = p_project_id and e.day = d.day and e.user_id = d.user_id and e.sample = d.sample
+                     and e.name = v_return_name)
+                 else true end)
     union all
     select a.user_id, a.first_day from crm.user_activity a
     where v_by_user and a.project_id = p_project_id and a.is_new

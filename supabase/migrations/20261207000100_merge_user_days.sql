@@ -51,5 +51,7 @@ $$;
 
 create trigger site_users_first_day
   after update of first_seen_at on crm.site_users
-  for each row when ((old.first_seen_at at time zone 'UTC')::date is distinct from (new.first_seen_at at time zone 'UTC')::date)
+  -- ingest sets first_seen_at on every batch, mostly to the same value: that test is first
+  for each row when (old.first_seen_at is distinct from new.first_seen_at
+                     and (old.first_seen_at at time zone 'UTC')::date is distinct from (new.first_seen_at at time zone 'UTC')::date)
   execute function crm.site_users_first_day();

@@ -164,8 +164,9 @@ Deno.test('the seed\'s weekly cohorts decay like a product\'s: a steep first wee
   for (const [i, p] of done.entries()) {
     assert.ok(cohorts[i]!.size >= 300, `cohort ${i}: ${cohorts[i]!.size} people`);
     if (p.length > 1) assert.ok(p[1]! >= 10 && p[1]! <= 40, `cohort ${i}: ${p[1]}% back in week 1`);
-    // not random: no finished week keeps more than the week before it, give or take 2 points
-    for (let k = 2; k < p.length; k++) assert.ok(p[k]! <= p[k - 1]! + 2, `cohort ${i}: week ${k} ${p[k]}% after ${p[k - 1]}%`);
+    // not random: no finished week keeps more than the week before it, give or take 4
+    // points (a few hundred people a cohort: a point or two is chance)
+    for (let k = 2; k < p.length; k++) assert.ok(p[k]! <= p[k - 1]! + 4, `cohort ${i}: week ${k} ${p[k]}% after ${p[k - 1]}%`);
   }
   // not flat, and no cliff: on average week 1 > week 2 > week 4, yet a tail is still there
   assert.ok(mean(1) > mean(2) && mean(2) > mean(4), `mean % back in weeks 1, 2, 4: ${mean(1)}, ${mean(2)}, ${mean(4)}`);
