@@ -352,8 +352,8 @@ create trigger user_days_enqueue_del after delete on crm.user_days
 
 /**
  * Trigger (statement, on update of user_days): queues the rows whose new_user flag
- * changed. The key of a user_days row is never updated (a refresh deletes and inserts);
- * other columns do not change the rollups.
+ * changed. The key of a user_days row is never updated (a refresh deletes stale rows,
+ * inserts new ones and updates the others' columns); no other column changes the rollups.
  */
 create function crm.user_days_enqueue_flags() returns trigger
 language plpgsql
