@@ -17,6 +17,9 @@
 //   5. crm.ingest, one batch of 20 in one transaction (a direct SQL caller: its rate-limit
 //      counter stays locked until its commit, so concurrent calls of a project queue);
 //   6. heartbeats (single calls) and the share of their session updates that were HOT.
+// --alert-rules N gives the project N active alert rules of every kind (crm.alerts), with
+// a webhook channel: the triggers' cost on ingest. Vault gets a notify URL, so firings
+// queue pg_net requests as in production (no worker sends them from this database).
 // Broadcasts are inserted into realtime.messages as on hosted Supabase; the local
 // baseline's NOTIFY trigger is dropped in the bench database (--local-notify keeps it).
 import postgres from 'postgres';
@@ -34,11 +37,14 @@ const { values } = parseArgs({
     group: { type: 'string', default: '8' },
     keep: { type: 'boolean', default: false },
     'local-notify': { type: 'boolean', default: false },
+    'alert-rules': { type: 'string', default: '0' },
   },
 });
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const GROUP = Number(values.group);
+const ALERT_RULES = Number(values['alert-rules']);
+if (!Number.isInteger(ALERT_RULES) || ALERT_RULES < 0) throw new Error(`--alert-rules takes a whole number (got ${values['alert-rules']})`);
 const SESSIONS = 2000;
 const pgbench = join(pgBin, 'pgbench');
 const bench = benchDatabase('vibe_bench');
@@ -75,6 +81,34 @@ async function makeBatches(sql: postgres.Sql, publicKey: string, count: number, 
         'user_agent', 'Mozilla/5.0 (bench)', 'device_type', 'desktop', 'browser', 'Chrome', 'os', 'Linux', 'country', 'NL')
     from generate_series(1, ${count}) s`;
   await sql`analyze bench_batches`;
+}
+
+/**
+ * N rules cycling through a mix that meets the bench's traffic (its events are `click`
+ * and `signup` with props i and plan) as real rules would: some fire (once per visitor
+ * per cooldown), most only look.
+ */
+async function addAlertRules(sql: postgres.Sql, projectId: string, n: number) {
+  const mix: [string, Record<string, unknown>][] = [
+    ['event', { event: 'signup', prop: 'plan', op: 'eq', value: 'pro' }],
+    ['event', { event: 'click', prop: 'i', op: 'gt', value: 1000 }],
+    ['event', { event: 'payment_success' }],
+    ['segment_change', { from: 'trial', to: 'premium' }],
+    ['new_user', {}],
+    ['stuck', { minutes: 5, path: '/checkout*' }],
+    ['online_threshold', { direction: 'below', count: 1, minutes: 5 }],
+    ['event', { event: 'click', prop: 'plan', op: 'contains', value: 'enterprise' }],
+    ['stuck', { minutes: 10, identified_only: true }],
+    ['event', { event: 'signup', prop: 'i', op: 'lt', value: 0 }],
+  ];
+  await sql`select vault.create_secret('http://127.0.0.1:9/functions/v1/notify', 'vibe_notify_url')`;
+  await sql`select vault.create_secret('bench-token', 'vibe_notify_token')`;
+  for (let i = 0; i < n; i++) {
+    const [kind, condition] = mix[i % mix.length]!;
+    await sql`select public.create_crm_alert(${projectId}, ${`rule ${i + 1}`}, ${kind}, ${sql.json(condition as never)},
+      ${sql.json([{ type: 'webhook', url: 'https://hooks.example.com/bench' }])})`;
+  }
+  console.log(`• ${n} alert rules on the project`);
 }
 
 /** Runs one pgbench phase: each transaction takes the next `perCall` batches and ingests them in one call. */
@@ -117,7 +151,8 @@ const report = (p: Phase) =>
 const load = () => Deno.loadavg().map((l) => l.toFixed(1)).join(' ');
 console.log(
   `bench:ingest-db — database ${bench.name} on ${bench.host}, pgbench with ${CONNECTIONS} connections, ${SECONDS} s per phase, ` +
-    `${navigator.hardwareConcurrency} CPUs, load average ${load()}${values['local-notify'] ? ', with the local NOTIFY' : ''}`,
+    `${navigator.hardwareConcurrency} CPUs, load average ${load()}${values['local-notify'] ? ', with the local NOTIFY' : ''}` +
+    (ALERT_RULES ? `, ${ALERT_RULES} alert rules` : ''),
 );
 const db = await bench.create();
 // Hosted Realtime reads broadcasts from the WAL. The local stand-in adds a NOTIFY per
@@ -141,7 +176,9 @@ await db.unsafe(`create procedure bench_call(p_per_call integer) language plpgsq
 await db.end();
 const sql = postgres(bench.url, { max: 1, onnotice: () => {} });
 try {
-  const key = (await createLoadProject(sql, 'bench')).public_key;
+  const project = await createLoadProject(sql, 'bench');
+  const key = project.public_key;
+  if (ALERT_RULES) await addAlertRules(sql, project.id, ALERT_RULES);
   // Enough batches for each phase at up to this many per second (a phase that ran out would fail).
   const enough = (perSecond: number) => Math.ceil(perSecond * (SECONDS + 2));
   let stored = 0;
@@ -181,6 +218,10 @@ try {
   results.forEach(report);
   console.log(`${'HOT updates of heartbeats'.padEnd(52)} ${(100 * hotUpd / Math.max(upd, 1)).toFixed(1).padStart(6)} %   (${hotUpd} of ${upd} session updates)`);
   console.log(`${'events stored'.padEnd(52)} ${stored}`);
+  if (ALERT_RULES) {
+    const [f] = await sql`select count(*)::integer as n from crm.alert_deliveries`;
+    console.log(`${'alert deliveries made'.padEnd(52)} ${f!.n}`);
+  }
   console.log(`${'load average at the end'.padEnd(52)} ${load()}`);
   console.log('Goals: batches of 20, a call each ≥ 15,000 events/s; HOT share of heartbeats ≥ 90 %.');
 } finally {

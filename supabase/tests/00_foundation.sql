@@ -6,7 +6,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
-select plan(376);
+select plan(416);
 
 -- The platform ----------------------------------------------------------------------------
 -- Roles and their attributes
@@ -304,6 +304,11 @@ insert into tests.an_fns values
   ('export_retention_cohorts_csv', '{uuid,date,date,jsonb,text,integer,text,text,text}', 'text', 'viewer', 'select public.export_retention_cohorts_csv(tests.an_id(''project''), current_date - 6, current_date)'),
   ('list_retention_cohort_users', '{uuid,date,date,date,integer,jsonb,text,text,text,integer,integer}', 'setof record', 'viewer', 'select * from public.list_retention_cohort_users(tests.an_id(''project''), current_date - 6, current_date, date_trunc(''week'', current_date)::date)'),
   ('list_event_names', '{uuid}', 'setof text', 'viewer', 'select * from public.list_event_names(tests.an_id(''project''))'),
+  ('create_crm_alert', '{uuid,text,text,jsonb,jsonb,integer,boolean}', 'uuid', 'admin', 'select public.create_crm_alert(tests.an_id(''project''), ''Big payment'', ''event'', ''{"event": "payment_success"}'', ''[{"type": "dashboard"}]'')'),
+  ('list_crm_alerts', '{uuid}', 'setof record', 'viewer', 'select * from public.list_crm_alerts(tests.an_id(''project''))'),
+  ('list_crm_alert_dead_letters', '{uuid}', 'setof record', 'viewer', 'select * from public.list_crm_alert_dead_letters(tests.an_id(''project''))'),
+  ('get_crm_webhook_secret', '{uuid}', 'text', 'admin', 'select public.get_crm_webhook_secret(tests.an_id(''project''))'),
+  ('rotate_crm_webhook_secret', '{uuid}', 'text', 'admin', 'select public.rotate_crm_webhook_secret(tests.an_id(''project''))'),
   ('delete_crm_project', '{uuid,text}', 'boolean', 'owner', 'select public.delete_crm_project(tests.an_id(''project''), ''Authz'')');
 
 

@@ -56,6 +56,26 @@ export type Database = {
           users_change_pct: number
         }[]
       }
+      configure_crm_alerts: {
+        Args: {
+          p_dashboard_url?: string
+          p_notify_token: string
+          p_notify_url: string
+        }
+        Returns: undefined
+      }
+      create_crm_alert: {
+        Args: {
+          p_channels: Json
+          p_condition: Json
+          p_cooldown_minutes?: number
+          p_enabled?: boolean
+          p_kind: string
+          p_name: string
+          p_project_id: string
+        }
+        Returns: string
+      }
       create_crm_project: {
         Args: { p_allowed_origins?: string[]; p_name: string }
         Returns: Json
@@ -65,6 +85,7 @@ export type Database = {
         Args: { p_invitation_id: string }
         Returns: boolean
       }
+      delete_crm_alert: { Args: { p_alert_id: string }; Returns: undefined }
       delete_crm_project: {
         Args: { p_confirm_name: string; p_project_id: string }
         Returns: boolean
@@ -121,6 +142,10 @@ export type Database = {
         }[]
       }
       get_crm_project: { Args: { p_project_id: string }; Returns: Json }
+      get_crm_webhook_secret: {
+        Args: { p_project_id: string }
+        Returns: string
+      }
       get_daily_active_users: {
         Args: {
           p_days?: number
@@ -348,6 +373,55 @@ export type Database = {
         Args: { p_email: string; p_project_id: string; p_role?: string }
         Returns: Json
       }
+      list_crm_alert_dead_letters: {
+        Args: { p_project_id: string }
+        Returns: {
+          alert_id: string
+          alert_name: string
+          attempts: number
+          channel: string
+          created_at: string
+          id: number
+          last_error: string
+          last_status: number
+          summary: string
+          target: string
+        }[]
+      }
+      list_crm_alert_deliveries: {
+        Args: { p_alert_id: string }
+        Returns: {
+          attempts: number
+          channel: string
+          created_at: string
+          delivered_at: string
+          id: number
+          is_test: boolean
+          last_error: string
+          last_status: number
+          next_attempt_at: string
+          status: string
+          summary: string
+          target: string
+        }[]
+      }
+      list_crm_alerts: {
+        Args: { p_project_id: string }
+        Returns: {
+          channels: Json
+          condition: Json
+          cooldown_minutes: number
+          created_at: string
+          dead: number
+          enabled: boolean
+          id: string
+          kind: string
+          last_fired_at: string
+          name: string
+          pending: number
+          updated_at: string
+        }[]
+      }
       list_crm_invitations: { Args: { p_project_id: string }; Returns: Json }
       list_crm_projects: {
         Args: never
@@ -435,6 +509,10 @@ export type Database = {
         Args: { p_invitation_id: string; p_project_id: string }
         Returns: Json
       }
+      retry_crm_alert_delivery: {
+        Args: { p_delivery_id: number }
+        Returns: undefined
+      }
       revoke_crm_invitation: {
         Args: { p_invitation_id: string; p_project_id: string }
         Returns: boolean
@@ -444,6 +522,10 @@ export type Database = {
         Returns: string
       }
       rotate_crm_public_key: { Args: { p_project_id: string }; Returns: string }
+      rotate_crm_webhook_secret: {
+        Args: { p_project_id: string }
+        Returns: string
+      }
       set_crm_funnel_steps: {
         Args: { p_project_id: string; p_steps: Json }
         Returns: Json
@@ -451,6 +533,18 @@ export type Database = {
       set_crm_member_role: {
         Args: { p_project_id: string; p_role: string; p_user_id: string }
         Returns: Json
+      }
+      test_crm_alert: { Args: { p_alert_id: string }; Returns: number }
+      update_crm_alert: {
+        Args: {
+          p_alert_id: string
+          p_channels?: Json
+          p_condition?: Json
+          p_cooldown_minutes?: number
+          p_enabled?: boolean
+          p_name?: string
+        }
+        Returns: undefined
       }
       update_crm_project_settings: {
         Args: {

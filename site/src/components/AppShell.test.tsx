@@ -23,7 +23,7 @@ function setInput(el: HTMLElement | null, value: string) {
 }
 
 describe('AppShell', () => {
-  it('picks the remembered project among several and offers a picker; viewers get no settings link', async () => {
+  it('picks the remembered project among several and offers a picker; viewers get the settings link too (alerts, read-only)', async () => {
     localStorage.setItem(REMEMBER_KEY, 'p2');
     const fake = fakeBackend((fn) => (fn === 'list_crm_projects' ? { data: [project('p1', 'Alpha'), project('p2', 'Beta', 'viewer')] } : {}));
     setBackendForTests(fake.backend);
@@ -33,7 +33,7 @@ describe('AppShell', () => {
     expect([...picker.options].map((o) => o.textContent)).toEqual(['Alpha', 'Beta']);
     expect(picker.value).toBe('p2');
     expect(projectsStore.get().active?.name).toBe('Beta');
-    expect(byTestId(container, 'nav-settings')).toBeNull();
+    expect(byTestId(container, 'nav-settings')).not.toBeNull();
     await act(async () => {
       picker.value = 'p1';
       picker.dispatchEvent(new Event('change', { bubbles: true }));

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useT, useLocale, setLocale, restoreLocale } from '../i18n/i18n';
 import { LOCALES, type Locale } from '../i18n/dictionary';
 import { startAuth, signOut, useAuth } from '../data/auth';
-import { canConfigure, useCrmProjects, type CrmProject } from '../data/listCrmProjects';
+import { useCrmProjects, type CrmProject } from '../data/listCrmProjects';
 import { chooseProject, pickProject, projectsStore, remembered, useProjects } from '../data/activeProject';
 import { useCrmChannel } from '../data/realtime';
 import { applyTheme, restoreTheme, useTheme } from '../lib/theme';
@@ -76,7 +76,8 @@ function Header({ page, project, projects }: { page: PageName; project: CrmProje
     ['dashboard', t('navDashboard')],
     ['users', t('navUsers')],
     ['retention', t('navRetention')],
-    ...(canConfigure(project) ? ([['settings', t('navSettings')]] as [PageName, string][]) : []),
+    // Viewers too: they see the alerts there, read-only.
+    ['settings', t('navSettings')],
   ];
   return (
     <header className="topbar" data-testid="topbar">

@@ -1,7 +1,8 @@
 // Settings (admins and owners): origins, privacy, DNT, signed identify with the identity
-// secret, funnel steps, members, roles and invitations, public key rotation. The SQL checks every role
-// again; this page only hides what a viewer cannot use.
-import { useState, type FormEvent, type ReactNode } from 'react';
+// secret, funnel steps, members, roles and invitations, public key rotation, alerts. Viewers see
+// only the alerts, read-only. The SQL checks every role again; this page only hides what a
+// viewer cannot use.
+import { lazy, Suspense, useState, type FormEvent, type ReactNode } from 'react';
 import { useLocale, useT } from '../i18n/i18n';
 import { formatDateTime } from '../lib/format';
 import { canConfigure, type CrmProject } from '../data/listCrmProjects';
@@ -22,6 +23,17 @@ import { authStore } from '../data/auth';
 import { useDeleteCrmProject } from '../data/deleteCrmProject';
 import { ROLES } from '../data/enums';
 import { IngestPanel } from './IngestPanel';
+
+// Its own chunk: the alerts UI (forms, logs) loads only once Settings renders it.
+const AlertsPanel = lazy(() => import('./AlertsPanel'));
+
+function Alerts({ project }: { project: CrmProject }) {
+  return (
+    <Suspense fallback={<Loading testId="alerts" />}>
+      <AlertsPanel key={project.id} projectId={project.id} canWrite={canConfigure(project)} />
+    </Suspense>
+  );
+}
 
 /** An action's error, or a short "saved" after it succeeded. */
 function Feedback({ action, testId }: { action: { error: Error | null; done: boolean }; testId: string }) {
@@ -337,8 +349,17 @@ function DeleteProject({ s }: { s: ProjectSettings }) {
 
 function Settings({ project }: { project: CrmProject }) {
   const t = useT();
+  if (canConfigure(project)) return <ProjectSettingsView project={project} />;
+  return (
+    <div className="stack" data-testid="settings">
+      <p className="card" data-testid="settings-forbidden">{t('settingsAdminsOnly')}</p>
+      <Alerts project={project} />
+    </div>
+  );
+}
+
+function ProjectSettingsView({ project }: { project: CrmProject }) {
   const { state, reload } = useCrmProject(project.id);
-  if (!canConfigure(project)) return <p className="card" data-testid="settings-forbidden">{t('settingsAdminsOnly')}</p>;
   if (state.status === 'loading' || state.status === 'idle') return <Loading testId="settings" />;
   if (state.status === 'error') return <ErrorState error={state.error} onRetry={reload} testId="settings" />;
   const s = state.data;
@@ -351,6 +372,7 @@ function Settings({ project }: { project: CrmProject }) {
         <Members s={s} reload={reload} isOwner={project.role === 'owner'} />
         <IdentitySecret projectId={s.id} />
         <IngestPanel projectId={s.id} />
+        <Alerts project={project} />
         {project.role === 'owner' && <DeleteProject key={`delete-${s.id}`} s={s} />}
       </div>
     </div>

@@ -54,4 +54,19 @@ describe('UserDetailModal', () => {
     expect(byTestId(container, 'user-detail-error')?.textContent).toContain('site user not found');
     await unmount();
   });
+
+  it('opens the user a link names (?user=) and drops the parameter when closed', async () => {
+    const fake = fakeBackend(() => ({ data: { user: { id: 'x', name: 'Ann', email: null, segment: 'user', verified: false }, sessions: [] } }));
+    setBackendForTests(fake.backend);
+    projectsStore.set({ status: 'ready', projects: [], active: { id: P, name: 'Demo', publicKey: 'pk', role: 'viewer', createdAt: null } });
+    const U = '0a1b2c3d-0000-4000-8000-00000000000a';
+    window.history.replaceState(null, '', `/users/?user=${U}&tab=x`);
+    const { container, unmount } = await render(<UserDetailModal />);
+    await flush();
+    expect(fake.calls).toEqual([{ fn: 'get_site_user_detail', args: { p_project_id: P, p_user_id: U } }]);
+    expect(byTestId(container, 'user-detail')).not.toBeNull();
+    await act(async () => openUserDetail(null));
+    expect(window.location.search).toBe('?tab=x');
+    await unmount();
+  });
 });

@@ -1,9 +1,10 @@
 // User detail: profile and the last 20 sessions with their pages, in a keyboard-accessible dialog.
+import { useEffect } from 'react';
 import { useT, useLocale } from '../i18n/i18n';
 import { useSiteUserDetail, type SiteUserDetail } from '../data/getSiteUserDetail';
 import { useActiveProject } from '../data/activeProject';
 import { formatDateTime, formatDuration, formatNumber } from '../lib/format';
-import { openUserDetail, useSelectedUser } from '../lib/selection';
+import { openUserDetail, openUserFromUrl, useSelectedUser } from '../lib/selection';
 import { Dialog } from './ui/Dialog';
 import { SegmentBadge } from './ui/SegmentBadge';
 import { Empty, ErrorState, Loading } from './ui/States';
@@ -84,6 +85,7 @@ export default function UserDetailModal() {
   const t = useT();
   const userId = useSelectedUser();
   const project = useActiveProject();
+  useEffect(() => openUserFromUrl(), []);
   if (!userId || !project) return null;
   return (
     <Dialog title={t('userDetail')} onClose={() => openUserDetail(null)} testId="user-detail" wide>

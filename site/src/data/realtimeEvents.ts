@@ -2,7 +2,8 @@
 export const crmTopic = (projectId: string): string => `crm:${projectId}`;
 
 // The events of supabase/API.md "Realtime", as sent by supabase/migrations/*_realtime.sql
-// (crm.broadcast_session_change and crm.broadcast_user_change).
+// (crm.broadcast_session_change and crm.broadcast_user_change), and alert_fired by the alerts
+// migration.
 export const EVENTS = {
   sessionStarted: 'session_started',
   pageChanged: 'page_changed',
@@ -13,6 +14,8 @@ export const EVENTS = {
   sessionStuck: 'session_stuck',
   sessionIdle: 'session_idle',
   sessionActive: 'session_active',
+  /** a firing of an alert rule with the dashboard channel (alertFired.ts) */
+  alertFired: 'alert_fired',
 } as const;
 
 export type CrmEventName = (typeof EVENTS)[keyof typeof EVENTS];

@@ -1,0 +1,104 @@
+// Edge Function `notify`: pg_net posts {delivery_id, attempt} here for every alert
+// delivery that leaves the database (webhook, Slack, email). The function claims the
+// delivery (SQL builds and signs the request), sends it once with a deadline, and
+// reports the outcome; SQL decides about retries. It holds no state: killed mid-send,
+// the delivery's lease runs out and the database sends it again.
+import { refusedAddress, type Resolve } from './address.ts';
+import { type Claim, parseDelivery } from './claim.ts';
+
+export interface EmailApi {
+  /** Resend-compatible POST endpoint. */
+  url: string;
+  apiKey?: string;
+  from?: string;
+}
+
+export interface NotifyDeps {
+  /** The bearer token pg_net sends (Vault's vibe_notify_token; the function secret VIBE_NOTIFY_TOKEN). */
+  token: string;
+  claim(id: number, attempt: number): Promise<Claim | null>;
+  record(id: number, attempt: number, status: number | null, error: string | null): Promise<string | null>;
+  email: EmailApi;
+  resolve: Resolve;
+  fetch?: typeof fetch;
+  /** How long a receiver may take (a slow one only holds its own delivery). */
+  timeoutMs?: number;
+}
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+
+/** Compares without leaking where the first difference is. */
+function sameToken(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+/** The request to make for a claim, or the reason it cannot be made. */
+async function prepare(c: Claim, deps: NotifyDeps): Promise<{ url: string; init: RequestInit } | { error: string }> {
+  let url = c.url;
+  let body = c.body;
+  const headers = { ...c.headers };
+  if (c.channel === 'email') {
+    if (!deps.email.apiKey || !deps.email.from) {
+      return { error: 'email is not configured: set the function secrets RESEND_API_KEY and ALERT_EMAIL_FROM' };
+    }
+    url = deps.email.url;
+    body = JSON.stringify({ from: deps.email.from, ...JSON.parse(body) });
+    headers.Authorization = `Bearer ${deps.email.apiKey}`;
+  } else if (!c.allow_private && url) {
+    const host = new URL(url).hostname;
+    let addrs: string[];
+    try {
+      addrs = await deps.resolve(host);
+    } catch (e) {
+      return { error: `could not resolve ${host}: ${(e as Error).message}` };
+    }
+    const bad = refusedAddress(addrs, c.refused_networks);
+    if (bad) return { error: `refused: ${host} resolves to ${bad}, a private, loopback or link-local address` };
+  }
+  if (!url) return { error: 'the delivery has no receiver URL' };
+  // A redirect is not followed: it could lead to an address the check above refuses.
+  return { url, init: { method: 'POST', headers, body, redirect: 'manual' } };
+}
+
+export function createHandler(deps: NotifyDeps): (req: Request) => Promise<Response> {
+  const doFetch = deps.fetch ?? fetch;
+  const timeoutMs = deps.timeoutMs ?? 10_000;
+  return async (req) => {
+    if (req.method !== 'POST') return json(405, { error: 'POST only' });
+    const auth = req.headers.get('Authorization') ?? '';
+    if (!deps.token || !sameToken(auth, `Bearer ${deps.token}`)) return json(401, { error: 'invalid token' });
+    const d = parseDelivery(await req.text());
+    if (!d) return json(400, { error: 'expected {"delivery_id": n, "attempt": n}' });
+
+    const claim = await deps.claim(d.delivery_id, d.attempt);
+    if (!claim) return json(200, { skipped: 'not pending on this attempt' });
+
+    const prepared = await prepare(claim, deps);
+    let status: number | null = null;
+    let error: string | null = null;
+    if ('error' in prepared) {
+      error = prepared.error;
+    } else {
+      try {
+        const res = await doFetch(prepared.url, { ...prepared.init, signal: AbortSignal.timeout(timeoutMs) });
+        status = res.status;
+        const text = (await res.text().catch(() => '')).slice(0, 300);
+        if (status < 200 || status > 299) {
+          error = `the receiver answered ${status}${status >= 300 && status < 400 ? ' (redirects are not followed)' : ''}` +
+            (text ? `: ${text}` : '');
+        }
+      } catch (e) {
+        error = (e as Error).name === 'TimeoutError'
+          ? `the receiver did not answer within ${timeoutMs / 1000} s`
+          : `the receiver was not reached: ${(e as Error).message}`;
+      }
+    }
+    const after = await deps.record(d.delivery_id, d.attempt, status, error);
+    return json(200, { status: after, ...(error ? { error } : {}) });
+  };
+}
