@@ -383,4 +383,12 @@ select crm.refresh_user_days('00000000-0000-4000-8000-000000000001', pg_temp.see
 -- who comes back: the retention rollups of those days
 select crm.apply_activity_queue();
 
+-- an alert rule to start from (Settings → Alerts): after the history, so it fires only
+-- on what arrives from now on; the demo traffic's payments are €49, so it waits for a
+-- real one (or "Send test")
+insert into crm.alerts (project_id, name, kind, condition, channels)
+values ('00000000-0000-4000-8000-000000000001', 'Big payment', 'event',
+        crm.clean_alert_condition('event', '{"event": "payment_success", "prop": "amount", "op": "gt", "value": 100}'),
+        crm.clean_alert_channels('[{"type": "dashboard"}]'));
+
 commit;

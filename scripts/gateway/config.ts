@@ -42,6 +42,11 @@ export interface GatewayConfig {
   functionTimeoutMs: number;
   /** How often a joined private channel's read permission is checked again (revocation). */
   realtimeReauthMs: number;
+  /**
+   * Variables every function process gets, as `supabase secrets set` gives them to a
+   * hosted project's functions (GATEWAY_FUNCTION_SECRETS, a JSON object of strings).
+   */
+  functionSecrets: Record<string, string>;
 }
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -58,6 +63,32 @@ function intEnv(name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${raw} is not a positive integer`);
   return n;
+}
+
+/**
+ * GATEWAY_FUNCTION_SECRETS: a JSON object of string values with environment-variable
+ * names. Names starting with SUPABASE_ are refused, as `supabase secrets set` refuses
+ * them: the platform sets those.
+ */
+export function parseFunctionSecrets(raw: string | undefined): Record<string, string> {
+  if (!raw) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new Error('GATEWAY_FUNCTION_SECRETS is not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error('GATEWAY_FUNCTION_SECRETS must be a JSON object');
+  }
+  const out: Record<string, string> = {};
+  for (const [name, v] of Object.entries(value)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`GATEWAY_FUNCTION_SECRETS: "${name}" is not a variable name`);
+    if (name.toUpperCase().startsWith('SUPABASE_')) throw new Error(`GATEWAY_FUNCTION_SECRETS: ${name} is reserved (SUPABASE_*)`);
+    if (typeof v !== 'string') throw new Error(`GATEWAY_FUNCTION_SECRETS: ${name} must be a string`);
+    out[name] = v;
+  }
+  return out;
 }
 
 /**
@@ -100,5 +131,6 @@ export function gatewayConfigFromEnv(): GatewayConfig {
     maxBodyBytes: intEnv('GATEWAY_MAX_BODY_BYTES', 1024 * 1024),
     functionTimeoutMs: intEnv('GATEWAY_FUNCTION_TIMEOUT_MS', 400_000),
     realtimeReauthMs: intEnv('GATEWAY_REALTIME_REAUTH_MS', 2000),
+    functionSecrets: parseFunctionSecrets(Deno.env.get('GATEWAY_FUNCTION_SECRETS')),
   };
 }

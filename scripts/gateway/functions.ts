@@ -72,6 +72,26 @@ function dotEnv(file: string): Record<string, string> {
   }
 }
 
+/**
+ * A function process's variables, a later source winning: the few parent variables a
+ * process needs (PASS_ENV), supabase/functions/.env (as `supabase functions serve`
+ * loads it), the function secrets (what `supabase secrets set` gives a hosted project's
+ * functions: GATEWAY_FUNCTION_SECRETS), then what the platform sets (SUPABASE_URL, …).
+ */
+export function functionEnv(sources: {
+  parent: Record<string, string>;
+  dotEnv: Record<string, string>;
+  secrets: Record<string, string>;
+  platform: Record<string, string>;
+}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of PASS_ENV) {
+    const v = sources.parent[k];
+    if (v !== undefined) env[k] = v;
+  }
+  return { ...env, ...sources.dotEnv, ...sources.secrets, ...sources.platform };
+}
+
 export class Functions {
   #workers = new Map<string, Worker>();
   #settings = new Map<string, { stamp: string; settings: ReturnType<typeof functionSettings> }>();
@@ -221,18 +241,18 @@ export class Functions {
     const existing = this.#workers.get(name);
     if (existing && !existing.exited) return existing.ready.then(() => existing);
     const port = freePort();
-    const env: Record<string, string> = {};
-    for (const k of PASS_ENV) {
-      const v = Deno.env.get(k);
-      if (v !== undefined) env[k] = v;
-    }
-    Object.assign(env, dotEnv(join(dir, '.env')), {
-      SUPABASE_URL: this.cfg.apiUrl,
-      SUPABASE_ANON_KEY: this.cfg.anonKey,
-      SUPABASE_SERVICE_ROLE_KEY: this.cfg.serviceRoleKey,
-      SUPABASE_DB_URL: this.cfg.functionsDbUrl,
-      VIBE_FUNCTION_PORT: String(port),
-      VIBE_GATEWAY_PID: String(Deno.pid),
+    const env = functionEnv({
+      parent: Deno.env.toObject(),
+      dotEnv: dotEnv(join(dir, '.env')),
+      secrets: this.cfg.functionSecrets,
+      platform: {
+        SUPABASE_URL: this.cfg.apiUrl,
+        SUPABASE_ANON_KEY: this.cfg.anonKey,
+        SUPABASE_SERVICE_ROLE_KEY: this.cfg.serviceRoleKey,
+        SUPABASE_DB_URL: this.cfg.functionsDbUrl,
+        VIBE_FUNCTION_PORT: String(port),
+        VIBE_GATEWAY_PID: String(Deno.pid),
+      },
     });
     const child = new Deno.Command(Deno.execPath(), {
       args: ['run', '--allow-all', '--no-prompt', HOST_SCRIPT, entry],

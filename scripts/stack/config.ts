@@ -63,6 +63,14 @@ export function stackConfig(profile: Profile): StackConfig {
   };
 }
 
+/**
+ * Where the test stack's notify function sends alert e-mail (RESEND_API_URL): a test
+ * binds an e-mail sink on this port (EMAIL_SINK_PORT in the tests' environment).
+ */
+export function testEmailSinkPort(): number {
+  return envPort('VIBE_TEST_EMAIL_SINK_PORT', 25397);
+}
+
 /** The `postgres` URL, as `supabase status` prints it; like on hosted, not a superuser. */
 export function dbUrl(cfg: StackConfig): string {
   return `postgresql://postgres:postgres@127.0.0.1:${cfg.dbPort}/postgres`;

@@ -1,6 +1,7 @@
 // Bring a database to the project's schema: Supabase baseline (only where the
 // database is not a Supabase one), migrations with the real CLI, then the seed.
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { pgBin, repoRoot } from './config.ts';
 import { run, runOk } from './proc.ts';
 
@@ -46,6 +47,32 @@ export async function ensureBaseline(url: string): Promise<BaselineState> {
   }
   await psql(url, { sql: 'set client_min_messages = warning', file: baselineFile });
   return hasMarker ? 'upgraded' : 'applied';
+}
+
+/**
+ * Settings of the local stack only, applied as the superuser after the baseline (new
+ * sessions see them). `vibe.allow_private_webhooks`: alert webhooks may go to loopback
+ * and private addresses, where the local notify function and the tests' receivers
+ * listen; hosted refuses them (the setting is unset there).
+ */
+export async function applyLocalSettings(adminUrl: string): Promise<void> {
+  await psql(adminUrl, {
+    sql: "do $$ begin execute format('alter database %I set vibe.allow_private_webhooks = %L', current_database(), 'on'); end $$",
+  });
+}
+
+/**
+ * Stores in Vault where notify lives, the token pg_net sends it and the dashboard's
+ * address, through public.configure_crm_alerts as `postgres`: the same call a hosted
+ * deploy makes (over REST, as service_role), so one SQL function owns how they are kept.
+ */
+export async function configureAlerts(url: string, notifyUrl: string, token: string, dashboardUrl: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    await sql`select public.configure_crm_alerts(${notifyUrl}, ${token}, ${dashboardUrl})`;
+  } finally {
+    await sql.end({ timeout: 2 });
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { clusterRunning } from './cluster.ts';
 import { stackConfig } from './config.ts';
 import { demoService, demoWanted } from './demo.ts';
 import { gatewayService } from './gateway.ts';
+import { netWorkerService } from './net-worker.ts';
 import { runTests } from './run-tests.ts';
 import { runningService, type Service, startForeground, stopService } from './service.ts';
 import { buildSiteIfStale, siteService } from './site.ts';
@@ -52,7 +53,10 @@ async function foreground(): Promise<void> {
   try {
     const state = await bringUp(cfg);
     env = stackEnv(cfg, state);
-    const services: [Service, string][] = [[gatewayService(cfg, env), `API gateway started on ${env.API_URL}`]];
+    const services: [Service, string][] = [
+      [gatewayService(cfg, env, state), `API gateway started on ${env.API_URL}`],
+      [netWorkerService(cfg), 'pg_net worker started (its lines below, with the request log)'],
+    ];
     if ((await buildSiteIfStale()) === 'built') step('built tracker and dashboard (npm run build)');
     services.push([siteService(cfg, env), `dashboard started on ${env.DASHBOARD_URL}`]);
     if (demoWanted(args)) services.push([demoService(cfg, env), 'demo traffic started (--no-demo turns it off)']);
@@ -87,7 +91,7 @@ async function status(): Promise<void> {
   }
   printEnv(env);
   if (!(await clusterRunning(cfg))) console.error('# note: the stack is not running (npm run up)');
-  for (const service of [gatewayService(cfg, env), siteService(cfg, env)]) {
+  for (const service of [gatewayService(cfg, env), netWorkerService(cfg), siteService(cfg, env)]) {
     if (!(await runningService(cfg, service, false))) console.error(`# note: the ${service.label} is not running (npm run up)`);
   }
 }

@@ -1,11 +1,12 @@
 // `npm test`: an isolated test stack (own folder and ports), then every suite —
 // schema lint, pgTAP, deno test, vitest — and one summary line `N passed, N failed`.
 import { join } from 'node:path';
-import { dbUrl, repoRoot, type StackConfig, stackConfig } from './config.ts';
+import { dbUrl, repoRoot, type StackConfig, stackConfig, testEmailSinkPort } from './config.ts';
 import { removeCluster } from './cluster.ts';
 import { applySeed, lint, psql } from './database.ts';
 import { bringUp, bringUpGateway, stackEnv } from './stack.ts';
 import { gatewayService } from './gateway.ts';
+import { netWorkerService } from './net-worker.ts';
 import { startBackground, stopService } from './service.ts';
 import { siteService } from './site.ts';
 
@@ -136,6 +137,8 @@ export async function runTests(): Promise<number> {
       // Node 24 from the `node` devDependency, also when not started through npm.
       PATH: `${join(repoRoot, 'node_modules', '.bin')}:${Deno.env.get('PATH') ?? ''}`,
       PGPASSWORD: 'postgres',
+      // The port of the e-mail sink a test binds: the notify function's RESEND_API_URL.
+      EMAIL_SINK_PORT: String(testEmailSinkPort()),
       VIBE_TEST: '1',
       NO_COLOR: '1',
     };
@@ -156,6 +159,7 @@ export async function runTests(): Promise<number> {
     results.push({ name: 'test stack', passed: 0, failed: 1 });
   } finally {
     await stopService(cfg, siteService(cfg, {})).catch((e) => console.error(`✗ could not stop the test dashboard: ${e.message}`));
+    await stopService(cfg, netWorkerService(cfg)).catch((e) => console.error(`✗ could not stop the test pg_net worker: ${e.message}`));
     await stopService(cfg, gatewayService(cfg, {})).catch((e) => console.error(`✗ could not stop the test gateway: ${e.message}`));
     await removeCluster(cfg).catch((e) => console.error(`✗ could not remove the test cluster: ${e.message}`));
   }

@@ -332,6 +332,130 @@ $$;
 alter publication supabase_realtime owner to postgres;
 
 -- ---------------------------------------------------------------------------
+-- vault: Supabase Vault (supabase/vault 0.3.1), secrets the database itself reads,
+-- e.g. where to deliver notifications and with which token. Same table, view and
+-- functions, and the access hosted grants when it creates the extension
+-- (supabase/postgres: postgresql_extension_custom_scripts/supabase_vault/after-create.sql):
+-- postgres (with grant option) and service_role may use the schema, select and delete
+-- vault.secrets and vault.decrypted_secrets, and call create_secret, update_secret and
+-- _crypto_aead_det_decrypt; nobody may insert or update the table directly; anon and
+-- authenticated get nothing.
+-- Hosted encrypts with libsodium under a key outside the database. Locally the secret is
+-- encrypted too (pgcrypto, AES-256, bound to the row's id and nonce) under a random key
+-- in the data directory, vault_local.key, which only the superuser can read
+-- (pg_read_file): a key in a table would not do, as postgres holds pg_read_all_data. So
+-- vault.secrets.secret is ciphertext here as there, and only decrypted_secrets reads it.
+-- ---------------------------------------------------------------------------
+create schema if not exists vault authorization supabase_admin;
+
+do $$
+begin
+  if pg_stat_file('vault_local.key', true) is null then
+    execute format('copy (select encode(extensions.gen_random_bytes(32), %L)) to %L',
+                   'hex', current_setting('data_directory') || '/vault_local.key');
+  end if;
+end
+$$;
+
+create or replace function vault._local_key() returns text
+language sql stable security definer set search_path = ''
+as $$ select pg_catalog.btrim(pg_catalog.pg_read_file('vault_local.key'), E'\n') $$;
+
+create or replace function vault._crypto_aead_det_noncegen() returns bytea
+language sql volatile security definer set search_path = ''
+as $$ select extensions.gen_random_bytes(16) $$;
+
+-- The signatures of Vault's libsodium functions; key_id and context are not used here.
+-- The id (additional) and the nonce are part of the key, so a secret copied to
+-- another row does not decrypt.
+create or replace function vault._crypto_aead_det_encrypt(
+  message bytea, additional bytea, key_id bigint, context bytea = 'pgsodium', nonce bytea = null
+) returns bytea
+language sql volatile security definer set search_path = ''
+as $$
+  select extensions.pgp_sym_encrypt_bytea(message,
+    vault._local_key() || pg_catalog.encode(additional, 'hex') || coalesce(pg_catalog.encode(nonce, 'hex'), ''),
+    'cipher-algo=aes256')
+$$;
+
+create or replace function vault._crypto_aead_det_decrypt(
+  message bytea, additional bytea, key_id bigint, context bytea = 'pgsodium', nonce bytea = null
+) returns bytea
+language sql stable security definer set search_path = ''
+as $$
+  select extensions.pgp_sym_decrypt_bytea(message,
+    vault._local_key() || pg_catalog.encode(additional, 'hex') || coalesce(pg_catalog.encode(nonce, 'hex'), ''))
+$$;
+
+create table if not exists vault.secrets (
+  id uuid primary key default gen_random_uuid(),
+  name text,
+  description text not null default '',
+  secret text not null,
+  key_id uuid,
+  nonce bytea default vault._crypto_aead_det_noncegen(),
+  created_at timestamptz not null default current_timestamp,
+  updated_at timestamptz not null default current_timestamp
+);
+create unique index if not exists secrets_name_idx on vault.secrets (name) where name is not null;
+comment on table vault.secrets is 'Local stand-in for Supabase Vault''s secrets (the secret column is encrypted).';
+
+create or replace view vault.decrypted_secrets as
+select s.id, s.name, s.description, s.secret,
+       convert_from(vault._crypto_aead_det_decrypt(
+         decode(s.secret, 'base64'), convert_to(s.id::text, 'utf8'), 0, 'pgsodium', s.nonce), 'utf8') as decrypted_secret,
+       s.key_id, s.nonce, s.created_at, s.updated_at
+  from vault.secrets s;
+
+create or replace function vault.create_secret(
+  new_secret text, new_name text default null, new_description text default '', new_key_id uuid default null
+) returns uuid
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  new_id uuid := gen_random_uuid();
+  new_nonce bytea := vault._crypto_aead_det_noncegen();
+begin
+  insert into vault.secrets (id, name, description, secret, nonce)
+  values (new_id, new_name, new_description,
+          encode(vault._crypto_aead_det_encrypt(convert_to(new_secret, 'utf8'), convert_to(new_id::text, 'utf8'), 0, 'pgsodium', new_nonce), 'base64'),
+          new_nonce);
+  return new_id;
+end
+$$;
+
+create or replace function vault.update_secret(
+  secret_id uuid, new_secret text default null, new_name text default null,
+  new_description text default null, new_key_id uuid default null
+) returns void
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  update vault.secrets s
+     set secret = case when new_secret is null then s.secret
+                       else encode(vault._crypto_aead_det_encrypt(convert_to(new_secret, 'utf8'), convert_to(s.id::text, 'utf8'), 0, 'pgsodium', s.nonce), 'base64') end,
+         name = coalesce(new_name, s.name),
+         description = coalesce(new_description, s.description),
+         updated_at = now()
+   where s.id = secret_id;
+end
+$$;
+
+revoke all on function vault._local_key(), vault._crypto_aead_det_noncegen(),
+  vault._crypto_aead_det_encrypt(bytea, bytea, bigint, bytea, bytea),
+  vault._crypto_aead_det_decrypt(bytea, bytea, bigint, bytea, bytea),
+  vault.create_secret(text, text, text, uuid), vault.update_secret(uuid, text, text, text, uuid)
+  from public;
+grant usage on schema vault to postgres with grant option;
+grant select, delete on vault.secrets, vault.decrypted_secrets to postgres with grant option;
+grant execute on function vault.create_secret(text, text, text, uuid), vault.update_secret(uuid, text, text, text, uuid),
+  vault._crypto_aead_det_decrypt(bytea, bytea, bigint, bytea, bytea) to postgres with grant option;
+grant usage on schema vault to service_role;
+grant select, delete on vault.secrets, vault.decrypted_secrets to service_role;
+grant execute on function vault.create_secret(text, text, text, uuid), vault.update_secret(uuid, text, text, text, uuid),
+  vault._crypto_aead_det_decrypt(bytea, bytea, bigint, bytea, bytea) to service_role;
+
+-- ---------------------------------------------------------------------------
 -- Marker: which baseline version this database carries.
 -- ---------------------------------------------------------------------------
 create schema if not exists supabase_local authorization supabase_admin;
@@ -342,4 +466,4 @@ create table if not exists supabase_local.baseline (
 );
 comment on table supabase_local.baseline is 'Version of scripts/stack/supabase-baseline.sql applied to this local database.';
 delete from supabase_local.baseline;
-insert into supabase_local.baseline (version) values (3);
+insert into supabase_local.baseline (version) values (4);

@@ -1,8 +1,11 @@
 // Edge Function `notify`: pg_net posts {delivery_id, attempt} here for every alert
 // delivery that leaves the database (webhook, Slack, email). The function claims the
-// delivery (SQL builds and signs the request), sends it once with a deadline, and
-// reports the outcome; SQL decides about retries. It holds no state: killed mid-send,
-// the delivery's lease runs out and the database sends it again.
+// delivery (SQL builds and signs the request) and answers 202 at once; then, in the
+// background, it sends the request once with a deadline and reports the outcome, and
+// SQL decides about retries. Answering first matters on hosted: pg_net sends its queue
+// in batches and starts the next only when every request of one is answered, so a slow
+// receiver must not hold notify's answer. It holds no state: killed mid-send, the
+// delivery's lease runs out and the database sends it again.
 import { refusedAddress, type Resolve } from './address.ts';
 import { type Claim, parseDelivery } from './claim.ts';
 
@@ -23,7 +26,13 @@ export interface NotifyDeps {
   fetch?: typeof fetch;
   /** How long a receiver may take (a slow one only holds its own delivery). */
   timeoutMs?: number;
+  /** Keeps the function alive for work after the answer (EdgeRuntime.waitUntil on Supabase). */
+  waitUntil?: (work: Promise<unknown>) => void;
 }
+
+/** Supabase's Edge Runtime keeps an isolate alive for promises given to EdgeRuntime.waitUntil; plain Deno needs nothing. */
+const runtimeWaitUntil = (work: Promise<unknown>) =>
+  (globalThis as { EdgeRuntime?: { waitUntil(p: Promise<unknown>): void } }).EdgeRuntime?.waitUntil(work);
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
@@ -65,6 +74,31 @@ async function prepare(c: Claim, deps: NotifyDeps): Promise<{ url: string; init:
   return { url, init: { method: 'POST', headers, body, redirect: 'manual' } };
 }
 
+/** Sends the claimed request and reports the outcome to SQL. */
+async function deliver(id: number, attempt: number, claim: Claim, deps: NotifyDeps, doFetch: typeof fetch, timeoutMs: number) {
+  const prepared = await prepare(claim, deps);
+  let status: number | null = null;
+  let error: string | null = null;
+  if ('error' in prepared) {
+    error = prepared.error;
+  } else {
+    try {
+      const res = await doFetch(prepared.url, { ...prepared.init, signal: AbortSignal.timeout(timeoutMs) });
+      status = res.status;
+      const text = (await res.text().catch(() => '')).slice(0, 300);
+      if (status < 200 || status > 299) {
+        error = `the receiver answered ${status}${status >= 300 && status < 400 ? ' (redirects are not followed)' : ''}` +
+          (text ? `: ${text}` : '');
+      }
+    } catch (e) {
+      error = (e as Error).name === 'TimeoutError'
+        ? `the receiver did not answer within ${timeoutMs / 1000} s`
+        : `the receiver was not reached: ${(e as Error).message}`;
+    }
+  }
+  await deps.record(id, attempt, status, error);
+}
+
 export function createHandler(deps: NotifyDeps): (req: Request) => Promise<Response> {
   const doFetch = deps.fetch ?? fetch;
   const timeoutMs = deps.timeoutMs ?? 10_000;
@@ -78,27 +112,10 @@ export function createHandler(deps: NotifyDeps): (req: Request) => Promise<Respo
     const claim = await deps.claim(d.delivery_id, d.attempt);
     if (!claim) return json(200, { skipped: 'not pending on this attempt' });
 
-    const prepared = await prepare(claim, deps);
-    let status: number | null = null;
-    let error: string | null = null;
-    if ('error' in prepared) {
-      error = prepared.error;
-    } else {
-      try {
-        const res = await doFetch(prepared.url, { ...prepared.init, signal: AbortSignal.timeout(timeoutMs) });
-        status = res.status;
-        const text = (await res.text().catch(() => '')).slice(0, 300);
-        if (status < 200 || status > 299) {
-          error = `the receiver answered ${status}${status >= 300 && status < 400 ? ' (redirects are not followed)' : ''}` +
-            (text ? `: ${text}` : '');
-        }
-      } catch (e) {
-        error = (e as Error).name === 'TimeoutError'
-          ? `the receiver did not answer within ${timeoutMs / 1000} s`
-          : `the receiver was not reached: ${(e as Error).message}`;
-      }
-    }
-    const after = await deps.record(d.delivery_id, d.attempt, status, error);
-    return json(200, { status: after, ...(error ? { error } : {}) });
+    const work = deliver(d.delivery_id, d.attempt, claim, deps, doFetch, timeoutMs).catch((e) =>
+      console.error(`notify: delivery ${d.delivery_id} attempt ${d.attempt}: ${(e as Error).message}`)
+    );
+    (deps.waitUntil ?? runtimeWaitUntil)(work);
+    return json(202, { accepted: d.delivery_id });
   };
 }

@@ -10,6 +10,7 @@ const NETS = ['10.0.0.0/8', '127.0.0.0/8', '::1/128', '169.254.0.0/16'];
 function setup(claim: Claim | null, answer: (req: Request) => Response | Promise<Response>, extra: Partial<NotifyDeps> = {}) {
   const sent: Request[] = [];
   const records: unknown[][] = [];
+  const background: Promise<unknown>[] = [];
   const handler = createHandler({
     token: TOKEN,
     claim: () => Promise.resolve(claim),
@@ -25,10 +26,15 @@ function setup(claim: Claim | null, answer: (req: Request) => Response | Promise
       return Promise.resolve(answer(req));
     },
     timeoutMs: 200,
+    waitUntil: (p) => background.push(p),
     ...extra,
   });
-  const call = (body: unknown, token = TOKEN) =>
-    handler(new Request('http://fn/notify', { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify(body) }));
+  /** The answer, once the work after it is done too. */
+  const call = async (body: unknown, token = TOKEN) => {
+    const res = await handler(new Request('http://fn/notify', { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify(body) }));
+    await Promise.all(background);
+    return res;
+  };
   return { call, sent, records };
 }
 
@@ -63,7 +69,8 @@ Deno.test('nothing to claim (finished, or another attempt): nothing is sent', as
 Deno.test('a webhook is sent once with the exact body and headers SQL made, and a 2xx is recorded', async () => {
   const { call, sent, records } = setup(webhook, () => new Response('thanks', { status: 202 }));
   const res = await call({ delivery_id: 7, attempt: 3 });
-  assert.deepEqual(await res.json(), { status: 'delivered' });
+  assert.equal(res.status, 202);
+  assert.deepEqual(await res.json(), { accepted: 7 });
   assert.deepEqual(sent.length, 1);
   assert.deepEqual(sent[0]!.url, 'https://hooks.example.com/in');
   assert.deepEqual(await sent[0]!.text(), '{"id": "k1", "n": 1.50}');
@@ -129,4 +136,27 @@ Deno.test('email without an API key is recorded as not configured, and nothing i
   await call({ delivery_id: 8, attempt: 1 });
   assert.deepEqual(sent.length, 0);
   assert.deepEqual(records, [[8, 1, null, 'email is not configured: set the function secrets RESEND_API_KEY and ALERT_EMAIL_FROM']]);
+});
+
+Deno.test('notify answers before the receiver does (pg_net never waits on a receiver)', async () => {
+  const records: unknown[][] = [];
+  const receiver = Promise.withResolvers<Response>();
+  const called = Promise.withResolvers<void>();
+  const background: Promise<unknown>[] = [];
+  const handler = createHandler({
+    token: TOKEN,
+    claim: () => Promise.resolve(webhook),
+    record: (...args) => (records.push(args), Promise.resolve('delivered')),
+    resolve: () => Promise.resolve(['93.184.215.14']),
+    email: { url: 'https://email.test/emails' },
+    fetch: () => (called.resolve(), receiver.promise),
+    waitUntil: (p) => background.push(p),
+  });
+  const res = await handler(new Request('http://fn/notify', { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` }, body: '{"delivery_id": 9, "attempt": 1}' }));
+  assert.equal(res.status, 202);
+  await called.promise;
+  assert.equal(records.length, 0, 'answered while the receiver still has the request');
+  receiver.resolve(new Response('ok'));
+  await Promise.all(background);
+  assert.deepEqual(records, [[9, 1, 200, null]]);
 });
