@@ -1,18 +1,29 @@
 // The deploy, step by step. One code path serves the real run and the dry run (which
 // prints each command instead of running it), so the dry run cannot drift from the deploy.
 import { join } from 'node:path';
+import { configureAlerts, type Fetch, RpcFailed, shownRpc } from './alerts.ts';
 import type { DeployOptions } from './args.ts';
 import { type Command, CommandFailed, display } from './exec.ts';
 import { nextSteps } from './next.ts';
-import { pickAnonKey, projectUrl, siteConfig, writeSiteConfig } from './project.ts';
-import { envFileText, planSecrets, secretNames, shownPairs } from './secrets.ts';
+import {
+  functionUrl,
+  pickAnonKey,
+  pickServiceKey,
+  siteConfig,
+  writeSiteConfig,
+} from './project.ts';
+import { envFileText, generateToken, planSecrets, secretNames, shownPairs } from './secrets.ts';
 
 export interface DeployIO {
   /** The repository: commands run here; site/dist and the function live under it. */
   root: string;
+  /** The project's URL, https://REF.supabase.co: config.json's supabaseUrl and the REST calls. */
+  projectUrl: string;
   env(name: string): string | undefined;
   print(line: string): void;
   exec(cmd: Command): Promise<string>;
+  /** For the REST call of the alerts step. */
+  fetch: Fetch;
 }
 
 export class StepFailed extends Error {
@@ -21,7 +32,9 @@ export class StepFailed extends Error {
   }
 }
 
-const TOTAL = 7;
+const TOTAL = 9;
+/** Deployed in this order, each its own step; verify_jwt is off for both (config.toml). */
+const FUNCTIONS = ['ingest', 'notify'] as const;
 /** Files `npm run build` must leave: the dashboard, and the tracker the function serves. */
 export const BUILT = ['site/dist/index.html', 'supabase/functions/ingest/vibe.js'];
 
@@ -36,6 +49,7 @@ async function exists(path: string): Promise<boolean> {
 
 export async function deploy(opts: DeployOptions, io: DeployIO): Promise<void> {
   const ref = opts.projectRef;
+  const base = io.projectUrl;
   const dry = opts.dryRun;
   const p = io.print;
   let n = 0;
@@ -64,7 +78,7 @@ export async function deploy(opts: DeployOptions, io: DeployIO): Promise<void> {
   });
   const isSet = (name: string) => (io.env(name) ?? '') !== '';
 
-  p(`Vibe CRM deploy to project ${ref} (${projectUrl(ref)})`);
+  p(`Vibe CRM deploy to project ${ref} (${base})`);
   if (dry) p('Dry run: prints each command, secrets masked, and runs none.');
   p(`  SUPABASE_ACCESS_TOKEN: ${
     isSet('SUPABASE_ACCESS_TOKEN') ? 'set' : 'not set (the CLI uses the token of `supabase login`)'
@@ -98,54 +112,90 @@ export async function deploy(opts: DeployOptions, io: DeployIO): Promise<void> {
       existing = secretNames(listed) ?? fail('could not read the secret names from `secrets list`');
     }
   }
-  const secrets = planSecrets(fromEnv, existing, opts.clientIpHeader);
-  p(`  ${secrets.note}`);
-  if (Object.keys(secrets.set).length === 0) p('  nothing to set');
-  else {
-    // Values go through a private temp file, never argv (visible to every local user).
-    const file = dry ? '' : await Deno.makeTempFile({ prefix: 'vibe-secrets-', suffix: '.env' });
-    try {
-      if (!dry) await Deno.writeTextFile(file, envFileText(secrets), { mode: 0o600 });
-      await run(supabase(['secrets', 'set', '--project-ref', ref, '--env-file', file], {
-        shown: `secrets set --project-ref ${ref} --env-file <temp file holding ${
-          shownPairs(secrets).join(' ')
-        }>`,
-      }));
-    } finally {
-      if (!dry) await Deno.remove(file).catch(() => {});
-    }
+  // New on every deploy: a hosted secret cannot be read back, and Vault needs the same value.
+  const notifyToken = generateToken();
+  const secrets = planSecrets({
+    env: io.env,
+    existing,
+    clientIpHeader: opts.clientIpHeader,
+    notifyToken,
+  });
+  for (const note of secrets.notes) p(`  ${note}`);
+  let envText = '';
+  try {
+    envText = envFileText(secrets);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  // Values go through a private temp file, never argv (visible to every local user).
+  const file = dry ? '' : await Deno.makeTempFile({ prefix: 'vibe-secrets-', suffix: '.env' });
+  try {
+    if (!dry) await Deno.writeTextFile(file, envText, { mode: 0o600 });
+    await run(supabase(['secrets', 'set', '--project-ref', ref, '--env-file', file], {
+      shown: `secrets set --project-ref ${ref} --env-file <temp file holding ${
+        shownPairs(secrets).join(' ')
+      }>`,
+    }));
+  } finally {
+    if (!dry) await Deno.remove(file).catch(() => {});
   }
 
-  step('deploy the ingest function');
-  await run(
-    supabase([
-      'functions',
-      'deploy',
-      'ingest',
-      '--project-ref',
-      ref,
-      '--no-verify-jwt',
-      '--use-api',
-    ]),
-  );
-
-  step('get the anon key');
-  let anonKey = opts.anonKey ?? '<anon key>';
-  if (opts.anonKey) p('  from --anon-key');
-  else {
-    const keys = await run(
-      supabase(['projects', 'api-keys', '--project-ref', ref, '-o', 'json'], { quiet: true }),
+  for (const name of FUNCTIONS) {
+    step(`deploy the ${name} function`);
+    await run(
+      supabase(['functions', 'deploy', name, '--project-ref', ref, '--no-verify-jwt', '--use-api']),
     );
-    if (!dry) {
+  }
+
+  // One answer gives config.json its browser key and the alerts step its service key;
+  // --reveal shows secret keys (sb_secret_…) in full, for projects without legacy keys.
+  step('get the API keys');
+  const keys = await run(
+    supabase(['projects', 'api-keys', '--project-ref', ref, '--reveal', '-o', 'json'], {
+      quiet: true,
+    }),
+  );
+  let anonKey = opts.anonKey ?? '<anon key>';
+  let serviceKey = '';
+  if (opts.anonKey) p('  anon key from --anon-key');
+  if (!dry) {
+    if (!opts.anonKey) {
       const picked = pickAnonKey(keys) ??
         fail('no anon or publishable key in the answer of `projects api-keys`');
       anonKey = picked.key;
-      p(`  the project's ${picked.kind} key`);
+      p(`  for config.json: the project's ${picked.kind} key`);
     }
+    const service = pickServiceKey(keys) ??
+      fail('no service_role or secret key in the answer of `projects api-keys`');
+    serviceKey = service.key;
+    p(`  for configure_crm_alerts: the project's ${service.kind} key (not shown)`);
+  }
+
+  step('store the alert settings in Vault');
+  const alerts = {
+    notifyUrl: functionUrl(base, 'notify'),
+    notifyToken,
+    ...(opts.dashboardUrl !== undefined ? { dashboardUrl: opts.dashboardUrl } : {}),
+  };
+  for (const line of shownRpc(base, alerts)) p(`  ${line}`);
+  if (opts.dashboardUrl === undefined) {
+    p('  no --dashboard-url: vibe_dashboard_url stays as an earlier deploy left it');
+  }
+  if (!dry) {
+    try {
+      await configureAlerts(io.fetch, base, serviceKey, alerts);
+    } catch (err) {
+      if (err instanceof RpcFailed) fail(err.message);
+      throw err;
+    }
+    p(
+      '  vibe_notify_url, vibe_notify_token' +
+        (opts.dashboardUrl !== undefined ? ', vibe_dashboard_url' : '') + ' stored',
+    );
   }
 
   step('write site/dist/config.json');
-  const config = siteConfig(ref, anonKey);
+  const config = siteConfig(base, anonKey);
   if (dry) p(`  would write ${JSON.stringify(config)}`);
   else {
     await writeSiteConfig(join(io.root, 'site', 'dist'), config);
@@ -154,5 +204,5 @@ export async function deploy(opts: DeployOptions, io: DeployIO): Promise<void> {
 
   p('');
   p(dry ? 'Dry run done: nothing was run.' : `Deployed to ${ref}.`);
-  p(nextSteps(ref, 'site/dist'));
+  p(nextSteps(ref, base, 'site/dist', opts.dashboardUrl));
 }

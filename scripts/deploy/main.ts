@@ -3,11 +3,14 @@
 // 1 a step failed (named, with the CLI's output), 2 bad usage.
 //
 // VIBE_DEPLOY_ROOT replaces the repository root (where commands run, site/dist and
-// node_modules/.bin/supabase are found); the tests point it at a fake.
+// node_modules/.bin/supabase are found), VIBE_DEPLOY_PROJECT_URL the project's URL
+// https://REF.supabase.co (config.json's supabaseUrl, the function URLs, the REST call);
+// the tests point them at fakes.
 import { fileURLToPath } from 'node:url';
 import { parseDeployArgs, USAGE, UsageError } from './args.ts';
 import { deploy, StepFailed } from './deploy.ts';
 import { execCommand } from './exec.ts';
+import { projectUrl } from './project.ts';
 
 let opts;
 try {
@@ -26,9 +29,11 @@ const root = Deno.env.get('VIBE_DEPLOY_ROOT') ?? fileURLToPath(new URL('../..', 
 try {
   await deploy(opts, {
     root,
+    projectUrl: Deno.env.get('VIBE_DEPLOY_PROJECT_URL') || projectUrl(opts.projectRef),
     env: (name) => Deno.env.get(name),
     print: (line) => console.log(line),
     exec: (cmd) => execCommand(root, cmd),
+    fetch: (url, init) => fetch(url, init),
   });
 } catch (err) {
   if (!(err instanceof StepFailed)) throw err;

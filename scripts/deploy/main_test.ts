@@ -1,7 +1,8 @@
 // The deploy as a user runs it: a subprocess through `npm run deploy` (dry run), bad
 // input, and a full run in a scratch copy of the repository where `link` and `db push`
 // are faked but secrets, functions deploy and api-keys go through the real pinned CLI
-// to a fake Management API (a CLI profile pointing at it).
+// to a fake Management API (a CLI profile pointing at it), and the alerts' RPC goes to
+// a fake project REST API (VIBE_DEPLOY_PROJECT_URL).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,21 +32,29 @@ const DRY_RUN = `Vibe CRM deploy to project ${REF} (https://${REF}.supabase.co)
 Dry run: prints each command, secrets masked, and runs none.
   SUPABASE_ACCESS_TOKEN: not set (the CLI uses the token of \`supabase login\`)
   SUPABASE_DB_PASSWORD: not set (the CLI asks the Management API for a temporary login role)
-[1/7] build the tracker and the dashboard
+[1/9] build the tracker and the dashboard
   $ npm run build
-[2/7] link the project
+[2/9] link the project
   $ ${SB} link --project-ref ${REF}
-[3/7] apply the migrations
+[3/9] apply the migrations
   $ ${SB} db push --linked --yes
-[4/7] set the function secrets
+[4/9] set the function secrets
   $ ${SB} secrets list --project-ref ${REF} -o json
   IP_HASH_SECRET generated, and set only if the project has none yet
-  $ ${SB} secrets set --project-ref ${REF} --env-file <temp file holding IP_HASH_SECRET=********>
-[5/7] deploy the ingest function
+  VIBE_NOTIFY_TOKEN generated anew; Vault gets the same value (configure_crm_alerts)
+  RESEND_API_KEY and ALERT_EMAIL_FROM not in the environment: email alerts stay off until both are exported and the deploy is run again (docs/alerts.md)
+  $ ${SB} secrets set --project-ref ${REF} --env-file <temp file holding IP_HASH_SECRET=******** VIBE_NOTIFY_TOKEN=********>
+[5/9] deploy the ingest function
   $ ${SB} functions deploy ingest --project-ref ${REF} --no-verify-jwt --use-api
-[6/7] get the anon key
-  $ ${SB} projects api-keys --project-ref ${REF} -o json
-[7/7] write site/dist/config.json
+[6/9] deploy the notify function
+  $ ${SB} functions deploy notify --project-ref ${REF} --no-verify-jwt --use-api
+[7/9] get the API keys
+  $ ${SB} projects api-keys --project-ref ${REF} --reveal -o json
+[8/9] store the alert settings in Vault
+  POST https://${REF}.supabase.co/rest/v1/rpc/configure_crm_alerts (apikey and Authorization: Bearer <service key>)
+    {"p_notify_url":"https://${REF}.supabase.co/functions/v1/notify","p_notify_token":"********"}
+  no --dashboard-url: vibe_dashboard_url stays as an earlier deploy left it
+[9/9] write site/dist/config.json
   would write {"supabaseUrl":"https://${REF}.supabase.co","anonKey":"<anon key>","ingestUrl":"https://${REF}.supabase.co/functions/v1/ingest"}
 
 Dry run done: nothing was run.
@@ -71,8 +80,9 @@ Deno.test('npm run deploy -- --dry-run prints every command in order, and the sn
   assert.equal(res.stderr, '');
 });
 
-Deno.test('dry run with secrets from the environment: masked, no secrets list, no api-keys with --anon-key', async () => {
+Deno.test('dry run with secrets from the environment: masked, no secrets list, --anon-key in config.json', async () => {
   const secret = 'do-not-print-me-0123456789';
+  const resendKey = 're_do_not_print_me';
   const res = await deploy([
     '--project-ref',
     REF,
@@ -81,31 +91,45 @@ Deno.test('dry run with secrets from the environment: masked, no secrets list, n
     'eyJgiven',
     '--client-ip-header',
     'x-real-ip',
+    '--dashboard-url',
+    'https://crm.example.com',
   ], {
     IP_HASH_SECRET: secret,
     SUPABASE_ACCESS_TOKEN: 'sbp_token_value',
     SUPABASE_DB_PASSWORD: 'db-password-value',
+    RESEND_API_KEY: resendKey,
+    ALERT_EMAIL_FROM: 'alerts@example.com',
   });
   assert.equal(res.code, 0, res.stderr);
-  for (const value of [secret, 'sbp_token_value', 'db-password-value']) {
+  for (const value of [secret, 'sbp_token_value', 'db-password-value', resendKey]) {
     assert.ok(!res.stdout.includes(value), value);
   }
   const lines = res.stdout.split('\n');
   assert.ok(lines.includes('  SUPABASE_ACCESS_TOKEN: set'));
   assert.ok(lines.includes('  SUPABASE_DB_PASSWORD: set'));
   assert.ok(lines.includes(
-    `  $ ${SB} secrets set --project-ref ${REF} --env-file <temp file holding IP_HASH_SECRET=******** CLIENT_IP_HEADER=x-real-ip>`,
+    `  $ ${SB} secrets set --project-ref ${REF} --env-file <temp file holding IP_HASH_SECRET=******** CLIENT_IP_HEADER=x-real-ip VIBE_NOTIFY_TOKEN=******** RESEND_API_KEY=******** ALERT_EMAIL_FROM=alerts@example.com>`,
   ));
-  assert.ok(!res.stdout.includes('secrets list') && !res.stdout.includes('api-keys'));
+  assert.ok(!res.stdout.includes('secrets list') && !res.stdout.includes('email alerts stay off'));
+  // The service key for the alerts step still comes from api-keys.
+  assert.ok(lines.includes(`  $ ${SB} projects api-keys --project-ref ${REF} --reveal -o json`));
+  assert.ok(lines.includes('  anon key from --anon-key'));
+  assert.ok(lines.includes(
+    `    {"p_notify_url":"https://${REF}.supabase.co/functions/v1/notify","p_notify_token":"********","p_dashboard_url":"https://crm.example.com"}`,
+  ));
+  assert.ok(!res.stdout.includes('no --dashboard-url') && !res.stdout.includes('6. For links'));
   assert.ok(res.stdout.includes('"anonKey":"eyJgiven"'));
 });
 
 Deno.test('bad input: usage on stderr and exit 2, nothing run', async () => {
   for (
-    const args of [[], ['--project-ref', 'short'], ['--project-ref', REF, '--bogus'], [
-      '--dry-run',
-      'x',
-    ]]
+    const args of [
+      [],
+      ['--project-ref', 'short'],
+      ['--project-ref', REF, '--bogus'],
+      ['--dry-run', 'x'],
+      ['--project-ref', REF, '--dashboard-url', 'crm.example.com'],
+    ]
   ) {
     const res = await deploy(args);
     assert.equal(res.code, 2, args.join(' '));
@@ -122,7 +146,7 @@ Deno.test('bad input: usage on stderr and exit 2, nothing run', async () => {
 });
 
 /** A scratch repository: the function sources and config, a fake npm and a CLI wrapper. */
-async function scratch(apiPort: number) {
+async function scratch(apiPort: number, projectPort = 9) {
   const tmp = await Deno.makeTempDir({ prefix: 'deploy-run-' });
   const root = join(tmp, 'repo');
   await Deno.mkdir(join(tmp, 'bin'), { recursive: true });
@@ -164,6 +188,7 @@ exec "${join(REPO, SB)}" "$@"
     PATH: `${join(tmp, 'bin')}:${BASE_ENV.PATH}`,
     HOME: join(tmp, 'home'),
     VIBE_DEPLOY_ROOT: root,
+    VIBE_DEPLOY_PROJECT_URL: `http://127.0.0.1:${projectPort}`,
     SUPABASE_ACCESS_TOKEN: 'sbp_0123456789abcdef0123456789abcdef01234567',
     SUPABASE_PROFILE: profile,
     SUPABASE_TELEMETRY_DISABLED: '1',
@@ -198,10 +223,11 @@ function fakeManagementApi(seen: Seen[]) {
       return req.method === 'GET' ? Response.json([]) : new Response(null, { status: 201 });
     }
     if (url.pathname.endsWith('/functions/deploy')) {
+      const slug = url.searchParams.get('slug');
       return Response.json({
         id: 'f',
-        slug: 'ingest',
-        name: 'ingest',
+        slug,
+        name: slug,
         status: 'ACTIVE',
         version: 1,
       }, { status: 201 });
@@ -221,12 +247,41 @@ function fakeManagementApi(seen: Seen[]) {
   });
 }
 
-Deno.test('a full run: steps in order, the secret generated and never printed, vibe.js uploaded, config.json written', async () => {
+/** The project's REST API: records the alerts' RPC and answers as PostgREST does for void. */
+function fakeProjectApi(seen: (Seen & { headers: Headers })[] = []) {
+  const server = Deno.serve({ hostname: '127.0.0.1', port: 0, onListen: () => {} }, async (req) => {
+    const url = new URL(req.url);
+    seen.push({
+      method: req.method,
+      path: url.pathname,
+      body: await req.text(),
+      headers: req.headers,
+    });
+    return url.pathname === '/rest/v1/rpc/configure_crm_alerts'
+      ? new Response(null, { status: 204 })
+      : Response.json({ message: 'not faked' }, { status: 404 });
+  });
+  return { server, seen };
+}
+
+Deno.test('a full run: steps in order, secrets generated and never printed, both functions uploaded, Vault configured, config.json written', async () => {
   const seen: Seen[] = [];
   const api = fakeManagementApi(seen);
-  const s = await scratch(api.addr.port);
+  const project = fakeProjectApi();
+  const s = await scratch(api.addr.port, project.server.addr.port);
+  const base = `http://127.0.0.1:${project.server.addr.port}`;
+  // Passed through to the function secrets: a '#' and a '$' must arrive as they are.
+  const resendKey = 're_test_$HOME#not-a-comment';
+  const from = 'Vibe CRM <alerts@example.com>';
   try {
-    const res = await deploy(['--project-ref', REF], s.env);
+    const res = await deploy(
+      ['--project-ref', REF, '--dashboard-url', 'https://crm.example.com/'],
+      {
+        ...s.env,
+        RESEND_API_KEY: resendKey,
+        ALERT_EMAIL_FROM: from,
+      },
+    );
     assert.equal(res.code, 0, res.stdout + res.stderr);
     const calls = await s.calls();
     const envFile = calls.find((c) => c.startsWith('supabase secrets set'))?.split(' ').pop() ?? '';
@@ -237,15 +292,28 @@ Deno.test('a full run: steps in order, the secret generated and never printed, v
       `supabase secrets list --project-ref ${REF} -o json`,
       `supabase secrets set --project-ref ${REF} --env-file ${envFile}`,
       `supabase functions deploy ingest --project-ref ${REF} --no-verify-jwt --use-api`,
-      `supabase projects api-keys --project-ref ${REF} -o json`,
+      `supabase functions deploy notify --project-ref ${REF} --no-verify-jwt --use-api`,
+      `supabase projects api-keys --project-ref ${REF} --reveal -o json`,
     ]);
     await assert.rejects(Deno.stat(envFile), Deno.errors.NotFound, 'the secrets file is removed');
 
     const post = seen.find((r) => r.method === 'POST' && r.path.endsWith('/secrets'));
     const sent = JSON.parse(post?.body ?? '[]') as { name: string; value: string }[];
-    assert.deepEqual(sent.map((x) => x.name), ['IP_HASH_SECRET']);
-    assert.match(sent[0]!.value, /^[0-9a-f]{64}$/);
-    assert.ok(!(res.stdout + res.stderr).includes(sent[0]!.value), 'the secret is never printed');
+    const value = (name: string) => sent.find((x) => x.name === name)?.value ?? '';
+    assert.deepEqual(sent.map((x) => x.name), [
+      'IP_HASH_SECRET',
+      'VIBE_NOTIFY_TOKEN',
+      'RESEND_API_KEY',
+      'ALERT_EMAIL_FROM',
+    ]);
+    assert.match(value('IP_HASH_SECRET'), /^[0-9a-f]{64}$/);
+    const token = value('VIBE_NOTIFY_TOKEN');
+    assert.match(token, /^[A-Za-z0-9_-]{32,}$/);
+    assert.equal(value('RESEND_API_KEY'), resendKey);
+    assert.equal(value('ALERT_EMAIL_FROM'), from);
+    for (const secret of [value('IP_HASH_SECRET'), token, resendKey, 'eyJservice']) {
+      assert.ok(!(res.stdout + res.stderr).includes(secret), 'a secret is never printed');
+    }
 
     const upload = seen.find((r) =>
       r.path.startsWith(`/v1/projects/${REF}/functions/deploy?slug=ingest`)
@@ -255,16 +323,37 @@ Deno.test('a full run: steps in order, the secret generated and never printed, v
     for (const f of ['ingest/vibe.js', 'ingest/index.ts', '_shared/db.ts']) {
       assert.ok(upload.includes(`filename="supabase/functions/${f}"`), f);
     }
+    const notify = seen.find((r) =>
+      r.path.startsWith(`/v1/projects/${REF}/functions/deploy?slug=notify`)
+    )?.body ?? '';
+    assert.match(notify, /"verify_jwt":false/);
+    for (const f of ['notify/index.ts', 'notify/handler.ts', '_shared/db.ts']) {
+      assert.ok(notify.includes(`filename="supabase/functions/${f}"`), f);
+    }
+
+    // Vault gets the token the function got, through the REST API as service_role.
+    assert.equal(project.seen.length, 1);
+    const rpc = project.seen[0]!;
+    assert.equal(`${rpc.method} ${rpc.path}`, 'POST /rest/v1/rpc/configure_crm_alerts');
+    assert.equal(rpc.headers.get('apikey'), 'eyJservice');
+    assert.equal(rpc.headers.get('authorization'), 'Bearer eyJservice');
+    assert.equal(rpc.headers.get('content-type'), 'application/json');
+    assert.deepEqual(JSON.parse(rpc.body), {
+      p_notify_url: `${base}/functions/v1/notify`,
+      p_notify_token: token,
+      p_dashboard_url: 'https://crm.example.com/',
+    });
 
     assert.deepEqual(JSON.parse(await Deno.readTextFile(join(s.root, 'site/dist/config.json'))), {
-      supabaseUrl: `https://${REF}.supabase.co`,
+      supabaseUrl: base,
       anonKey: 'eyJanon',
-      ingestUrl: `https://${REF}.supabase.co/functions/v1/ingest`,
+      ingestUrl: `${base}/functions/v1/ingest`,
     });
-    assert.match(res.stdout, /\[7\/7\] write site\/dist\/config\.json\n {2}supabaseUrl https:/);
+    assert.match(res.stdout, /\[9\/9\] write site\/dist\/config\.json\n {2}supabaseUrl http:/);
     assert.ok(res.stdout.includes(`Deployed to ${REF}.`));
   } finally {
     await api.shutdown();
+    await project.server.shutdown();
     await Deno.remove(s.tmp, { recursive: true });
   }
 });
@@ -276,7 +365,7 @@ Deno.test('a failing step stops the deploy, named, with the CLI output and exit 
     assert.equal(res.code, 1);
     assert.match(
       res.stderr,
-      /deploy stopped at step 3\/7 \(apply the migrations\): node_modules\/\.bin\/supabase db push --linked --yes exited with 1\n--- last output ---\nboom: connection refused/,
+      /deploy stopped at step 3\/9 \(apply the migrations\): node_modules\/\.bin\/supabase db push --linked --yes exited with 1\n--- last output ---\nboom: connection refused/,
     );
     assert.deepEqual(await s.calls(), [
       'npm run build',

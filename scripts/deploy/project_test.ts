@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { pickAnonKey, siteConfig, writeSiteConfig } from './project.ts';
-import { envFileText, MASK, planSecrets, secretNames, shownPairs } from './secrets.ts';
+import {
+  functionUrl,
+  pickAnonKey,
+  pickServiceKey,
+  siteConfig,
+  writeSiteConfig,
+} from './project.ts';
 
 const REF = 'abcdefghijklmnopqrst';
 
 Deno.test('config.json for a ref: the URLs the dashboard reads, written beside index.html', async () => {
   const dir = await Deno.makeTempDir({ prefix: 'deploy-config-' });
   try {
-    const path = await writeSiteConfig(dir, siteConfig(REF, 'eyJanon'));
+    const path = await writeSiteConfig(dir, siteConfig(`https://${REF}.supabase.co`, 'eyJanon'));
     assert.equal(path, join(dir, 'config.json'));
     assert.deepEqual(JSON.parse(await Deno.readTextFile(path)), {
       supabaseUrl: 'https://abcdefghijklmnopqrst.supabase.co',
@@ -43,28 +48,30 @@ Deno.test('the anon key: legacy anon first, then publishable; never a secret or 
   assert.equal(pickAnonKey('{"message":"Unauthorized"}'), null);
 });
 
-Deno.test('IP_HASH_SECRET: from the environment, kept when the project has one, else generated once', () => {
-  const gen = () => 'generated';
-  assert.deepEqual(planSecrets('mine', new Set(['IP_HASH_SECRET']), undefined, gen).set, {
-    IP_HASH_SECRET: 'mine',
+Deno.test('the service key: legacy service_role first, then a secret key shown in full', () => {
+  const anon = { name: 'anon', type: 'legacy', api_key: 'eyJanon' };
+  const service = { name: 'service_role', type: 'legacy', api_key: 'eyJservice' };
+  const publishable = { name: 'default', type: 'publishable', api_key: 'sb_publishable_x' };
+  const secret = { name: 'default', type: 'secret', api_key: 'sb_secret_full' };
+  const masked = { ...secret, api_key: 'sb_secret_ab········' };
+  assert.deepEqual(pickServiceKey(JSON.stringify([anon, secret, service])), {
+    key: 'eyJservice',
+    kind: 'service_role',
   });
-  assert.deepEqual(planSecrets(undefined, new Set(['IP_HASH_SECRET']), undefined, gen).set, {});
-  assert.deepEqual(planSecrets('', new Set(), 'x-real-ip', gen).set, {
-    IP_HASH_SECRET: 'generated',
-    CLIENT_IP_HEADER: 'x-real-ip',
+  assert.deepEqual(pickServiceKey(JSON.stringify([anon, publishable, masked, secret])), {
+    key: 'sb_secret_full',
+    kind: 'secret',
   });
-  const plan = planSecrets(undefined, null, 'x-real-ip', gen);
-  assert.match(plan.note, /only if the project has none/);
-  assert.deepEqual(shownPairs(plan), [`IP_HASH_SECRET=${MASK}`, 'CLIENT_IP_HEADER=x-real-ip']);
-  assert.equal(envFileText(plan), 'IP_HASH_SECRET=generated\nCLIENT_IP_HEADER=x-real-ip\n');
-  assert.match(planSecrets(undefined, null, undefined).set.IP_HASH_SECRET!, /^[0-9a-f]{64}$/);
+  assert.equal(pickServiceKey(JSON.stringify([anon, publishable, masked])), null);
+  assert.equal(pickServiceKey(JSON.stringify([{ ...service, api_key: 'eyJ····' }])), null);
+  assert.equal(pickServiceKey('{"message":"Unauthorized"}'), null);
 });
 
-Deno.test('secret names from `secrets list -o json`', () => {
-  assert.deepEqual(
-    secretNames('[{"name":"IP_HASH_SECRET","value":"d1"},{"name":"X"}]'),
-    new Set(['IP_HASH_SECRET', 'X']),
+Deno.test('function URLs hang under the project URL that config.json gets', () => {
+  const base = `https://${REF}.supabase.co`;
+  assert.equal(functionUrl(base, 'notify'), `${base}/functions/v1/notify`);
+  assert.equal(
+    siteConfig('http://127.0.0.1:9', 'k').ingestUrl,
+    'http://127.0.0.1:9/functions/v1/ingest',
   );
-  assert.deepEqual(secretNames('[]\n'), new Set());
-  assert.equal(secretNames('error'), null);
 });

@@ -403,13 +403,21 @@ revoke execute on function crm.job_alert_deliveries() from public;
 
 select crm.schedule_job('crm-alert-deliveries', '* * * * *', 'select crm.job_alert_deliveries()');
 
-/** An erased or purged user's alert deliveries go with them (they carry email and name). */
+/**
+ * A user merged into another takes their alert deliveries along (a merge re-points the
+ * user's anonymous ids, the first of which is the user's id, before deleting the user);
+ * an erased or purged user's deliveries go with them (they carry email and name).
+ */
 create function crm.site_users_delete_alert_deliveries() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
+  update crm.alert_deliveries d set user_id = a.user_id
+  from gone g
+  join crm.anonymous_ids a on a.project_id = g.project_id and a.anonymous_id = g.id
+  where d.project_id = g.project_id and d.user_id = g.id;
   delete from crm.alert_deliveries d using gone g
   where d.project_id = g.project_id and d.user_id = g.id;
   return null;

@@ -6,7 +6,7 @@ begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
 \ir helpers/crm.psql
-select plan(86);
+select plan(87);
 
 select tests.an_setup('Alerts');
 select tests.an_id('project') as p \gset
@@ -280,6 +280,11 @@ select :'p', :'nu', 'dashboard', '{}', 'x' || n, 'old', '{}', 'delivered', now()
 select crm.job_alert_deliveries();
 select is((select count(*)::integer from crm.alert_deliveries where alert_id = :'nu'), 100, 'the job keeps the last 100 deliveries of a rule');
 select is((select count(*)::integer from crm.alert_cooldowns where alert_id = :'big'), 0, 'and drops cooldowns that ran out');
+-- a merge moves the deliveries to the user merged into (visitor 3 became a user of its own in the paused-rule check)
+select tests.ingest(:'p', tests.uid(3), tests.uid(4), jsonb_build_array(tests.ev('pageview', now())));
+update crm.alert_deliveries set user_id = tests.uid(3) where id = :'wh';
+select crm.merge_site_users(:'p', tests.uid(3), tests.uid(1));
+select is((select user_id from crm.alert_deliveries where id = :'wh'), tests.uid(1), 'a merge moves a user''s deliveries along');
 select cmp_ok((select count(*)::integer from crm.alert_deliveries where user_id = tests.uid(1)), '>', 0, 'user 1 has deliveries');
 select public.delete_site_user(:'p', tests.uid(1));
 select is((select count(*)::integer from crm.alert_deliveries where user_id = tests.uid(1)), 0, 'erasing a user deletes their deliveries');
