@@ -1,7 +1,8 @@
 // `npm run docs:screenshots`: makes docs/*.png from the running dev stack (started by
 // scripts/stack/with-stack.sh when needed, with demo traffic), logged in as the seed's
 // demo owner, in Debian's Chromium: the CRM page, a user's detail, the integration
-// dialog, the Retentie page and the settings page. Run it after a change to any of them, and commit the files.
+// dialog, the Retentie page, the settings page and its Alerts panel (after a test of the seed's
+// rule: the live toast and the delivery log). Run it after a change to any of them, and commit the files.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +47,14 @@ try {
   await page.getByTestId('nav-settings').click();
   await page.getByTestId('ingest-figures').waitFor();
   await shot(page, 'settings.png', { fullPage: true });
+
+  const rule = page.getByTestId('alert-rule').first();
+  await rule.getByTestId('alert-rule-test').click();
+  await page.getByTestId('alert-toast').first().waitFor();
+  await rule.getByTestId('alert-rule-log').click();
+  await page.getByTestId('alert-delivery').first().waitFor();
+  await page.getByTestId('settings-alerts').scrollIntoViewIfNeeded();
+  await shot(page, 'alerts.png');
 } finally {
   await browser.close();
 }

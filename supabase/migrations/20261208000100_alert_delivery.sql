@@ -59,6 +59,17 @@ alter table crm.alert_cooldowns enable row level security;
 comment on table crm.alert_cooldowns is
   'When a rule last fired for a subject (a user id, or ''project''): a rule fires again for it only after cooldown_minutes. Expired rows are deleted by crm.job_alert_deliveries.';
 
+create table crm.alert_budget (
+  alert_id uuid not null references crm.alerts (id) on delete cascade,
+  hour timestamptz not null,
+  -- Firings wanted this hour (fired and suppressed): more than the limit were suppressed.
+  used integer not null,
+  primary key (alert_id, hour)
+);
+alter table crm.alert_budget enable row level security;
+comment on table crm.alert_budget is
+  'Per rule and hour, how many firings were wanted: beyond crm.alert_limits() firings_per_rule_per_hour they are suppressed (counted, not sent). Rows older than a day are deleted by crm.job_alert_deliveries.';
+
 /** A candidate firing: which rule, for what subject, about which user, and what happened. */
 create type crm.alert_firing as (alert_id uuid, subject text, user_id uuid, summary text, data jsonb);
 
@@ -170,9 +181,23 @@ begin
       where c.fired_at <= excluded.fired_at
                           - make_interval(mins => (select a.cooldown_minutes from crm.alerts a where a.id = c.alert_id))
     returning c.alert_id, c.subject
-  ), fire as (
-    select f.* from f
+  ), passed as (
+    select f.*, row_number() over (partition by f.alert_id order by f.subject) as k,
+           count(*) over (partition by f.alert_id) as wanted
+    from f
     where p_test or (f.alert_id, f.subject) in (select cooled.alert_id, cooled.subject from cooled)
+  ), budget as (
+    -- Also a row lock per rule: concurrent firings of one rule count against one total.
+    insert into crm.alert_budget as b (alert_id, hour, used)
+    select passed.alert_id, date_trunc('hour', now()), max(passed.wanted) from passed where not p_test
+    group by passed.alert_id
+    order by passed.alert_id
+    on conflict (alert_id, hour) do update set used = b.used + excluded.used
+    returning b.alert_id, b.used
+  ), fire as (
+    -- b.used - wanted: the firings this hour before this call; the k-th of this call fits if within the limit.
+    select passed.* from passed left join budget b on b.alert_id = passed.alert_id
+    where p_test or b.used - passed.wanted + passed.k <= (crm.alert_limits() ->> 'firings_per_rule_per_hour')::integer
   ), rows as (
     select nextval(pg_get_serial_sequence('crm.alert_deliveries', 'id')) as id, a.project_id, a.id as alert_id,
            (ch.value ->> 'type')::crm.alert_channel as channel, ch.value - 'type' as target, fire.subject, fire.user_id,
@@ -229,6 +254,13 @@ as $$
 $$;
 revoke execute on function crm.alert_user_link(uuid) from public;
 
+/** Text as Slack shows it literally: &, < and > escaped (a visitor's name must not ping a channel or make a link). */
+create function crm.slack_escape(p_text text) returns text
+language sql immutable
+set search_path = ''
+as $$ select replace(replace(replace(p_text, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') $$;
+revoke execute on function crm.slack_escape(text) from public;
+
 /**
  * What notify sends for attempt p_attempt of delivery p_id: {channel, url, headers,
  * body (the exact text to send), refused_networks, allow_private}; for email the
@@ -276,7 +308,7 @@ begin
   when 'slack' then
     v_url := d.target ->> 'url';
     v_body := jsonb_build_object(
-      'text', case when d.is_test then '[test] ' else '' end || a.name || ': ' || d.summary
+      'text', case when d.is_test then '[test] ' else '' end || crm.slack_escape(a.name || ': ' || d.summary)
               || coalesce(' <' || v_link || '|Open in Vibe CRM>', ''))::text;
   when 'email' then
     v_body := jsonb_build_object(
@@ -310,16 +342,17 @@ as $$
 declare
   v_ok boolean := p_status between 200 and 299;
   v_status crm.alert_delivery_status;
+  v_next timestamptz := now() + crm.alert_backoff(p_attempt);
 begin
   update crm.alert_deliveries d set
     status = case when v_ok then 'delivered'
-                  when now() + crm.alert_backoff(d.attempts) > d.retry_from + crm.alert_retry_window() then 'dead'
+                  when v_next > d.retry_from + crm.alert_retry_window() then 'dead'
                   else 'pending' end::crm.alert_delivery_status,
     delivered_at = case when v_ok then now() end,
     last_status = p_status,
     last_error = case when v_ok then null
                       else left(coalesce(p_error, 'the receiver answered ' || p_status), 1000) end,
-    next_attempt_at = case when v_ok then null else now() + crm.alert_backoff(d.attempts) end,
+    next_attempt_at = case when v_ok then null else v_next end,
     lease_until = null
   where d.id = p_id
     and (case when v_ok then d.status <> 'delivered' else d.status = 'sending' and d.attempts = p_attempt end);
@@ -348,22 +381,32 @@ begin
   select * into v_target from crm.notify_target();
 
   -- An attempt whose pg_net request failed, or that notify answered with an error
-  -- before recording anything, or that ran past its lease, counts as failed.
+  -- before recording anything, or that ran past its lease, counts as failed. The
+  -- conditions are on the row being updated, so a report that lands meanwhile wins.
+  with stale as (
+    select x.id, x.attempts, now() + crm.alert_backoff(x.attempts) as next_at,
+           -- pg_net 0.19 records a timeout, like any failure, only in error_msg.
+           left(coalesce(
+             'notify was not reached: ' || r.error_msg,
+             case when r.status_code not between 200 and 299
+                  then 'notify answered ' || r.status_code || coalesce(': ' || left(r.content, 300), '') end,
+             'notify did not report within ' || crm.alert_lease()), 1000) as error
+    from crm.alert_deliveries x
+    left join net._http_response r on r.id = x.request_id
+    where x.status = 'sending'
+      and (x.lease_until < now() or r.error_msg is not null or r.status_code not between 200 and 299)
+    order by x.id
+    for update of x skip locked
+  )
   update crm.alert_deliveries d set
-    status = case when now() + crm.alert_backoff(d.attempts) > d.retry_from + crm.alert_retry_window() then 'dead'
+    status = case when stale.next_at > d.retry_from + crm.alert_retry_window() then 'dead'
                   else 'pending' end::crm.alert_delivery_status,
     last_status = null,
-    last_error = left(coalesce(
-      'notify was not reached: ' || r.error_msg,
-      case when r.timed_out then 'notify did not answer in time' end,
-      'notify answered ' || r.status_code || ': ' || left(r.content, 300),
-      'notify did not report within ' || crm.alert_lease()), 1000),
-    next_attempt_at = now() + crm.alert_backoff(d.attempts),
+    last_error = stale.error,
+    next_attempt_at = stale.next_at,
     lease_until = null
-  from crm.alert_deliveries x
-  left join net._http_response r on r.id = x.request_id
-  where d.id = x.id and x.status = 'sending'
-    and (x.lease_until < now() or r.error_msg is not null or r.timed_out or r.status_code not between 200 and 299);
+  from stale
+  where d.id = stale.id and d.status = 'sending' and d.attempts = stale.attempts;
   get diagnostics v_taken = row_count;
 
   with due as (
@@ -374,8 +417,9 @@ begin
     for update skip locked
   )
   update crm.alert_deliveries d set
-    status = case when v_target.url is null or v_target.token is null then 'pending' else 'sending' end
-             ::crm.alert_delivery_status,
+    status = case when v_target.url is not null and v_target.token is not null then 'sending'
+                  when now() > d.retry_from + crm.alert_retry_window() then 'dead'
+                  else 'pending' end::crm.alert_delivery_status,
     attempts = d.attempts + case when v_target.url is null or v_target.token is null then 0 else 1 end,
     request_id = crm.post_alert_delivery(d.id, d.attempts + 1, v_target.url, v_target.token),
     lease_until = case when v_target.url is not null and v_target.token is not null then now() + crm.alert_lease() end,
@@ -386,8 +430,13 @@ begin
   from due where d.id = due.id;
   get diagnostics v_sent = row_count;
 
-  delete from crm.alert_cooldowns c using crm.alerts a
-  where a.id = c.alert_id and c.fired_at < now() - make_interval(mins => a.cooldown_minutes);
+  -- In key order, skipping rows a firing holds: ingest locks them in that order too.
+  delete from crm.alert_cooldowns c
+  where c.ctid in (select x.ctid from crm.alert_cooldowns x join crm.alerts a on a.id = x.alert_id
+                   where x.fired_at < now() - make_interval(mins => a.cooldown_minutes)
+                   order by x.alert_id, x.subject
+                   for update of x skip locked);
+  delete from crm.alert_budget b where b.hour < now() - interval '1 day';
 
   delete from crm.alert_deliveries d
   using (select x.id, row_number() over (partition by x.alert_id order by x.id desc) as n
@@ -427,6 +476,13 @@ revoke execute on function crm.site_users_delete_alert_deliveries() from public;
 create trigger site_users_delete_alert_deliveries after delete on crm.site_users
   referencing old table as gone for each statement execute function crm.site_users_delete_alert_deliveries();
 
+/** URLs in a text cut to scheme and host, for viewers (a receiver's error may quote its URL). */
+create function crm.mask_urls(p_text text) returns text
+language sql immutable
+set search_path = ''
+as $$ select regexp_replace(p_text, '([a-zA-Z]+://[^/?#\s()]+)[^\s()]*', '\1/…', 'g') $$;
+revoke execute on function crm.mask_urls(text) from public;
+
 /** What a member may see of a rule's channels: viewers get URLs without path or query (they hold tokens). */
 create function crm.alert_channels_for(p_channels jsonb, p_admin boolean) returns jsonb
 language sql immutable
@@ -447,13 +503,14 @@ as $$ select crm.caller_is_trusted() or coalesce(crm.caller_project_role(p_proje
 revoke execute on function crm.caller_is_alert_admin(uuid) from public;
 
 /**
- * The project's alert rules, newest first, with when each last fired and how many of
- * its deliveries wait (pending or sending) or are dead. Viewers see channel URLs cut
- * to their host. Viewer.
+ * The project's alert rules, newest first, with when each last fired, how many of its
+ * deliveries wait (pending or sending) or are dead, and how many firings this hour were
+ * suppressed by the hourly limit. Viewers see channel URLs cut to their host. Viewer.
  */
 create function public.list_crm_alerts(p_project_id uuid)
 returns table (id uuid, name text, kind text, condition jsonb, channels jsonb, cooldown_minutes integer, enabled boolean,
-               created_at timestamptz, updated_at timestamptz, last_fired_at timestamptz, pending integer, dead integer)
+               created_at timestamptz, updated_at timestamptz, last_fired_at timestamptz, pending integer, dead integer,
+               suppressed integer)
 language plpgsql stable security definer
 set search_path = ''
 as $$
@@ -468,7 +525,9 @@ begin
          a.enabled, a.created_at, a.updated_at,
          (select max(d.created_at) from crm.alert_deliveries d where d.alert_id = a.id and not d.is_test),
          (select count(*) from crm.alert_deliveries d where d.alert_id = a.id and d.status in ('pending', 'sending'))::integer,
-         (select count(*) from crm.alert_deliveries d where d.alert_id = a.id and d.status = 'dead')::integer
+         (select count(*) from crm.alert_deliveries d where d.alert_id = a.id and d.status = 'dead')::integer,
+         coalesce((select greatest(0, b.used - (crm.alert_limits() ->> 'firings_per_rule_per_hour')::integer)
+                   from crm.alert_budget b where b.alert_id = a.id and b.hour = date_trunc('hour', now())), 0)
   from crm.alerts a
   where a.project_id = p_project_id
   order by a.created_at desc, a.id;
@@ -504,7 +563,7 @@ declare
 begin
   return query
   select d.id, d.channel::text, crm.alert_target_label(d.channel, d.target, v_admin), d.status::text, d.attempts,
-         d.last_status, d.last_error, d.summary, d.is_test, d.created_at, d.next_attempt_at, d.delivered_at
+         d.last_status, case when v_admin then d.last_error else crm.mask_urls(d.last_error) end, d.summary, d.is_test, d.created_at, d.next_attempt_at, d.delivered_at
   from crm.alert_deliveries d
   where d.alert_id = p_alert_id
   order by d.id desc
@@ -528,7 +587,7 @@ begin
   v_admin := crm.caller_is_alert_admin(p_project_id);
   return query
   select d.id, d.alert_id, a.name, d.channel::text, crm.alert_target_label(d.channel, d.target, v_admin), d.attempts,
-         d.last_status, d.last_error, d.summary, d.created_at
+         d.last_status, case when v_admin then d.last_error else crm.mask_urls(d.last_error) end, d.summary, d.created_at
   from crm.alert_deliveries d join crm.alerts a on a.id = d.alert_id
   where d.project_id = p_project_id and d.status = 'dead'
   order by d.id desc
@@ -547,7 +606,9 @@ declare
   v_alert uuid;
 begin
   select d.alert_id into v_alert from crm.alert_deliveries d where d.id = p_delivery_id;
-  if v_alert is null then
+  -- Ids are sequential: a delivery of a project the caller is not in is just as unknown.
+  if v_alert is null or not (crm.caller_is_trusted() or exists (
+       select from crm.alerts a where a.id = v_alert and crm.caller_project_role(a.project_id) is not null)) then
     raise exception 'unknown delivery' using errcode = 'PT404';
   end if;
   perform crm.require_alert_role(v_alert, 'admin');

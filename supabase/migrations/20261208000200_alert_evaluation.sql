@@ -13,43 +13,29 @@ set search_path = ''
 as $$ select replace(replace(replace(replace(p_glob, '\', '\\'), '%', '\%'), '_', '\_'), '*', '%') $$;
 revoke execute on function crm.glob_like(text) from public;
 
-/** The numeric value of a JSON scalar (a number, or a string that is one), else null. */
-create function crm.json_number(p_value jsonb) returns numeric
-language sql immutable
-set search_path = ''
-as $$
-  select case
-    when jsonb_typeof(p_value) = 'number' then (p_value #>> '{}')::numeric
-    when jsonb_typeof(p_value) = 'string' and (p_value #>> '{}') ~ '^\s*-?[0-9]+(\.[0-9]+)?\s*$'
-      then (p_value #>> '{}')::numeric
-  end
-$$;
-revoke execute on function crm.json_number(jsonb) from public;
-
 /**
- * Whether an event's props meet an event rule's condition (crm.alert_op): eq / ne
- * compare numbers when both sides are numbers, else text; lt / gt compare numbers only;
- * contains is a case-insensitive substring test. A missing prop meets nothing but ne.
+ * Whether an event's prop (p_actual: the prop's JSON value, null when absent) meets an
+ * event rule's test (crm.alert_op p_op with p_value, and p_value_num when the value is a
+ * number): eq / ne compare numbers when both sides are numbers, else text; lt / gt
+ * compare numbers only; contains is a case-insensitive substring test. A missing prop
+ * meets nothing but ne; no op meets everything. One expression without a SET clause,
+ * so the planner inlines it: it runs for every inserted custom event naming a rule's event.
  */
-create function crm.alert_props_match(p_condition jsonb, p_props jsonb) returns boolean
+create function crm.alert_props_match(p_op text, p_value text, p_value_num numeric, p_actual jsonb) returns boolean
 language sql immutable
-set search_path = ''
 as $$
   select case
-    when p_condition ->> 'prop' is null then true
-    else coalesce((
-      select case p_condition ->> 'op'
-        when 'eq' then coalesce(crm.json_number(v) = crm.json_number(p_condition -> 'value'), v #>> '{}' = p_condition ->> 'value')
-        when 'ne' then not coalesce(crm.json_number(v) = crm.json_number(p_condition -> 'value'),
-                                    v #>> '{}' = p_condition ->> 'value', false)
-        when 'lt' then crm.json_number(v) < crm.json_number(p_condition -> 'value')
-        when 'gt' then crm.json_number(v) > crm.json_number(p_condition -> 'value')
-        when 'contains' then strpos(lower(v #>> '{}'), lower(p_condition ->> 'value')) > 0
-      end
-      from (select p_props -> (p_condition ->> 'prop') as v) x), false)
+    when p_op is null then true
+    else coalesce(case p_op
+      when 'eq' then coalesce(crm.json_number(p_actual) = p_value_num, p_actual #>> '{}' = p_value)
+      when 'ne' then not coalesce(crm.json_number(p_actual) = p_value_num, p_actual #>> '{}' = p_value, false)
+      when 'lt' then crm.json_number(p_actual) < p_value_num
+      when 'gt' then crm.json_number(p_actual) > p_value_num
+      when 'contains' then strpos(lower(p_actual #>> '{}'), lower(p_value)) > 0
+    end, false)
   end
 $$;
-revoke execute on function crm.alert_props_match(jsonb, jsonb) from public;
+revoke execute on function crm.alert_props_match(text, text, numeric, jsonb) from public;
 
 /** How a firing names a user: email, name, external id, or "an anonymous visitor". */
 create function crm.alert_who(p_user crm.site_users) returns text
@@ -58,28 +44,48 @@ set search_path = ''
 as $$ select coalesce(p_user.email, p_user.name, p_user.external_id, 'an anonymous visitor') $$;
 revoke execute on function crm.alert_who(crm.site_users) from public;
 
-/** Statement trigger on crm.user_events: fires the `event` rules the inserted custom events meet. */
+/**
+ * Statement trigger on crm.user_events: fires the `event` rules the inserted custom
+ * events meet. A pair already in its cooldown is dropped here without a lock (ingest's
+ * common case: the same visitor again); crm.fire_alerts checks the rest under a lock.
+ */
 create function crm.alerts_on_events() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_firings crm.alert_firing[];
 begin
   if not exists (select from crm.alerts a where a.kind = 'event' and a.enabled) then
     return null;
   end if;
-  perform crm.fire_alerts(array(
+  -- The inserted rows hash-joined with the (few) rules; per hit, index probes for the
+  -- cooldown and the user's name as scalar subqueries. (Joined, the planner scanned the
+  -- whole of site_users and alert_cooldowns in every statement.)
+  v_firings := array(
     select row(a.id, e.user_id::text, e.user_id,
-               e.name || coalesce(' (' || (a.condition ->> 'prop') || ' = ' || (e.properties ->> (a.condition ->> 'prop')) || ')', '')
-                 || ' by ' || crm.alert_who(u),
+               e.name || coalesce(' (' || a.prop || ' = ' || (e.properties ->> a.prop) || ')', '')
+                 || ' by ' || coalesce((select crm.alert_who(u) from crm.site_users u
+                                        where u.project_id = e.project_id and u.id = e.user_id), 'an anonymous visitor'),
                jsonb_build_object('event', jsonb_build_object(
                  'name', e.name, 'properties', e.properties, 'page', e.page, 'occurred_at', e.occurred_at,
                  'session_id', e.session_id)))::crm.alert_firing
     from new_events e
-    join crm.alerts a on a.kind = 'event' and a.enabled and a.project_id = e.project_id and a.condition ->> 'event' = e.name
-    left join crm.site_users u on u.project_id = e.project_id and u.id = e.user_id
-    where e.type = 'event' and crm.alert_props_match(a.condition, e.properties)
-    order by e.occurred_at));
+    join crm.alerts a on a.kind = 'event' and a.enabled and a.project_id = e.project_id and a.event_name = e.name
+    where e.type = 'event' and crm.alert_props_match(a.op, a.value, a.value_num, e.properties -> a.prop)
+      and coalesce((select c.fired_at from crm.alert_cooldowns c where c.alert_id = a.id and c.subject = e.user_id::text),
+                   '-infinity') <= now() - make_interval(mins => a.cooldown_minutes)
+    order by e.occurred_at);
+  if cardinality(v_firings) = 0 then
+    return null;
+  end if;
+  begin
+    perform crm.fire_alerts(v_firings);
+  exception when others then
+    -- An alert must never cost an event: ingest goes on, the failure goes to the log.
+    raise warning 'alerts: event rules failed (%): %', sqlstate, sqlerrm;
+  end;
   return null;
 end;
 $$;
@@ -87,21 +93,44 @@ revoke execute on function crm.alerts_on_events() from public;
 create trigger user_events_alerts after insert on crm.user_events
   referencing new table as new_events for each statement execute function crm.alerts_on_events();
 
-/** Row trigger on crm.site_users, only for a changed segment: fires the matching `segment_change` rules. */
+/** The `segment_change` firings for users (as they are now) and the segments they had before. */
+create function crm.segment_change_firings(p_users crm.site_users[], p_before crm.segment[])
+returns crm.alert_firing[]
+language sql stable
+set search_path = ''
+as $$
+  select array(
+    select row(a.id, (p_users[i]).id::text, (p_users[i]).id,
+               crm.alert_who(p_users[i]) || ' went from ' || p_before[i] || ' to ' || (p_users[i]).segment,
+               jsonb_build_object('from', p_before[i]::text, 'to', (p_users[i]).segment::text))::crm.alert_firing
+    from generate_subscripts(p_users, 1) i
+    join crm.alerts a on a.kind = 'segment_change' and a.enabled and a.project_id = (p_users[i]).project_id
+    where coalesce(a.condition ->> 'from' = p_before[i]::text, true)
+      and coalesce(a.condition ->> 'to' = (p_users[i]).segment::text, true))
+$$;
+revoke execute on function crm.segment_change_firings(crm.site_users[], crm.segment[]) from public;
+
+/**
+ * Row trigger on crm.site_users, only for a changed segment: fires the matching
+ * `segment_change` rules. Skipped while vibe.alerts_deferred is on: the nightly churn
+ * job fires its changes itself, as one set.
+ */
 create function crm.alerts_on_segment_change() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
-  perform crm.fire_alerts(array(
-    select row(a.id, new.id::text, new.id,
-               crm.alert_who(new) || ' went from ' || old.segment || ' to ' || new.segment,
-               jsonb_build_object('from', old.segment::text, 'to', new.segment::text))::crm.alert_firing
-    from crm.alerts a
-    where a.kind = 'segment_change' and a.enabled and a.project_id = new.project_id
-      and coalesce(a.condition ->> 'from' = old.segment::text, true)
-      and coalesce(a.condition ->> 'to' = new.segment::text, true)));
+  if coalesce(current_setting('vibe.alerts_deferred', true), '') = 'on'
+     or not exists (select from crm.alerts a where a.kind = 'segment_change' and a.enabled and a.project_id = new.project_id) then
+    return null;
+  end if;
+  begin
+    perform crm.fire_alerts(crm.segment_change_firings(array[new], array[old.segment]));
+  exception when others then
+    -- An alert must never cost the change that caused it.
+    raise warning 'alerts: segment rules failed (%): %', sqlstate, sqlerrm;
+  end;
   return null;
 end;
 $$;
@@ -116,12 +145,19 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform crm.fire_alerts(array(
-    select row(a.id, new.id::text, new.id, 'New user: ' || crm.alert_who(new) || ' (' || new.segment || ')',
-               jsonb_build_object('segment', new.segment::text))::crm.alert_firing
-    from crm.alerts a
-    where a.kind = 'new_user' and a.enabled and a.project_id = new.project_id
-      and coalesce(a.condition ->> 'segment' = new.segment::text, true)));
+  if not exists (select from crm.alerts a where a.kind = 'new_user' and a.enabled and a.project_id = new.project_id) then
+    return null;
+  end if;
+  begin
+    perform crm.fire_alerts(array(
+      select row(a.id, new.id::text, new.id, 'New user: ' || crm.alert_who(new) || ' (' || new.segment || ')',
+                 jsonb_build_object('segment', new.segment::text))::crm.alert_firing
+      from crm.alerts a
+      where a.kind = 'new_user' and a.enabled and a.project_id = new.project_id
+        and coalesce(a.condition ->> 'segment' = new.segment::text, true)));
+  exception when others then
+    raise warning 'alerts: new-user rules failed (%): %', sqlstate, sqlerrm;
+  end;
   return null;
 end;
 $$;
@@ -137,11 +173,24 @@ create trigger site_users_alerts_new_update after update of email, external_id o
 
 create table crm.alert_conditions (
   alert_id uuid primary key references crm.alerts (id) on delete cascade,
-  since timestamptz not null
+  since timestamptz not null,
+  -- The rule fired (or its cooldown held it) in this episode: once per episode.
+  fired boolean not null default false
 );
 alter table crm.alert_conditions enable row level security;
 comment on table crm.alert_conditions is
-  'Since when an online_threshold rule''s condition has held, as the minute job saw it; the row goes when it stops holding or the rule changes.';
+  'Since when an online_threshold rule''s condition has held, as the minute job saw it, and whether this episode has fired; the row goes when it stops holding or the rule changes.';
+
+create table crm.alert_episodes (
+  alert_id uuid not null references crm.alerts (id) on delete cascade,
+  subject text not null,
+  -- The stuck episode that fired: since when the visitor has been on that page.
+  since timestamptz not null,
+  primary key (alert_id, subject)
+);
+alter table crm.alert_episodes enable row level security;
+comment on table crm.alert_episodes is
+  'The last stuck episode (page since) a stuck rule fired for, per user: a visitor parked on one page fires once, not every cooldown. Rows older than a day are deleted by crm.job_alert_rules.';
 
 /** A changed condition or a paused rule starts its time-based state afresh. */
 create function crm.alerts_reset_condition() returns trigger
@@ -150,6 +199,7 @@ set search_path = ''
 as $$
 begin
   delete from crm.alert_conditions c where c.alert_id = new.id;
+  delete from crm.alert_episodes e where e.alert_id = new.id;
   return null;
 end;
 $$;
@@ -160,8 +210,9 @@ create trigger alerts_reset_condition after update on crm.alerts
 
 /**
  * Every minute: fires `stuck` rules for active visitors (activity in the last 60 s) on
- * one page longer than the rule's minutes, and `online_threshold` rules whose condition
- * has held for their minutes. Returns the deliveries made.
+ * one page longer than the rule's minutes, once per stuck episode, and
+ * `online_threshold` rules whose condition has held for their minutes, once per
+ * episode. Returns the deliveries made.
  */
 create function crm.job_alert_rules() returns integer
 language plpgsql volatile
@@ -172,12 +223,9 @@ declare
   v_made integer;
   v_more integer;
 begin
-  v_made := crm.fire_alerts(array(
-    select row(a.id, s.user_id::text, s.user_id,
-               crm.alert_who(u) || ' is stuck on ' || coalesce(s.current_page, '?') || ' for '
-                 || floor(extract(epoch from now() - coalesce(s.current_page_since, s.started_at)) / 60) || ' min',
-               jsonb_build_object('page', s.current_page, 'since', coalesce(s.current_page_since, s.started_at),
-                                  'session_id', s.id))::crm.alert_firing
+  with stuck as (
+    select a.id as alert_id, s.user_id, s.id as session_id, s.current_page,
+           coalesce(s.current_page_since, s.started_at) as since, crm.alert_who(u) as who
     from crm.alerts a
     join crm.site_sessions s on s.project_id = a.project_id and s.is_online
     join crm.site_users u on u.project_id = s.project_id and u.id = s.user_id
@@ -186,7 +234,25 @@ begin
       and coalesce(s.current_page_since, s.started_at) <= now() - make_interval(mins => (a.condition ->> 'minutes')::integer)
       and (a.condition ->> 'path' is null or s.current_page like crm.glob_like(a.condition ->> 'path'))
       and (not (a.condition ->> 'identified_only')::boolean or u.email is not null or u.external_id is not null)
-      and coalesce(a.condition ->> 'segment' = u.segment::text, true)));
+      and coalesce(a.condition ->> 'segment' = u.segment::text, true)
+      and not exists (select from crm.alert_episodes e
+                      where e.alert_id = a.id and e.subject = s.user_id::text
+                        and e.since = coalesce(s.current_page_since, s.started_at))
+  ), noted as (
+    -- The episode counts as handled whether it fires or its cooldown holds it.
+    insert into crm.alert_episodes as e (alert_id, subject, since)
+    select distinct on (stuck.alert_id, stuck.user_id) stuck.alert_id, stuck.user_id::text, stuck.since
+    from stuck order by stuck.alert_id, stuck.user_id, stuck.since desc
+    on conflict (alert_id, subject) do update set since = excluded.since
+  )
+  select crm.fire_alerts(array(
+    select row(stuck.alert_id, stuck.user_id::text, stuck.user_id,
+               stuck.who || ' is stuck on ' || coalesce(stuck.current_page, '?') || ' for '
+                 || floor(extract(epoch from now() - stuck.since) / 60) || ' min',
+               jsonb_build_object('page', stuck.current_page, 'since', stuck.since, 'session_id', stuck.session_id))::crm.alert_firing
+    from stuck order by stuck.since))
+  into v_made;
+  delete from crm.alert_episodes e where e.since < now() - interval '1 day';
 
   -- One statement: the counts, the state kept since when each condition holds (read
   -- before this statement's own changes, so a new episode starts at now()), and the firing.
@@ -194,27 +260,29 @@ begin
     select a.id as alert_id, a.condition, n.online,
            case a.condition ->> 'direction' when 'above' then n.online > (a.condition ->> 'count')::integer
                                             else n.online < (a.condition ->> 'count')::integer end as holds,
-           coalesce(c.since, now()) as since
+           coalesce(c.since, now()) as since, coalesce(c.fired, false) as fired
     from crm.alerts a
     cross join lateral (
       select count(*)::integer as online from crm.site_sessions s
       where s.project_id = a.project_id and s.is_online and s.last_activity_at >= crm.online_since(a.project_id)) n
     left join crm.alert_conditions c on c.alert_id = a.id
     where a.kind = 'online_threshold' and a.enabled
+  ), due as (
+    select o.* from o
+    where o.holds and not o.fired and o.since <= now() - make_interval(mins => (o.condition ->> 'minutes')::integer)
   ), cleared as (
     delete from crm.alert_conditions c using o where o.alert_id = c.alert_id and not o.holds
-  ), started as (
-    insert into crm.alert_conditions (alert_id, since)
-    select o.alert_id, o.since from o where o.holds
-    on conflict (alert_id) do nothing
+  ), kept as (
+    insert into crm.alert_conditions as c (alert_id, since, fired)
+    select o.alert_id, o.since, o.fired or o.alert_id in (select due.alert_id from due) from o where o.holds
+    on conflict (alert_id) do update set fired = c.fired or excluded.fired
   )
   select crm.fire_alerts(array(
-    select row(o.alert_id, 'project', null,
-               'Online now: ' || o.online || ' (' || (o.condition ->> 'direction') || ' ' || (o.condition ->> 'count')
-                 || ' for ' || floor(extract(epoch from now() - o.since) / 60) || ' min)',
-               jsonb_build_object('online', o.online, 'since', o.since))::crm.alert_firing
-    from o
-    where o.holds and o.since <= now() - make_interval(mins => (o.condition ->> 'minutes')::integer)))
+    select row(due.alert_id, 'project', null,
+               'Online now: ' || due.online || ' (' || (due.condition ->> 'direction') || ' ' || (due.condition ->> 'count')
+                 || ' for ' || floor(extract(epoch from now() - due.since) / 60) || ' min)',
+               jsonb_build_object('online', due.online, 'since', due.since))::crm.alert_firing
+    from due))
   into v_more;
   return v_made + v_more;
 end;
@@ -222,3 +290,45 @@ $$;
 revoke execute on function crm.job_alert_rules() from public;
 
 select crm.schedule_job('crm-alert-rules', '* * * * *', 'select crm.job_alert_rules()');
+
+/**
+ * The nightly segment upkeep (0.2.0's, unchanged in what it does), now firing
+ * `segment_change` rules for the users it churns as one set: the row trigger stands
+ * aside (vibe.alerts_deferred) so thousands of churns cost one firing statement, and
+ * the hourly limit per rule holds. Returns the number of users changed.
+ */
+create or replace function crm.job_segment_upkeep() returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_users crm.site_users[];
+  v_before crm.segment[];
+begin
+  perform set_config('vibe.alerts_deferred', 'on', true);
+  with changed as (
+    update crm.site_users u
+    set segment = 'churned',
+        metadata = u.metadata || jsonb_build_object('churned_from', u.segment),
+        updated_at = now()
+    from crm.projects p
+    where u.project_id = p.id
+      and u.segment in ('user', 'trial', 'premium')
+      and u.last_seen_at < now() - make_interval(days => crm.project_setting_int(p.id, 'churn_after_days'))
+    returning u.*
+  )
+  select array_agg(c::crm.site_users), array_agg((c.metadata ->> 'churned_from')::crm.segment)
+  into v_users, v_before
+  from changed c;
+  perform set_config('vibe.alerts_deferred', '', true);
+  if v_users is not null then
+    begin
+      perform crm.fire_alerts(crm.segment_change_firings(v_users, v_before));
+    exception when others then
+      raise warning 'alerts: segment rules of the churn failed (%): %', sqlstate, sqlerrm;
+    end;
+  end if;
+  return coalesce(cardinality(v_users), 0);
+end;
+$$;
+revoke execute on function crm.job_segment_upkeep() from public;

@@ -6,7 +6,7 @@ begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
 \ir helpers/crm.psql
-select plan(87);
+select plan(105);
 
 select tests.an_setup('Alerts');
 select tests.an_id('project') as p \gset
@@ -152,15 +152,17 @@ select tests.ingest(:'p', tests.uid(3), tests.uid(4), jsonb_build_array(
   tests.ev('event', now(), '{"name": "payment_success", "props": {"amount": 300}}')));
 select is((select count(*)::integer from crm.alert_deliveries where alert_id = :'big'), 6, 'a paused rule fires nothing');
 
--- Prop conditions
-select is(array[crm.alert_props_match('{"prop":"a","op":"eq","value":"100"}', '{"a":100.0}'),
-                crm.alert_props_match('{"prop":"a","op":"eq","value":"pro"}', '{"a":"pro"}'),
-                crm.alert_props_match('{"prop":"a","op":"ne","value":"pro"}', '{}'),
-                crm.alert_props_match('{"prop":"a","op":"ne","value":"pro"}', '{"a":"pro"}'),
-                crm.alert_props_match('{"prop":"a","op":"lt","value":"10"}', '{"a":"9.5"}'),
-                crm.alert_props_match('{"prop":"a","op":"lt","value":"10"}', '{"a":"cheap"}'),
-                crm.alert_props_match('{"prop":"a","op":"contains","value":"PRO"}', '{"a":"team-pro"}'),
-                crm.alert_props_match('{"prop":"a","op":"gt","value":"1"}', '{"b":5}')],
+-- Prop conditions (the rule's value is stored as text; value_num is its number, as the generated column makes it)
+create function pg_temp.m(p_op text, p_value text, p_props jsonb) returns boolean language sql
+as $$ select crm.alert_props_match(p_op, p_value, crm.json_number(to_jsonb(p_value)), p_props -> 'a') $$;
+select is(array[pg_temp.m('eq', '100', '{"a":100.0}'),
+                pg_temp.m('eq', 'pro', '{"a":"pro"}'),
+                pg_temp.m('ne', 'pro', '{}'),
+                pg_temp.m('ne', 'pro', '{"a":"pro"}'),
+                pg_temp.m('lt', '10', '{"a":"9.5"}'),
+                pg_temp.m('lt', '10', '{"a":"cheap"}'),
+                pg_temp.m('contains', 'PRO', '{"a":"team-pro"}'),
+                pg_temp.m('gt', '1', '{"b":5}')],
   array[true, true, true, false, true, false, true, false],
   'eq/ne compare numbers as numbers, lt/gt need numbers, contains ignores case, a missing prop meets only ne');
 
@@ -290,6 +292,94 @@ select public.delete_site_user(:'p', tests.uid(1));
 select is((select count(*)::integer from crm.alert_deliveries where user_id = tests.uid(1)), 0, 'erasing a user deletes their deliveries');
 select public.delete_crm_alert(:'big');
 select is((select count(*)::integer from crm.alert_deliveries where alert_id = :'big'), 0, 'deleting a rule deletes its log');
+
+-- Hardening ---------------------------------------------------------------------------------
+-- pg_net's answer: an error, or notify refusing, takes the attempt back without waiting for the lease
+select public.create_crm_alert(:'p', 'Hooks', 'event', '{"event": "refund"}',
+  '[{"type": "webhook", "url": "https://hooks.example.com/a"}, {"type": "slack", "url": "https://hooks.slack.com/services/T0/B0/XYZ"}]') as hk \gset
+select tests.ingest(:'p', tests.uid(40), tests.uid(41), jsonb_build_array(tests.ev('event', now(), '{"name": "refund"}')));
+select id as hw from crm.alert_deliveries where alert_id = :'hk' and channel = 'webhook' \gset
+select id as hs from crm.alert_deliveries where alert_id = :'hk' and channel = 'slack' \gset
+insert into net._http_response (id, status_code, content, error_msg, created)
+select request_id, null, null, 'Couldn''t connect to server', now() from crm.alert_deliveries where id = :'hw'
+union all
+select request_id, 401, '{"error":"invalid token"}', null, now() from crm.alert_deliveries where id = :'hs';
+select crm.job_alert_deliveries();
+select is(array(select status::text || ': ' || last_error from crm.alert_deliveries where id in (:'hw', :'hs') order by id),
+  array['pending: notify was not reached: Couldn''t connect to server', 'pending: notify answered 401: {"error":"invalid token"}'],
+  'pg_net''s error or notify''s refusal fails the attempt at the next job run');
+select is(crm.record_alert_delivery(:'hw', 1, 200, null), 'delivered', 'a success that lands after the take-back still delivers');
+
+-- Slack shows a visitor's text literally
+update crm.alert_deliveries set summary = '<!channel> <https://evil.example|reset> & co', status = 'sending', attempts = 5 where id = :'hs';
+select ok(starts_with((crm.claim_alert_delivery(:'hs', 5) ->> 'body')::jsonb ->> 'text',
+  'Hooks: &lt;!channel&gt; &lt;https://evil.example|reset&gt; &amp; co'), 'Slack markup in a summary is escaped (only the link to the user stays markup)');
+
+-- viewers never see a URL's path in an error
+update crm.alert_deliveries set last_error = 'error sending request for url (https://hooks.slack.com/services/T0/B0/XYZ): refused' where id = :'hs';
+select tests.authenticate_as(tests.an_id('viewer'));
+select is((select last_error from public.list_crm_alert_deliveries(:'hk') where channel = 'slack'),
+  'error sending request for url (https://hooks.slack.com/…): refused', 'a viewer sees an error''s URLs cut to their host');
+select tests.clear_authentication();
+select tests.authenticate_as(tests.an_id('outsider'));
+select is(tests.state(format('select public.retry_crm_alert_delivery(%s)', :'hs')), 'PT404: unknown delivery',
+  'another project''s delivery id is unknown, not forbidden (ids are sequential)');
+select tests.clear_authentication();
+
+-- an alert that fails never costs the event
+insert into crm.alerts (project_id, name, kind, condition, channels)
+values (:'p', 'Broken', 'event', '{"event": "broken_rule", "prop": null, "op": null, "value": null}', '[{"type": "pager"}]');
+select is((tests.ingest(:'p', tests.uid(42), tests.uid(43), jsonb_build_array(tests.ev('event', now(), '{"name": "broken_rule"}'))) ->> 'accepted')::integer,
+  1, 'a rule that cannot fire (a channel the enum lacks) leaves ingest accepting the event');
+select is((select count(*)::integer from crm.user_events where project_id = :'p' and name = 'broken_rule'), 1, 'and the event is stored');
+
+-- at most 60 firings per rule per hour, whoever the subjects
+select public.create_crm_alert(:'p', 'Everyone', 'event', '{"event": "ping"}', '[{"type": "dashboard"}]', 0) as ev \gset
+select crm.fire_alerts(array(select row(:'ev'::uuid, 'user ' || n, null, 'ping', '{}')::crm.alert_firing from generate_series(1, 70) n));
+select is((select count(*)::integer from crm.alert_deliveries where alert_id = :'ev'), 60, '70 subjects at once: 60 fire');
+select is((select suppressed from public.list_crm_alerts(:'p') where id = :'ev'), 10, 'and 10 are counted as suppressed');
+
+-- stuck and online_threshold fire once per episode, not every cooldown
+select public.create_crm_alert(:'p', 'Parked', 'stuck', '{"minutes": 5}', '[{"type": "dashboard"}]', 1) as pk \gset
+select tests.an_user(:'p', now() - interval '1 hour', p_key => 'u_parked') is not null;
+insert into crm.site_sessions (project_id, id, user_id, started_at, last_activity_at, current_page, current_page_since)
+values (:'p', tests.uid(50), tests.an_id('u_parked'), now() - interval '30 minutes', now() - interval '5 seconds', '/pricing', now() - interval '20 minutes');
+select crm.job_alert_rules();
+update crm.alert_cooldowns set fired_at = now() - interval '2 minutes' where alert_id = :'pk';
+select crm.job_alert_rules();
+select is((select count(*)::integer from crm.alert_deliveries where alert_id = :'pk'), 1, 'a visitor parked on a page fires once, past the cooldown too');
+update crm.site_sessions set current_page = '/checkout', current_page_since = now() - interval '6 minutes' where id = tests.uid(50);
+update crm.alert_cooldowns set fired_at = now() - interval '2 minutes' where alert_id = :'pk';
+select crm.job_alert_rules();
+select is((select count(*)::integer from crm.alert_deliveries where alert_id = :'pk'), 2, 'stuck again on another page: a new episode fires');
+select public.create_crm_alert(:'p', 'Someone online', 'online_threshold', '{"direction": "above", "count": 0, "minutes": 0}', '[{"type": "dashboard"}]', 1) as so \gset
+select crm.job_alert_rules();
+update crm.alert_cooldowns set fired_at = now() - interval '2 minutes' where alert_id = :'so';
+select crm.job_alert_rules();
+select is((select count(*)::integer from crm.alert_deliveries where alert_id = :'so'), 1, 'a threshold that keeps holding fires once');
+
+-- the nightly churn fires segment rules as one set
+select public.create_crm_alert(:'p', 'Churned', 'segment_change', '{"from": null, "to": "churned"}', '[{"type": "dashboard"}]') as ch \gset
+select tests.an_user(:'p', now() - interval '40 days', now() - interval '30 days', p_key => 'u_gone') is not null;
+update crm.site_users set segment = 'user', email = 'gone@example.com' where id = tests.an_id('u_gone');
+select cmp_ok(crm.job_segment_upkeep(), '>=', 1, 'the churn job churns');
+select is((select array_agg(summary) from crm.alert_deliveries where alert_id = :'ch'), '{"gone@example.com went from user to churned"}',
+  'and fires the segment rule for the churned user, with the segment they had');
+
+-- configure_crm_alerts: the deploy's way into Vault
+select tests.authenticate_as(tests.an_id('owner'));
+select is(tests.state($$select public.configure_crm_alerts('https://x.supabase.co/functions/v1/notify', repeat('t', 40))$$),
+  '42501: permission denied for function configure_crm_alerts', 'not even an owner may configure alerts');
+select tests.clear_authentication();
+select tests.authenticate_as_role('service_role');
+select is(tests.state($$select public.configure_crm_alerts('https://x.supabase.co/functions/v1/notify', 'short')$$),
+  '22023: p_notify_token must be at least 32 characters', 'a short token is refused');
+select is(tests.state($$select public.configure_crm_alerts('https://x.supabase.co/functions/v1/notify', repeat('t', 40), 'https://crm.example.com')$$),
+  'ok', 'service_role configures alerts');
+select tests.clear_authentication();
+select is((select array_agg(name || '=' || decrypted_secret order by name) from vault.decrypted_secrets where name like 'vibe_%'),
+  array['vibe_dashboard_url=https://crm.example.com', 'vibe_notify_token=' || repeat('t', 40),
+        'vibe_notify_url=https://x.supabase.co/functions/v1/notify'], 'and Vault holds the three settings');
 
 select * from finish();
 rollback;

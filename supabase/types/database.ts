@@ -419,6 +419,7 @@ export type Database = {
           last_fired_at: string
           name: string
           pending: number
+          suppressed: number
           updated_at: string
         }[]
       }

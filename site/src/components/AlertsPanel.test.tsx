@@ -24,6 +24,7 @@ const rule = (extra: Record<string, unknown> = {}) => ({
   last_fired_at: null,
   pending: 2,
   dead: 1,
+  suppressed: 0,
   ...extra,
 });
 const deadLetter = {
@@ -109,6 +110,13 @@ describe('AlertsPanel: the rules', () => {
     await act(async () => setLocale('en'));
     expect(byTestId(row!, 'alert-rule-queue')?.textContent).toBe('2 pending · 1 dead');
     expect(byTestId(row!, 'alert-rule-kind')?.textContent).toBe('Event');
+    expect(byTestId(row!, 'alert-rule-suppressed')).toBeNull();
+    await unmount();
+  });
+
+  it('shows the firings the hourly limit suppressed', async () => {
+    const { container, unmount } = await mount(answers((fn) => (fn === 'list_crm_alerts' ? { data: [rule({ suppressed: 14 })] } : undefined)));
+    expect(byTestId(allByTestId(container, 'alert-rule')[0]!, 'alert-rule-suppressed')?.textContent).toBe('14 onderdrukt dit uur');
     await unmount();
   });
 

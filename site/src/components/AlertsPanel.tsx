@@ -62,6 +62,11 @@ function RuleRow({ r, canWrite, onEdit, onLog, reload }: { r: AlertRule; canWrit
       <td data-label={t('alertLastFired')} data-testid="alert-rule-last-fired">{r.lastFiredAt ? formatDateTime(r.lastFiredAt, locale) : t('alertNeverFired')}</td>
       <td data-label={t('alertQueue')} data-testid="alert-rule-queue">
         <span className={r.dead > 0 ? 'badge bad' : r.pending > 0 ? 'badge warn' : 'badge'}>{t('alertPendingDead', { pending: r.pending, dead: r.dead })}</span>
+        {r.suppressed > 0 && (
+          <span className="badge warn" title={t('alertSuppressedHint')} data-testid="alert-rule-suppressed">
+            {t('alertSuppressed', { n: r.suppressed })}
+          </span>
+        )}
       </td>
       <td data-label={t('alertActions')}>
         <div className="row">

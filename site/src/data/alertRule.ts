@@ -30,6 +30,8 @@ export interface AlertRule {
   lastFiredAt: string | null;
   pending: number;
   dead: number;
+  /** Firings over the hourly limit this hour (not sent). */
+  suppressed: number;
 }
 
 /** One channel row of the form: the URL (webhook, slack) or the addresses (email) as typed. */

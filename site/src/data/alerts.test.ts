@@ -22,7 +22,7 @@ describe('alert reads', () => {
       data: [
         {
           id: 'a1', name: 'Churn', kind: 'segment_change', condition: { from: null, to: 'churned' }, channels: [{ type: 'slack', url: 'https://hooks.slack.com/x' }, { type: 'email', to: ['a@b.c'] }],
-          cooldown_minutes: 10, enabled: true, created_at: '2026-12-01T00:00:00Z', updated_at: null, last_fired_at: '2026-12-07T09:00:00Z', pending: null, dead: 2,
+          cooldown_minutes: 10, enabled: true, created_at: '2026-12-01T00:00:00Z', updated_at: null, last_fired_at: '2026-12-07T09:00:00Z', pending: null, dead: 2, suppressed: 14,
         },
         { id: 'a2', name: null, kind: 'something_new', condition: null, channels: null, cooldown_minutes: null, enabled: null, created_at: null, updated_at: null, last_fired_at: null, pending: 1, dead: null },
       ],
@@ -32,9 +32,9 @@ describe('alert reads', () => {
     expect(a).toEqual({
       id: 'a1', name: 'Churn', kind: 'segment_change', condition: { from: null, to: 'churned' },
       channels: [{ type: 'slack', url: 'https://hooks.slack.com/x', to: [] }, { type: 'email', url: null, to: ['a@b.c'] }],
-      cooldownMinutes: 10, enabled: true, createdAt: '2026-12-01T00:00:00Z', updatedAt: null, lastFiredAt: '2026-12-07T09:00:00Z', pending: 0, dead: 2,
+      cooldownMinutes: 10, enabled: true, createdAt: '2026-12-01T00:00:00Z', updatedAt: null, lastFiredAt: '2026-12-07T09:00:00Z', pending: 0, dead: 2, suppressed: 14,
     });
-    expect(b).toMatchObject({ name: '', kind: 'event', condition: {}, channels: [], cooldownMinutes: 0, enabled: false, pending: 1, dead: 0 });
+    expect(b).toMatchObject({ name: '', kind: 'event', condition: {}, channels: [], cooldownMinutes: 0, enabled: false, pending: 1, dead: 0, suppressed: 0 });
     // back into the form: the segments as stored, any segment as ''
     expect(draftOf(a!)).toMatchObject({ kind: 'segment_change', from: '', to: 'churned', channels: [{ type: 'slack', target: 'https://hooks.slack.com/x' }, { type: 'email', target: 'a@b.c' }] });
   });

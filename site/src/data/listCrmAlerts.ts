@@ -1,5 +1,5 @@
 // list_crm_alerts(p_project_id): the project's alert rules with when each last fired and its
-// pending and dead deliveries (every member reads; admins write).
+// pending and dead deliveries and its firings over the hourly limit (every member reads; admins write).
 import { callRpc, type RpcClient, type RpcRow } from './rpc';
 import { useRpcQuery } from './query';
 import { kindOf, mapChannels, type AlertRule } from './alertRule';
@@ -19,6 +19,7 @@ export function mapAlertRule(r: RpcRow<'list_crm_alerts'>): AlertRule {
     lastFiredAt: r.last_fired_at,
     pending: r.pending ?? 0,
     dead: r.dead ?? 0,
+    suppressed: r.suppressed ?? 0,
   };
 }
 

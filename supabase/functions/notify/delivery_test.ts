@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { Webhook } from 'npm:standardwebhooks@1.3.0';
 import { connect } from '../_shared/db.ts';
+import { refusedAddress } from './address.ts';
 
 const env = (k: string) => {
   const v = Deno.env.get(k);
@@ -74,6 +75,23 @@ async function track(key: string, name: string, props: Record<string, unknown>):
 async function retryNow(sql: ReturnType<typeof connect>, id: string) {
   await sql`update crm.alert_deliveries set next_attempt_at = now() where id = ${id} and status = 'pending'`;
   await sql`select crm.job_alert_deliveries()`;
+}
+
+/** SIGKILLs this stack's notify processes (not another stack's): returns how many. */
+async function killNotify(): Promise<number> {
+  const out = await new Deno.Command('pgrep', { args: ['-f', 'supabase/functions/notify/index.ts'] }).output();
+  let killed = 0;
+  for (const pid of new TextDecoder().decode(out.stdout).split('\n').filter(Boolean).map(Number)) {
+    try {
+      const environ = (await Deno.readTextFile(`/proc/${pid}/environ`)).split('\0');
+      if (!environ.includes(`SUPABASE_URL=${env('API_URL')}`)) continue;
+      Deno.kill(pid, 'SIGKILL');
+      killed++;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return killed;
 }
 
 const status = async (sql: ReturnType<typeof connect>, id: string) =>
@@ -197,8 +215,7 @@ Deno.test('notify killed mid-delivery loses nothing, and a slow receiver delays 
       const [{ id }] = await sql`select d.id from crm.alert_deliveries d join crm.alerts a on a.id = d.alert_id
                                  where a.project_id = ${p.id} and a.name = 'Slow'`;
       // Every notify process (each serves one request at a time here): gone mid-send.
-      const kill = await new Deno.Command('pkill', { args: ['-KILL', '-f', 'supabase/functions/notify/index.ts'] }).output();
-      assert.equal(kill.code, 0, 'a notify process was running');
+      assert.ok((await killNotify()) >= 1, 'a notify process was running');
       release();
       assert.equal((await status(sql, id)).status, 'sending', 'nothing was recorded: the attempt is in limbo');
 
@@ -218,5 +235,18 @@ Deno.test('notify killed mid-delivery loses nothing, and a slow receiver delays 
   } finally {
     release();
     await hooks.close();
+  }
+});
+
+Deno.test('the networks SQL refuses parse here and catch loopback, private, link-local and mapped addresses', async () => {
+  const sql = connect(env('DB_URL'), 1);
+  try {
+    const [{ nets }] = await sql`select crm.refused_networks()::text[] as nets`;
+    for (const a of ['127.0.0.1', '10.1.2.3', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '::1', '::ffff:127.0.0.1', 'fd00::1', 'fe80::1']) {
+      assert.equal(refusedAddress([a], nets), a, `${a} is refused`);
+    }
+    assert.equal(refusedAddress(['93.184.215.14', '2606:2800:220:1:248:1893:25c8:1946'], nets), null, 'public addresses pass');
+  } finally {
+    await sql.end();
   }
 });

@@ -74,6 +74,15 @@ async function prepare(c: Claim, deps: NotifyDeps): Promise<{ url: string; init:
   return { url, init: { method: 'POST', headers, body, redirect: 'manual' } };
 }
 
+/**
+ * A fetch error quotes the whole URL (a Slack webhook's path is its credential): in the
+ * log the URL is cut to scheme and host.
+ */
+export function withoutPath(message: string, url: string): string {
+  const origin = new URL(url).origin;
+  return message.replaceAll(url, `${origin}/…`).replaceAll(new URL(url).href, `${origin}/…`);
+}
+
 /** Sends the claimed request and reports the outcome to SQL. */
 async function deliver(id: number, attempt: number, claim: Claim, deps: NotifyDeps, doFetch: typeof fetch, timeoutMs: number) {
   const prepared = await prepare(claim, deps);
@@ -93,7 +102,7 @@ async function deliver(id: number, attempt: number, claim: Claim, deps: NotifyDe
     } catch (e) {
       error = (e as Error).name === 'TimeoutError'
         ? `the receiver did not answer within ${timeoutMs / 1000} s`
-        : `the receiver was not reached: ${(e as Error).message}`;
+        : `the receiver was not reached: ${withoutPath((e as Error).message, prepared.url)}`;
     }
   }
   await deps.record(id, attempt, status, error);

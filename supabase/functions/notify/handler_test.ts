@@ -160,3 +160,13 @@ Deno.test('notify answers before the receiver does (pg_net never waits on a rece
   await Promise.all(background);
   assert.deepEqual(records, [[9, 1, 200, null]]);
 });
+
+Deno.test('a receiver that cannot be reached is recorded without its URL\'s path (a Slack URL is a credential)', async () => {
+  const slack = { ...webhook, channel: 'slack' as const, url: 'https://hooks.slack.com/services/T0/B0/SECRET' };
+  const { call, records } = setup(slack, () => {
+    throw new TypeError('error sending request for url (https://hooks.slack.com/services/T0/B0/SECRET): connection refused');
+  });
+  await call({ delivery_id: 3, attempt: 1 });
+  assert.deepEqual(records, [[3, 1, null,
+    'the receiver was not reached: error sending request for url (https://hooks.slack.com/…): connection refused']]);
+});
