@@ -2,7 +2,7 @@
 // scripts/stack/with-stack.sh when needed, with demo traffic), logged in as the seed's
 // demo owner, in Debian's Chromium: the CRM page, a user's detail, the integration
 // dialog, the Retentie page, the settings page and its Alerts panel (after a test of the seed's
-// rule: the live toast and the delivery log). Run it after a change to any of them, and commit the files.
+// rule: the live toast, then the rule's delivery log). Run it after a change to any of them, and commit the files.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,13 +48,17 @@ try {
   await page.getByTestId('ingest-figures').waitFor();
   await shot(page, 'settings.png', { fullPage: true });
 
+  // The Alerts panel after "Send test" on the seed's rule: the live toast (top right)
+  // and the rule's queue; then its delivery log.
   const rule = page.getByTestId('alert-rule').first();
   await rule.getByTestId('alert-rule-test').click();
   await page.getByTestId('alert-toast').first().waitFor();
+  await page.getByTestId('settings-alerts').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await page.waitForTimeout(300);
+  await shot(page, 'alerts.png');
   await rule.getByTestId('alert-rule-log').click();
   await page.getByTestId('alert-delivery').first().waitFor();
-  await page.getByTestId('settings-alerts').scrollIntoViewIfNeeded();
-  await shot(page, 'alerts.png');
+  await shot(page, 'alert-log.png');
 } finally {
   await browser.close();
 }
