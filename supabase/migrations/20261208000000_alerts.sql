@@ -44,7 +44,7 @@ language sql immutable
 as $$
   select case
     when jsonb_typeof(p_value) = 'number' then (p_value #>> '{}')::numeric
-    when jsonb_typeof(p_value) = 'string' and (p_value #>> '{}') ~ '^\s*-?[0-9]+(\.[0-9]+)?\s*$'
+    when jsonb_typeof(p_value) = 'string' and (p_value #>> '{}') ~ '^[ \t\r\n]*-?[0-9]+(\.[0-9]+)?[ \t\r\n]*$'
       then (p_value #>> '{}')::numeric
   end
 $$;
@@ -142,10 +142,11 @@ begin
   if length(v_url) > (crm.alert_limits() ->> 'url_max')::integer then
     raise exception '% url is longer than % characters', p_what, crm.alert_limits() ->> 'url_max' using errcode = '22023';
   end if;
-  v_m := regexp_match(v_url, '^(https?)://(\[[0-9a-f:.]+\]|[^/?#@\s:\[\]]+)(:[0-9]{1,5})?([/?#]\S*)?$', 'i');
+  v_m := regexp_match(v_url, '^(https?)://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?([/?#]\S*)?$', 'i');
   if v_m is null then
-    -- '@' before the host would hide the real host behind credentials.
-    raise exception '% url % is not an http(s) URL with a host (no user:password@)', p_what, v_url using errcode = '22023';
+    -- '@' before the host would hide the real host behind credentials; other names
+    -- (international ones) are given in their ASCII (punycode) form.
+    raise exception '% url % is not an http(s) URL with a host (no user:password@; an international name in its xn-- form)', p_what, v_url using errcode = '22023';
   end if;
   if lower(v_m[1]) = 'http' and not crm.private_webhooks_allowed() then
     raise exception '% url must use https', p_what using errcode = '22023';
@@ -266,7 +267,7 @@ begin
       raise exception 'value must be a string, number or boolean of at most % characters', v_limits ->> 'value_max'
         using errcode = '22023';
     end if;
-    if c ->> 'op' in ('lt', 'gt') and (c ->> 'value') !~ '^\s*-?[0-9]+(\.[0-9]+)?\s*$' then
+    if c ->> 'op' in ('lt', 'gt') and (c ->> 'value') !~ '^[ \t\r\n]*-?[0-9]+(\.[0-9]+)?[ \t\r\n]*$' then
       raise exception 'op % compares numbers: value must be a number', c ->> 'op' using errcode = '22023';
     end if;
     if length(c ->> 'prop') > 100 then

@@ -62,13 +62,17 @@ comment on table crm.alert_cooldowns is
 create table crm.alert_budget (
   alert_id uuid not null references crm.alerts (id) on delete cascade,
   hour timestamptz not null,
+  -- One row per backend (as ingest's counters): a firing locks only its own row, so
+  -- ingest calls never queue behind each other's commits; the limit is checked against
+  -- the sum, and concurrent backends may overshoot it by what they fire at once.
+  shard integer not null,
   -- Firings wanted this hour (fired and suppressed): more than the limit were suppressed.
   used integer not null,
-  primary key (alert_id, hour)
+  primary key (alert_id, hour, shard)
 );
 alter table crm.alert_budget enable row level security;
 comment on table crm.alert_budget is
-  'Per rule and hour, how many firings were wanted: beyond crm.alert_limits() firings_per_rule_per_hour they are suppressed (counted, not sent). Rows older than a day are deleted by crm.job_alert_deliveries.';
+  'Per rule, hour and backend, how many firings were wanted: beyond crm.alert_limits() firings_per_rule_per_hour (summed over backends) they are suppressed (counted, not sent). Rows older than a day are deleted by crm.job_alert_deliveries.';
 
 /** A candidate firing: which rule, for what subject, about which user, and what happened. */
 create type crm.alert_firing as (alert_id uuid, subject text, user_id uuid, summary text, data jsonb);
@@ -187,17 +191,26 @@ begin
     from f
     where p_test or (f.alert_id, f.subject) in (select cooled.alert_id, cooled.subject from cooled)
   ), budget as (
-    -- Also a row lock per rule: concurrent firings of one rule count against one total.
-    insert into crm.alert_budget as b (alert_id, hour, used)
-    select passed.alert_id, date_trunc('hour', now()), max(passed.wanted) from passed where not p_test
+    insert into crm.alert_budget as b (alert_id, hour, shard, used)
+    select passed.alert_id, date_trunc('hour', now(), 'UTC'), pg_backend_pid(), max(passed.wanted) from passed
+    where not p_test
     group by passed.alert_id
     order by passed.alert_id
-    on conflict (alert_id, hour) do update set used = b.used + excluded.used
+    on conflict (alert_id, hour, shard) do update set used = b.used + excluded.used
     returning b.alert_id, b.used
+  ), others as (
+    select o.alert_id, sum(o.used) as used from crm.alert_budget o
+    where o.hour = date_trunc('hour', now(), 'UTC') and o.shard <> pg_backend_pid()
+      and o.alert_id in (select passed.alert_id from passed)
+    group by o.alert_id
   ), fire as (
-    -- b.used - wanted: the firings this hour before this call; the k-th of this call fits if within the limit.
-    select passed.* from passed left join budget b on b.alert_id = passed.alert_id
-    where p_test or b.used - passed.wanted + passed.k <= (crm.alert_limits() ->> 'firings_per_rule_per_hour')::integer
+    -- Firings this hour before this call: this backend's (b.used - wanted) and the
+    -- others'; the k-th of this call fits if that plus k is within the limit.
+    select passed.* from passed
+    left join budget b on b.alert_id = passed.alert_id
+    left join others o on o.alert_id = passed.alert_id
+    where p_test or b.used - passed.wanted + coalesce(o.used, 0) + passed.k
+                    <= (crm.alert_limits() ->> 'firings_per_rule_per_hour')::integer
   ), rows as (
     select nextval(pg_get_serial_sequence('crm.alert_deliveries', 'id')) as id, a.project_id, a.id as alert_id,
            (ch.value ->> 'type')::crm.alert_channel as channel, ch.value - 'type' as target, fire.subject, fire.user_id,
@@ -217,8 +230,10 @@ begin
            case when r.channel = 'dashboard' or v_target.url is not null and v_target.token is not null then 1 else 0 end,
            case when r.channel = 'dashboard' then now() end,
            case when r.channel <> 'dashboard' then crm.post_alert_delivery(r.id, 1, v_target.url, v_target.token) end,
+           -- The clock, not the transaction's start: a long transaction (the churn) must not
+           -- commit a lease that has already run out.
            case when r.channel <> 'dashboard' and v_target.url is not null and v_target.token is not null
-                then now() + crm.alert_lease() end,
+                then clock_timestamp() + crm.alert_lease() end,
            case when r.channel <> 'dashboard' and (v_target.url is null or v_target.token is null)
                 then now() + interval '1 minute' end,
            case when r.channel <> 'dashboard' and (v_target.url is null or v_target.token is null)
@@ -422,7 +437,7 @@ begin
                   else 'pending' end::crm.alert_delivery_status,
     attempts = d.attempts + case when v_target.url is null or v_target.token is null then 0 else 1 end,
     request_id = crm.post_alert_delivery(d.id, d.attempts + 1, v_target.url, v_target.token),
-    lease_until = case when v_target.url is not null and v_target.token is not null then now() + crm.alert_lease() end,
+    lease_until = case when v_target.url is not null and v_target.token is not null then clock_timestamp() + crm.alert_lease() end,
     next_attempt_at = case when v_target.url is null or v_target.token is null then now() + interval '1 minute' end,
     last_error = case when v_target.url is null or v_target.token is null
                       then 'notify is not configured: Vault has no vibe_notify_url or vibe_notify_token'
@@ -476,12 +491,16 @@ revoke execute on function crm.site_users_delete_alert_deliveries() from public;
 create trigger site_users_delete_alert_deliveries after delete on crm.site_users
   referencing old table as gone for each statement execute function crm.site_users_delete_alert_deliveries();
 
-/** URLs in a text cut to scheme and host, for viewers (a receiver's error may quote its URL). */
-create function crm.mask_urls(p_text text) returns text
+/**
+ * A delivery's error as a viewer sees it: what happened, without the receiver's answer
+ * (the text after the first ': ', which may quote a path holding a token) and with URLs
+ * cut to scheme and host.
+ */
+create function crm.error_for_viewer(p_text text) returns text
 language sql immutable
 set search_path = ''
-as $$ select regexp_replace(p_text, '([a-zA-Z]+://[^/?#\s()]+)[^\s()]*', '\1/…', 'g') $$;
-revoke execute on function crm.mask_urls(text) from public;
+as $$ select regexp_replace(split_part(p_text, ': ', 1), '([a-zA-Z]+://[^/?#\s()]+)[^\s()]*', '\1/…', 'g') $$;
+revoke execute on function crm.error_for_viewer(text) from public;
 
 /** What a member may see of a rule's channels: viewers get URLs without path or query (they hold tokens). */
 create function crm.alert_channels_for(p_channels jsonb, p_admin boolean) returns jsonb
@@ -526,8 +545,8 @@ begin
          (select max(d.created_at) from crm.alert_deliveries d where d.alert_id = a.id and not d.is_test),
          (select count(*) from crm.alert_deliveries d where d.alert_id = a.id and d.status in ('pending', 'sending'))::integer,
          (select count(*) from crm.alert_deliveries d where d.alert_id = a.id and d.status = 'dead')::integer,
-         coalesce((select greatest(0, b.used - (crm.alert_limits() ->> 'firings_per_rule_per_hour')::integer)
-                   from crm.alert_budget b where b.alert_id = a.id and b.hour = date_trunc('hour', now())), 0)
+         coalesce((select greatest(0, sum(b.used) - (crm.alert_limits() ->> 'firings_per_rule_per_hour')::integer)::integer
+                   from crm.alert_budget b where b.alert_id = a.id and b.hour = date_trunc('hour', now(), 'UTC')), 0)
   from crm.alerts a
   where a.project_id = p_project_id
   order by a.created_at desc, a.id;
@@ -563,7 +582,7 @@ declare
 begin
   return query
   select d.id, d.channel::text, crm.alert_target_label(d.channel, d.target, v_admin), d.status::text, d.attempts,
-         d.last_status, case when v_admin then d.last_error else crm.mask_urls(d.last_error) end, d.summary, d.is_test, d.created_at, d.next_attempt_at, d.delivered_at
+         d.last_status, case when v_admin then d.last_error else crm.error_for_viewer(d.last_error) end, d.summary, d.is_test, d.created_at, d.next_attempt_at, d.delivered_at
   from crm.alert_deliveries d
   where d.alert_id = p_alert_id
   order by d.id desc
@@ -587,7 +606,7 @@ begin
   v_admin := crm.caller_is_alert_admin(p_project_id);
   return query
   select d.id, d.alert_id, a.name, d.channel::text, crm.alert_target_label(d.channel, d.target, v_admin), d.attempts,
-         d.last_status, case when v_admin then d.last_error else crm.mask_urls(d.last_error) end, d.summary, d.created_at
+         d.last_status, case when v_admin then d.last_error else crm.error_for_viewer(d.last_error) end, d.summary, d.created_at
   from crm.alert_deliveries d join crm.alerts a on a.id = d.alert_id
   where d.project_id = p_project_id and d.status = 'dead'
   order by d.id desc
@@ -624,7 +643,8 @@ grant execute on function public.retry_crm_alert_delivery(bigint) to authenticat
 
 /**
  * Sends a test firing of the rule on each of its channels now, paused or not and
- * without its cooldown (marked is_test everywhere). Returns the deliveries queued. Admin.
+ * without its cooldown (marked is_test everywhere), at most 5 an hour per rule.
+ * Returns the deliveries queued. Admin.
  */
 create function public.test_crm_alert(p_alert_id uuid)
 returns integer
@@ -635,6 +655,13 @@ declare
   v_name text;
 begin
   perform crm.require_alert_role(p_alert_id, 'admin');
+  -- Tests skip the cooldown and the hourly limit, so they have their own.
+  perform from crm.alerts a where a.id = p_alert_id for no key update;
+  if (select count(*) from crm.alert_deliveries d join crm.alerts a on a.id = d.alert_id
+      where d.alert_id = p_alert_id and d.is_test and d.created_at > now() - interval '1 hour')
+     >= 5 * (select jsonb_array_length(a.channels) from crm.alerts a where a.id = p_alert_id) then
+    raise exception 'at most 5 tests per rule per hour' using errcode = '22023';
+  end if;
   select a.name into v_name from crm.alerts a where a.id = p_alert_id;
   return crm.fire_alerts(array[row(p_alert_id, 'test', null, 'Test of "' || v_name || '"',
                                    jsonb_build_object('test', true))::crm.alert_firing], true);

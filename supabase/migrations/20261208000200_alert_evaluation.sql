@@ -60,28 +60,27 @@ begin
   if not exists (select from crm.alerts a where a.kind = 'event' and a.enabled) then
     return null;
   end if;
-  -- The inserted rows hash-joined with the (few) rules; per hit, index probes for the
-  -- cooldown and the user's name as scalar subqueries. (Joined, the planner scanned the
-  -- whole of site_users and alert_cooldowns in every statement.)
-  v_firings := array(
-    select row(a.id, e.user_id::text, e.user_id,
-               e.name || coalesce(' (' || a.prop || ' = ' || (e.properties ->> a.prop) || ')', '')
-                 || ' by ' || coalesce((select crm.alert_who(u) from crm.site_users u
-                                        where u.project_id = e.project_id and u.id = e.user_id), 'an anonymous visitor'),
-               jsonb_build_object('event', jsonb_build_object(
-                 'name', e.name, 'properties', e.properties, 'page', e.page, 'occurred_at', e.occurred_at,
-                 'session_id', e.session_id)))::crm.alert_firing
-    from new_events e
-    join crm.alerts a on a.kind = 'event' and a.enabled and a.project_id = e.project_id and a.event_name = e.name
-    where e.type = 'event' and crm.alert_props_match(a.op, a.value, a.value_num, e.properties -> a.prop)
-      and coalesce((select c.fired_at from crm.alert_cooldowns c where c.alert_id = a.id and c.subject = e.user_id::text),
-                   '-infinity') <= now() - make_interval(mins => a.cooldown_minutes)
-    order by e.occurred_at);
-  if cardinality(v_firings) = 0 then
-    return null;
-  end if;
   begin
-    perform crm.fire_alerts(v_firings);
+    -- The inserted rows hash-joined with the (few) rules; per hit, index probes for the
+    -- cooldown and the user's name as scalar subqueries. (Joined, the planner scanned the
+    -- whole of site_users and alert_cooldowns in every statement.)
+    v_firings := array(
+      select row(a.id, e.user_id::text, e.user_id,
+                 e.name || coalesce(' (' || a.prop || ' = ' || (e.properties ->> a.prop) || ')', '')
+                   || ' by ' || coalesce((select crm.alert_who(u) from crm.site_users u
+                                          where u.project_id = e.project_id and u.id = e.user_id), 'an anonymous visitor'),
+                 jsonb_build_object('event', jsonb_build_object(
+                   'name', e.name, 'properties', e.properties, 'page', e.page, 'occurred_at', e.occurred_at,
+                   'session_id', e.session_id)))::crm.alert_firing
+      from new_events e
+      join crm.alerts a on a.kind = 'event' and a.enabled and a.project_id = e.project_id and a.event_name = e.name
+      where e.type = 'event' and crm.alert_props_match(a.op, a.value, a.value_num, e.properties -> a.prop)
+        and coalesce((select c.fired_at from crm.alert_cooldowns c where c.alert_id = a.id and c.subject = e.user_id::text),
+                     '-infinity') <= now() - make_interval(mins => a.cooldown_minutes)
+      order by e.occurred_at);
+    if cardinality(v_firings) > 0 then
+      perform crm.fire_alerts(v_firings);
+    end if;
   exception when others then
     -- An alert must never cost an event: ingest goes on, the failure goes to the log.
     raise warning 'alerts: event rules failed (%): %', sqlstate, sqlerrm;
@@ -190,7 +189,7 @@ create table crm.alert_episodes (
 );
 alter table crm.alert_episodes enable row level security;
 comment on table crm.alert_episodes is
-  'The last stuck episode (page since) a stuck rule fired for, per user: a visitor parked on one page fires once, not every cooldown. Rows older than a day are deleted by crm.job_alert_rules.';
+  'The latest stuck episode (page since) a stuck rule fired for, per user: a visitor parked on one page fires once, not every cooldown. Deleted by crm.job_alert_rules once the user is offline.';
 
 /** A changed condition or a paused rule starts its time-based state afresh. */
 create function crm.alerts_reset_condition() returns trigger
@@ -210,9 +209,9 @@ create trigger alerts_reset_condition after update on crm.alerts
 
 /**
  * Every minute: fires `stuck` rules for active visitors (activity in the last 60 s) on
- * one page longer than the rule's minutes, once per stuck episode, and
- * `online_threshold` rules whose condition has held for their minutes, once per
- * episode. Returns the deliveries made.
+ * one page longer than the rule's minutes, and `online_threshold` rules whose condition
+ * has held for their minutes: each once per episode, and an episode that comes due
+ * within the cooldown fires once the cooldown has passed. Returns the deliveries made.
  */
 create function crm.job_alert_rules() returns integer
 language plpgsql volatile
@@ -235,15 +234,18 @@ begin
       and (a.condition ->> 'path' is null or s.current_page like crm.glob_like(a.condition ->> 'path'))
       and (not (a.condition ->> 'identified_only')::boolean or u.email is not null or u.external_id is not null)
       and coalesce(a.condition ->> 'segment' = u.segment::text, true)
+      -- Handled already: this episode, or a later one of the user's other tab.
       and not exists (select from crm.alert_episodes e
                       where e.alert_id = a.id and e.subject = s.user_id::text
-                        and e.since = coalesce(s.current_page_since, s.started_at))
+                        and e.since >= coalesce(s.current_page_since, s.started_at))
+      -- Held by the cooldown: left for when it has passed.
+      and coalesce((select c.fired_at from crm.alert_cooldowns c where c.alert_id = a.id and c.subject = s.user_id::text),
+                   '-infinity') <= now() - make_interval(mins => a.cooldown_minutes)
   ), noted as (
-    -- The episode counts as handled whether it fires or its cooldown holds it.
     insert into crm.alert_episodes as e (alert_id, subject, since)
     select distinct on (stuck.alert_id, stuck.user_id) stuck.alert_id, stuck.user_id::text, stuck.since
     from stuck order by stuck.alert_id, stuck.user_id, stuck.since desc
-    on conflict (alert_id, subject) do update set since = excluded.since
+    on conflict (alert_id, subject) do update set since = greatest(e.since, excluded.since)
   )
   select crm.fire_alerts(array(
     select row(stuck.alert_id, stuck.user_id::text, stuck.user_id,
@@ -252,12 +254,15 @@ begin
                jsonb_build_object('page', stuck.current_page, 'since', stuck.since, 'session_id', stuck.session_id))::crm.alert_firing
     from stuck order by stuck.since))
   into v_made;
-  delete from crm.alert_episodes e where e.since < now() - interval '1 day';
+  -- An episode is remembered while its user is online (a kiosk tab may stay for days).
+  delete from crm.alert_episodes e using crm.alerts a
+  where a.id = e.alert_id
+    and not exists (select from crm.site_sessions s where s.project_id = a.project_id and s.is_online and s.user_id::text = e.subject);
 
   -- One statement: the counts, the state kept since when each condition holds (read
   -- before this statement's own changes, so a new episode starts at now()), and the firing.
   with o as (
-    select a.id as alert_id, a.condition, n.online,
+    select a.id as alert_id, a.condition, a.cooldown_minutes, n.online,
            case a.condition ->> 'direction' when 'above' then n.online > (a.condition ->> 'count')::integer
                                             else n.online < (a.condition ->> 'count')::integer end as holds,
            coalesce(c.since, now()) as since, coalesce(c.fired, false) as fired
@@ -270,6 +275,9 @@ begin
   ), due as (
     select o.* from o
     where o.holds and not o.fired and o.since <= now() - make_interval(mins => (o.condition ->> 'minutes')::integer)
+      -- Held by the cooldown: left for when it has passed.
+      and coalesce((select c.fired_at from crm.alert_cooldowns c where c.alert_id = o.alert_id and c.subject = 'project'),
+                   '-infinity') <= now() - make_interval(mins => o.cooldown_minutes)
   ), cleared as (
     delete from crm.alert_conditions c using o where o.alert_id = c.alert_id and not o.holds
   ), kept as (
@@ -302,6 +310,7 @@ language plpgsql
 set search_path = ''
 as $$
 declare
+  v_count integer;
   v_users crm.site_users[];
   v_before crm.segment[];
 begin
@@ -317,9 +326,15 @@ begin
       and u.last_seen_at < now() - make_interval(days => crm.project_setting_int(p.id, 'churn_after_days'))
     returning u.*
   )
-  select array_agg(c::crm.site_users), array_agg((c.metadata ->> 'churned_from')::crm.segment)
-  into v_users, v_before
-  from changed c;
+  -- Only the users of projects with a rule that a churn meets are kept for firing.
+  select count(*),
+         array_agg(c::crm.site_users) filter (where r.any_rule),
+         array_agg((c.metadata ->> 'churned_from')::crm.segment) filter (where r.any_rule)
+  into v_count, v_users, v_before
+  from changed c
+  cross join lateral (select exists (select from crm.alerts a
+                                     where a.kind = 'segment_change' and a.enabled and a.project_id = c.project_id
+                                       and coalesce(a.condition ->> 'to' = 'churned', true)) as any_rule) r;
   perform set_config('vibe.alerts_deferred', '', true);
   if v_users is not null then
     begin
@@ -328,7 +343,7 @@ begin
       raise warning 'alerts: segment rules of the churn failed (%): %', sqlstate, sqlerrm;
     end;
   end if;
-  return coalesce(cardinality(v_users), 0);
+  return v_count;
 end;
 $$;
 revoke execute on function crm.job_segment_upkeep() from public;

@@ -6,7 +6,7 @@ begin;
 \ir helpers/auth.psql
 \ir helpers/analytics.psql
 \ir helpers/crm.psql
-select plan(105);
+select plan(111);
 
 select tests.an_setup('Alerts');
 select tests.an_id('project') as p \gset
@@ -51,7 +51,7 @@ select is(tests.state(format($$select public.create_crm_alert(%L, 'x', 'new_user
 select is(tests.state(format($$select public.create_crm_alert(%L, 'x', 'new_user', '{}', '[{"type":"webhook","url":"https://metadata.internal/x"}]')$$, :'p')),
   '22023: webhook url https://metadata.internal/x points at a local host: refused', 'hosted: .internal names are refused');
 select is(tests.state(format($$select public.create_crm_alert(%L, 'x', 'new_user', '{}', '[{"type":"webhook","url":"https://user:pw@example.com/h"}]')$$, :'p')),
-  '22023: webhook url https://user:pw@example.com/h is not an http(s) URL with a host (no user:password@)', 'credentials in a URL are refused');
+  '22023: webhook url https://user:pw@example.com/h is not an http(s) URL with a host (no user:password@; an international name in its xn-- form)', 'credentials in a URL are refused');
 select is(tests.state(format($$select public.create_crm_alert(%L, 'x', 'new_user', '{}', '[{"type":"email","to":["ops@example"]}]')$$, :'p')),
   '22023: email address ops@example is not valid', 'a bad email address is refused');
 select is(tests.state(format($$select public.create_crm_alert(%L, 'x', 'new_user', '{}', '[{"type":"dashboard"}]', -1)$$, :'p')),
@@ -319,7 +319,7 @@ select ok(starts_with((crm.claim_alert_delivery(:'hs', 5) ->> 'body')::jsonb ->>
 update crm.alert_deliveries set last_error = 'error sending request for url (https://hooks.slack.com/services/T0/B0/XYZ): refused' where id = :'hs';
 select tests.authenticate_as(tests.an_id('viewer'));
 select is((select last_error from public.list_crm_alert_deliveries(:'hk') where channel = 'slack'),
-  'error sending request for url (https://hooks.slack.com/…): refused', 'a viewer sees an error''s URLs cut to their host');
+  'error sending request for url (https://hooks.slack.com/…)', 'a viewer sees what happened, with URLs cut to their host and without the receiver''s answer');
 select tests.clear_authentication();
 select tests.authenticate_as(tests.an_id('outsider'));
 select is(tests.state(format('select public.retry_crm_alert_delivery(%s)', :'hs')), 'PT404: unknown delivery',
@@ -365,6 +365,41 @@ update crm.site_users set segment = 'user', email = 'gone@example.com' where id 
 select cmp_ok(crm.job_segment_upkeep(), '>=', 1, 'the churn job churns');
 select is((select array_agg(summary) from crm.alert_deliveries where alert_id = :'ch'), '{"gone@example.com went from user to churned"}',
   'and fires the segment rule for the churned user, with the segment they had');
+
+-- A number the regex takes must be one the cast takes: a thin space is not whitespace here
+select is(crm.json_number(to_jsonb('5' || U&'\2009')), null, 'a number followed by a Unicode space is text, not an error');
+select is((tests.ingest(:'p', tests.uid(44), tests.uid(45), jsonb_build_array(
+  tests.ev('event', now(), jsonb_build_object('name', 'ping', 'props', jsonb_build_object('amount', '100' || U&'\2009'))))) ->> 'accepted')::integer,
+  1, 'and such a prop reaches the event rules without failing ingest');
+
+-- stuck: parked for a day, or stuck in two tabs, still fires once; a new episode held by the cooldown fires after it
+select tests.an_user(:'p', now() - interval '2 days', p_key => 'u_kiosk') is not null;
+insert into crm.site_sessions (project_id, id, user_id, started_at, last_activity_at, current_page, current_page_since)
+values (:'p', tests.uid(60), tests.an_id('u_kiosk'), now() - interval '26 hours', now() - interval '5 seconds', '/board', now() - interval '25 hours'),
+       (:'p', tests.uid(61), tests.an_id('u_kiosk'), now() - interval '2 hours', now() - interval '5 seconds', '/board', now() - interval '1 hour');
+select crm.job_alert_rules();
+update crm.alert_cooldowns set fired_at = now() - interval '2 minutes' where alert_id = :'pk';
+select crm.job_alert_rules();
+update crm.alert_cooldowns set fired_at = now() - interval '2 minutes' where alert_id = :'pk';
+select crm.job_alert_rules();
+select is((select count(*)::integer from crm.alert_deliveries where alert_id = :'pk' and user_id = tests.an_id('u_kiosk')), 1,
+  'a visitor parked for 25 hours in two tabs fires once over three runs');
+update crm.site_sessions set current_page = '/other', current_page_since = now() - interval '6 minutes' where id = tests.uid(61);
+update crm.alert_cooldowns set fired_at = now() where alert_id = :'pk' and subject = tests.an_id('u_kiosk')::text;
+select crm.job_alert_rules();
+select is((select count(*)::integer from crm.alert_deliveries where alert_id = :'pk' and user_id = tests.an_id('u_kiosk')), 1,
+  'a new episode inside the cooldown waits');
+update crm.alert_cooldowns set fired_at = now() - interval '2 minutes' where alert_id = :'pk' and subject = tests.an_id('u_kiosk')::text;
+select crm.job_alert_rules();
+select is((select count(*)::integer from crm.alert_deliveries where alert_id = :'pk' and user_id = tests.an_id('u_kiosk')), 2,
+  'and fires once the cooldown has passed');
+
+-- tests have a limit of their own
+select tests.authenticate_as(tests.an_id('admin'));
+select public.test_crm_alert(:'hk') from generate_series(1, 5);
+select is(tests.state(format('select public.test_crm_alert(%L)', :'hk')), '22023: at most 5 tests per rule per hour',
+  'a sixth test within the hour is refused');
+select tests.clear_authentication();
 
 -- configure_crm_alerts: the deploy's way into Vault
 select tests.authenticate_as(tests.an_id('owner'));

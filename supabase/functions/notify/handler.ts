@@ -85,7 +85,13 @@ export function withoutPath(message: string, url: string): string {
 
 /** Sends the claimed request and reports the outcome to SQL. */
 async function deliver(id: number, attempt: number, claim: Claim, deps: NotifyDeps, doFetch: typeof fetch, timeoutMs: number) {
-  const prepared = await prepare(claim, deps);
+  let prepared: Awaited<ReturnType<typeof prepare>>;
+  try {
+    prepared = await prepare(claim, deps);
+  } catch (e) {
+    // An unusable URL or body: recorded, so the delivery does not wait out its lease.
+    prepared = { error: `the request could not be made: ${(e as Error).message}` };
+  }
   let status: number | null = null;
   let error: string | null = null;
   if ('error' in prepared) {

@@ -170,3 +170,12 @@ Deno.test('a receiver that cannot be reached is recorded without its URL\'s path
   assert.deepEqual(records, [[3, 1, null,
     'the receiver was not reached: error sending request for url (https://hooks.slack.com/…): connection refused']]);
 });
+
+Deno.test('a claim whose URL cannot be parsed is recorded as such at once', async () => {
+  const bad = { ...webhook, url: 'https://ex%zz.com/in' };
+  const { call, sent, records } = setup(bad, () => new Response('ok'));
+  await call({ delivery_id: 4, attempt: 2 });
+  assert.equal(sent.length, 0);
+  assert.equal(records.length, 1);
+  assert.match(String(records[0]![3]), /^the request could not be made: /);
+});
