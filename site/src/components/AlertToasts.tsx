@@ -1,19 +1,13 @@
 // A toast for every alert_fired broadcast (rules with the dashboard channel), on every page;
 // while the tab is in the background also a browser notification, if the user allowed them
 // (Settings → Alerts). A toast about a site user opens their detail.
-import { useEffect, useState } from 'react';
 import { useT } from '../i18n/i18n';
 import { useCrmMessages } from '../data/realtime';
 import { EVENTS } from '../data/realtimeEvents';
 import { mapAlertFired, type AlertFired } from '../data/alertFired';
 import { notifyInBackground } from '../lib/browserNotifications';
 import { openUserDetail } from '../lib/selection';
-
-interface Toast extends AlertFired {
-  id: number;
-}
-
-let nextId = 1;
+import { useToastQueue } from '../lib/toastQueue';
 
 function ToastText({ x, test }: { x: AlertFired; test: string }) {
   return (
@@ -26,19 +20,14 @@ const TOAST_MS = 10_000;
 
 export default function AlertToasts() {
   const t = useT();
-  const [toasts, setToasts] = useState<Toast[]>([]);
+  const { toasts, push, dismiss } = useToastQueue<AlertFired>(TOAST_MS);
   useCrmMessages((msg) => {
     if (msg.event !== EVENTS.alertFired) return;
     const a = mapAlertFired(msg.payload);
-    setToasts((ts) => [...ts.slice(-3), { ...a, id: nextId++ }]);
+    push(a);
     const title = a.isTest ? t('alertTestNotificationTitle', { name: a.alertName }) : t('alertNotificationTitle', { name: a.alertName });
     notifyInBackground(title, a.summary, `vibe-crm-alert-${a.deliveryId ?? a.alertId}`, () => a.userId && openUserDetail(a.userId));
-  }, [t]);
-  useEffect(() => {
-    if (toasts.length === 0) return;
-    const id = setTimeout(() => setToasts((ts) => ts.slice(1)), TOAST_MS);
-    return () => clearTimeout(id);
-  }, [toasts]);
+  }, [t, push]);
   return (
     <div className="toasts top" aria-live="polite" data-testid="alert-toasts">
       {toasts.map((x) => (
@@ -52,7 +41,7 @@ export default function AlertToasts() {
               <ToastText x={x} test={t('alertTestBadge')} />
             </span>
           )}
-          <button type="button" className="icon" aria-label={t('close')} onClick={() => setToasts((ts) => ts.filter((y) => y.id !== x.id))}>
+          <button type="button" className="icon" aria-label={t('close')} onClick={() => dismiss(x.id)}>
             ✕
           </button>
         </div>
