@@ -502,24 +502,30 @@ set search_path = ''
 as $$ select regexp_replace(split_part(p_text, ': ', 1), '([a-zA-Z]+://[^/?#\s()]+)[^\s()]*', '\1/…', 'g') $$;
 revoke execute on function crm.error_for_viewer(text) from public;
 
-/** What a member may see of a rule's channels: viewers get URLs without path or query (they hold tokens). */
+/** A receiver's URL as a viewer sees it: scheme and host (the path and query may hold a token). */
+create function crm.url_for_viewer(p_url text) returns text
+language sql immutable
+set search_path = ''
+as $$ select substring(p_url from '^[a-zA-Z]+://[^/?#]+') || '/…' $$;
+revoke execute on function crm.url_for_viewer(text) from public;
+
+/** What a member may see of a rule's channels: viewers get crm.url_for_viewer of each URL. */
 create function crm.alert_channels_for(p_channels jsonb, p_admin boolean) returns jsonb
 language sql immutable
 set search_path = ''
 as $$
   select case when p_admin then p_channels else coalesce(jsonb_agg(
-    case when c ? 'url' then c || jsonb_build_object('url', substring(c ->> 'url' from '^[a-zA-Z]+://[^/?#]+') || '/…')
-         else c end), '[]') end
+    case when c ? 'url' then c || jsonb_build_object('url', crm.url_for_viewer(c ->> 'url')) else c end), '[]') end
   from jsonb_array_elements(p_channels) c
 $$;
 revoke execute on function crm.alert_channels_for(jsonb, boolean) from public;
 
-/** Whether the caller may change the project's rules (and see their full channels). */
-create function crm.caller_is_alert_admin(p_project_id uuid) returns boolean
+/** Whether the caller is trusted or has at least p_min_role in the project: crm.require_project_role as a test. */
+create function crm.caller_has_project_role(p_project_id uuid, p_min_role crm.project_role) returns boolean
 language sql stable
 set search_path = ''
-as $$ select crm.caller_is_trusted() or coalesce(crm.caller_project_role(p_project_id) >= 'admin', false) $$;
-revoke execute on function crm.caller_is_alert_admin(uuid) from public;
+as $$ select crm.caller_is_trusted() or coalesce(crm.caller_project_role(p_project_id) >= p_min_role, false) $$;
+revoke execute on function crm.caller_has_project_role(uuid, crm.project_role) from public;
 
 /**
  * The project's alert rules, newest first, with when each last fired, how many of its
@@ -538,7 +544,7 @@ declare
   v_admin boolean;
 begin
   perform crm.require_project_role(p_project_id, 'viewer');
-  v_admin := crm.caller_is_alert_admin(p_project_id);
+  v_admin := crm.caller_has_project_role(p_project_id, 'admin');
   return query
   select a.id, a.name, a.kind::text, a.condition, crm.alert_channels_for(a.channels, v_admin), a.cooldown_minutes,
          a.enabled, a.created_at, a.updated_at,
@@ -554,7 +560,7 @@ end;
 $$;
 grant execute on function public.list_crm_alerts(uuid) to authenticated, service_role;
 
-/** A delivery's target for the log: the URL's host (and path for admins), or the email addresses. */
+/** A delivery's target for the log: the URL without its query (viewers: crm.url_for_viewer), or the email addresses. */
 create function crm.alert_target_label(p_channel crm.alert_channel, p_target jsonb, p_admin boolean) returns text
 language sql immutable
 set search_path = ''
@@ -563,7 +569,7 @@ as $$
     when p_channel = 'dashboard' then null
     when p_channel = 'email' then (select string_agg(t, ', ') from jsonb_array_elements_text(p_target -> 'to') t)
     when p_admin then substring(p_target ->> 'url' from '^[a-zA-Z]+://[^?#]+')
-    else substring(p_target ->> 'url' from '^[a-zA-Z]+://[^/?#]+') end
+    else crm.url_for_viewer(p_target ->> 'url') end
 $$;
 revoke execute on function crm.alert_target_label(crm.alert_channel, jsonb, boolean) from public;
 
@@ -578,7 +584,7 @@ as $$
 #variable_conflict use_column
 declare
   v_project uuid := crm.require_alert_role(p_alert_id, 'viewer');
-  v_admin boolean := crm.caller_is_alert_admin(v_project);
+  v_admin boolean := crm.caller_has_project_role(v_project, 'admin');
 begin
   return query
   select d.id, d.channel::text, crm.alert_target_label(d.channel, d.target, v_admin), d.status::text, d.attempts,
@@ -603,7 +609,7 @@ declare
   v_admin boolean;
 begin
   perform crm.require_project_role(p_project_id, 'viewer');
-  v_admin := crm.caller_is_alert_admin(p_project_id);
+  v_admin := crm.caller_has_project_role(p_project_id, 'admin');
   return query
   select d.id, d.alert_id, a.name, d.channel::text, crm.alert_target_label(d.channel, d.target, v_admin), d.attempts,
          d.last_status, case when v_admin then d.last_error else crm.error_for_viewer(d.last_error) end, d.summary, d.created_at
@@ -626,8 +632,7 @@ declare
 begin
   select d.alert_id into v_alert from crm.alert_deliveries d where d.id = p_delivery_id;
   -- Ids are sequential: a delivery of a project the caller is not in is just as unknown.
-  if v_alert is null or not (crm.caller_is_trusted() or exists (
-       select from crm.alerts a where a.id = v_alert and crm.caller_project_role(a.project_id) is not null)) then
+  if v_alert is null or not crm.caller_has_project_role((select a.project_id from crm.alerts a where a.id = v_alert), 'viewer') then
     raise exception 'unknown delivery' using errcode = 'PT404';
   end if;
   perform crm.require_alert_role(v_alert, 'admin');
@@ -657,7 +662,7 @@ begin
   perform crm.require_alert_role(p_alert_id, 'admin');
   -- Tests skip the cooldown and the hourly limit, so they have their own.
   perform from crm.alerts a where a.id = p_alert_id for no key update;
-  if (select count(*) from crm.alert_deliveries d join crm.alerts a on a.id = d.alert_id
+  if (select count(*) from crm.alert_deliveries d
       where d.alert_id = p_alert_id and d.is_test and d.created_at > now() - interval '1 hour')
      >= 5 * (select jsonb_array_length(a.channels) from crm.alerts a where a.id = p_alert_id) then
     raise exception 'at most 5 tests per rule per hour' using errcode = '22023';

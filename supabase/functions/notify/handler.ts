@@ -124,7 +124,15 @@ export function createHandler(deps: NotifyDeps): (req: Request) => Promise<Respo
     const d = parseDelivery(await req.text());
     if (!d) return json(400, { error: 'expected {"delivery_id": n, "attempt": n}' });
 
-    const claim = await deps.claim(d.delivery_id, d.attempt);
+    let claim: Claim | null;
+    try {
+      claim = await deps.claim(d.delivery_id, d.attempt);
+    } catch (e) {
+      // The database is unreachable or busy: nothing was sent; the outbox tries again
+      // when the job sees this answer in pg_net's responses (or the lease runs out).
+      console.error(`notify: claim of delivery ${d.delivery_id} failed: ${(e as Error).message}`);
+      return json(503, { error: 'the database could not be reached; the delivery will be retried' });
+    }
     if (!claim) return json(200, { skipped: 'not pending on this attempt' });
 
     const work = deliver(d.delivery_id, d.attempt, claim, deps, doFetch, timeoutMs).catch((e) =>

@@ -179,3 +179,19 @@ Deno.test('a claim whose URL cannot be parsed is recorded as such at once', asyn
   assert.equal(records.length, 1);
   assert.match(String(records[0]![3]), /^the request could not be made: /);
 });
+
+Deno.test('a database that cannot be reached is a 503 (the outbox retries), and nothing is sent', async () => {
+  const sent: Request[] = [];
+  const handler = createHandler({
+    token: TOKEN,
+    claim: () => Promise.reject(new Error('connect ECONNREFUSED')),
+    record: () => Promise.reject(new Error('not expected')),
+    resolve: () => Promise.resolve([]),
+    email: { url: 'https://email.test/emails' },
+    fetch: (input, init) => (sent.push(new Request(input, init)), Promise.resolve(new Response('ok'))),
+    waitUntil: () => {},
+  });
+  const res = await handler(new Request('http://fn/notify', { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` }, body: '{"delivery_id": 5, "attempt": 1}' }));
+  assert.equal(res.status, 503);
+  assert.equal(sent.length, 0);
+});
