@@ -181,6 +181,10 @@ class Worker {
       idle_timeout: 0, // stay connected: that is how net.check_worker_is_up() sees the worker
       max_lifetime: null,
       connect_timeout: 5,
+      // postgres.js waits up to 20 s before reconnecting a connection that failed while the
+      // database was down (its default backoff grows with every failure); the worker paces
+      // its own retries, so requests flow again as soon as the database is back.
+      backoff: 0,
       onnotice: () => {},
       ...(onclose ? { onclose } : {}),
       connection: { application_name: APPLICATION_NAME },

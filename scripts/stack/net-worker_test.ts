@@ -4,6 +4,8 @@
 // vault is what a hosted project has.
 import assert from 'node:assert/strict';
 import postgres from 'postgres';
+import { startCluster, stopCluster } from './cluster.ts';
+import { stackConfig } from './config.ts';
 
 const env = (k: string) => {
   const v = Deno.env.get(k);
@@ -171,6 +173,32 @@ Deno.test('a refused connection is recorded as pg_net records it, and never retr
       await late.shutdown();
     }
   });
+});
+
+Deno.test('after PostgreSQL restarts, requests flow again within two seconds of its return', async () => {
+  const r = receiver();
+  const cfg = stackConfig('test');
+  try {
+    assert.equal(await stopCluster(cfg), true, 'the test cluster was running');
+    // Long enough for the worker to fail many times: postgres.js's own reconnect backoff
+    // grows with each failure (to 20 s) unless the worker turns it off.
+    await sleep(6000);
+    await startCluster(cfg);
+    await withNet(async (sql) => {
+      // One after another, each on whichever pool connection is free: each must flow.
+      for (let i = 0; i < 8; i++) {
+        const queued = Date.now();
+        const id = await post(sql, `${r.url}/after-restart/${i}`);
+        const res = await responseOf(sql, id, 2000);
+        assert.equal(res.status_code, 201);
+        assert.ok(Date.now() - queued < 2000, `request ${i} answered ${Date.now() - queued} ms after it was committed`);
+      }
+      assert.equal(r.hits.length, 8);
+    });
+  } finally {
+    await startCluster(cfg); // never leave the suite without its database
+    await r.close();
+  }
 });
 
 Deno.test('a receiver slower than timeout_milliseconds is cut off and recorded as a timeout', async () => {
