@@ -6,6 +6,7 @@
 // porsager/postgres reconnects by itself, so a Postgres restart only fails the
 // requests made while it is down.
 import postgres from 'postgres';
+import { reconnectBackoff } from '../../supabase/functions/_shared/db.ts';
 import type { Claims } from './jwt.ts';
 import { sqlLiteral } from './sql-literal.ts';
 
@@ -33,6 +34,8 @@ export function openDb(urls: DbUrls): Db {
     onnotice: () => {},
     connect_timeout: 5,
     idle_timeout: 60,
+    // Not postgres.js's default, which grows to 20 s and leaves queries waiting after a restart.
+    backoff: reconnectBackoff,
     // Keep JSON as text where we ask for text; dates as strings.
     types: {},
     connection: { application_name: 'vibe-gateway' },

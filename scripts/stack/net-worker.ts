@@ -13,6 +13,7 @@
 // Started and stopped with the API gateway (scripts/stack/stack.ts); never deployed.
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { reconnectBackoff } from '../../supabase/functions/_shared/db.ts';
 import { adminDbUrl, repoRoot, type StackConfig } from './config.ts';
 import type { Service } from './service.ts';
 
@@ -181,10 +182,9 @@ class Worker {
       idle_timeout: 0, // stay connected: that is how net.check_worker_is_up() sees the worker
       max_lifetime: null,
       connect_timeout: 5,
-      // postgres.js waits up to 20 s before reconnecting a connection that failed while the
-      // database was down (its default backoff grows with every failure); the worker paces
-      // its own retries, so requests flow again as soon as the database is back.
-      backoff: 0,
+      // Not postgres.js's default, which grows to 20 s: after a restart, a connection that
+      // failed while the database was down waited that long, and responses with it.
+      backoff: reconnectBackoff,
       onnotice: () => {},
       ...(onclose ? { onclose } : {}),
       connection: { application_name: APPLICATION_NAME },
