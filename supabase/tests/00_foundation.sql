@@ -246,8 +246,9 @@ select is(
         where p.pronamespace = 'crm'::regnamespace and has_function_privilege('service_role', p.oid, 'execute')
         order by 1),
   array['crm.ingest(json,json)', 'crm.ingest_admit(json)', 'crm.ingest_apply(crm.ingest_batch[])',
-        'crm.ingest_batches(json)', 'crm.ingest_call(json,jsonb)', 'crm.record_ingest_refusals(json)'],
-  'service_role may execute exactly the ingest entry points (crm.ingest_call runs as its caller: its two halves too)');
+        'crm.ingest_auth_trust(text)', 'crm.ingest_batches(json)', 'crm.ingest_call(json,jsonb)',
+        'crm.record_ingest_refusals(json)'],
+  'service_role may execute exactly the ingest entry points (crm.ingest_call runs as its caller: its two halves too) and the trust lookup of tokens');
 
 
 -- Every crm table, generically ---------------------------------------------------------------

@@ -10,7 +10,8 @@ select tests.create_project('Defaults') as p \gset
 select is((select settings from crm.projects where id = :'p'),
   '{"session_timeout_minutes": 30, "online_window_minutes": 5, "stuck_after_minutes": 5, "retention_days": 395,
     "rate_limit_project_per_minute": 60000, "rate_limit_ip_per_minute": 600, "privacy_mode": "standard",
-    "respect_dnt": true, "require_signed_identify": false, "churn_after_days": 14}'::jsonb, 'a project starts with the default settings');
+    "respect_dnt": true, "require_signed_identify": false, "churn_after_days": 14, "auth_jwks_url": null,
+    "auth_erase_deleted_users": true}'::jsonb, 'a project starts with the default settings');
 select ok((select public_key ~ '^pk_[0-9a-f]{32}$' and length(identity_secret) = 64 from crm.projects where id = :'p'),
   'a project gets a random public key pk_… and identity secret');
 select throws_ok($$ insert into crm.projects (name, settings) values ('bad', '{"privacy_mode": "loose"}') $$, '23514', null,

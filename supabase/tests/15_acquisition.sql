@@ -177,8 +177,8 @@ select is((select public.get_site_user_detail(tests.an_id('project'), tests.an_i
                   -> 'first_touch' ->> 'channel'), 'direct', 'origin: u3''s first touch, 9 days ago, was direct');
 select is((select public.get_site_user_detail(tests.an_id('project'), tests.an_id('u3')) -> 'user' -> 'origin' -> 'last_touch'),
   jsonb_build_object('day', tests.ago(3), 'channel', 'ai_assistant', 'referrer', 'chatgpt.com', 'source', 'chatgpt.com',
-                     'utm_source', null, 'utm_medium', null, 'utm_campaign', null, 'country', 'NL'),
-  'origin: u3''s last touch, 3 days ago, in full');
+                     'utm_source', null, 'utm_medium', null, 'utm_campaign', null, 'country', 'NL', 'landing_page', '/'),
+  'origin: u3''s last touch, 3 days ago, in full (with the landing page)');
 select results_eq(
   $$select id, first_channel, first_source, first_campaign, first_country, last_channel
       from public.list_site_users(tests.an_id('project'), p_origin => '{"first_channel": "paid_search"}')$$,
