@@ -9,13 +9,16 @@ import { jwtExpiry } from '../gateway/toml.ts';
 
 /**
  * The function secrets of this stack, which `npm run deploy` or `supabase secrets set`
- * give a hosted project: the notify token on both profiles; on the test stack also an
+ * give a hosted project: the notify token and the JWT secret the ingest function checks
+ * Supabase Auth tokens with (a hosted project on signing keys needs none: it has
+ * SUPABASE_JWKS) on both profiles; on the test stack also an
  * e-mail provider that is a local sink (a test listens on its port), so alert e-mail
  * never leaves the machine.
  */
-export function functionSecrets(cfg: StackConfig, keys: Pick<StackKeys, 'notifyToken'>): Record<string, string> {
+export function functionSecrets(cfg: StackConfig, keys: Pick<StackKeys, 'notifyToken' | 'jwtSecret'>): Record<string, string> {
   return {
     VIBE_NOTIFY_TOKEN: keys.notifyToken,
+    AUTH_JWT_SECRET: keys.jwtSecret,
     ...(cfg.profile === 'test'
       ? {
         RESEND_API_URL: `http://127.0.0.1:${testEmailSinkPort()}/emails`,
@@ -33,7 +36,7 @@ export function functionSecrets(cfg: StackConfig, keys: Pick<StackKeys, 'notifyT
 export function gatewayService(
   cfg: StackConfig,
   stackVars: Record<string, string>,
-  keys?: Pick<StackKeys, 'notifyToken'>,
+  keys?: Pick<StackKeys, 'notifyToken' | 'jwtSecret'>,
 ): Service {
   const test = cfg.profile === 'test';
   const service: Service = {

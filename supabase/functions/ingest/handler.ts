@@ -6,6 +6,7 @@
 // lives in Postgres.
 import { BodyTooLarge, readBytes } from '../_shared/body.ts';
 import { corsHeaders } from '../_shared/cors.ts';
+import type { VerifyBatch } from './auth.ts';
 import { enrich } from './enrich.ts';
 import { projectKeyIn, type RefusalReporter } from './refusals.ts';
 import type { IngestCall } from './result.ts';
@@ -20,6 +21,8 @@ export interface HandlerDeps {
   /** The header the platform puts the client's address in (CLIENT_IP_HEADER); default cf-connecting-ip. */
   ipHeader?: string;
   tracker: () => Promise<TrackerFile | null>;
+  /** Verifies and removes the Supabase Auth tokens of identify events (auth.ts). */
+  verifyTokens?: VerifyBatch;
   now?: () => Date;
 }
 
@@ -138,8 +141,12 @@ async function ingest(req: Request, deps: HandlerDeps, cors: Record<string, stri
   const { is_bot: _, ...context } = enriched;
   let result;
   try {
+    // Tokens are checked before SQL sees the batch, and never reach it: only their verdicts.
+    const verified = await deps.verifyTokens?.(raw);
+    if (verified) text = JSON.stringify(verified.batch);
     result = await deps.ingest(storableText(text, raw), {
       ...context,
+      ...(verified ? { auth: verified.auth } : {}),
       received_at: now.toISOString(),
       origin: req.headers.get('origin'),
       // The fact only; whether the project honours it is decided in SQL (respect_dnt).

@@ -213,3 +213,33 @@ Deno.test('text Postgres cannot store (a lone surrogate, U+0000) reaches SQL as 
   assert.equal(sent.name, 'x\uFFFDy');
   assert.deepEqual(sent.props, { ['k\uFFFD']: 'Sale \uFFFD' });
 });
+
+Deno.test('identify tokens: SQL gets the batch without them and the verdicts in the context; a batch without one goes as sent', async () => {
+  const calls: { batch: string; context: Record<string, unknown> }[] = [];
+  const seen: unknown[] = [];
+  const handle = createHandler({
+    ipSecret: 'test-secret',
+    ingest: async (b, context) => (calls.push({ batch: b, context }), { status: 202, accepted: 1, duplicates: 0, rejected: [] }),
+    refusals: { record: () => {}, flush: async () => {} },
+    tracker: async () => null,
+    // Stands in for auth.ts (auth_test.ts verifies real tokens): strips the token, gives a verdict.
+    verifyTokens: async (raw) => {
+      seen.push(structuredClone(raw));
+      const ev = (raw as { events: Record<string, unknown>[] }).events.find((e) => 'token' in e);
+      if (!ev) return null;
+      delete ev.token;
+      return { batch: raw, auth: { [ev.id as string]: { sub: 'u1', email: null, trust: 'own' } } };
+    },
+  });
+  const withToken = batch([pv(1), { id: id(2), ts: Date.now(), type: 'identify', path: '/', token: 'eyJ.secret.sig' }]);
+  assert.equal((await handle(post(JSON.stringify(withToken)))).status, 202);
+  assert.ok(!calls[0]!.batch.includes('eyJ.secret.sig'), 'the token never reaches SQL');
+  assert.equal((JSON.parse(calls[0]!.batch).events as unknown[]).length, 2);
+  assert.deepEqual(calls[0]!.context.auth, { [id(2)]: { sub: 'u1', email: null, trust: 'own' } });
+  assert.equal(((seen[0] as { events: { token?: string }[] }).events[1]!).token, 'eyJ.secret.sig');
+
+  const text = `{"project": "${KEY}", "events": [${JSON.stringify(pv(3))}]}`;
+  assert.equal((await handle(post(text))).status, 202);
+  assert.equal(calls[1]!.batch, text, 'untouched, spacing and all');
+  assert.equal('auth' in calls[1]!.context, false);
+});

@@ -6,6 +6,7 @@
 // takes `json`, so sizes are measured as sent.
 import { coalesce, type CoalesceOptions } from '../_shared/coalesce.ts';
 import { type Sql, withDeadline } from '../_shared/db.ts';
+import type { Trust } from './auth.ts';
 import type { Refusal } from './refusals.ts';
 import type { IngestCall, IngestResult } from './result.ts';
 
@@ -47,3 +48,21 @@ export function sqlIngest(sql: Sql, opts: Partial<CoalesceOptions> = {}): Ingest
 /** Sends the function's refusals to crm.record_ingest_refusals. */
 export const sqlRefusals = (sql: Sql) => (refusals: Refusal[]) =>
   withDeadline(sql`select crm.record_ingest_refusals(${JSON.stringify(refusals)}::text::json)`);
+
+/**
+ * crm.ingest_auth_trust by public key, kept a minute: a changed setting reaches the
+ * function within a minute, and SQL checks the trust of every verdict against the
+ * project's setting at that moment anyway.
+ */
+export function sqlAuthTrust(sql: Sql, ttlMs = 60_000, now = Date.now): (publicKey: string) => Promise<Trust | null> {
+  const cache = new Map<string, { at: number; trust: Trust | null }>();
+  return async (publicKey) => {
+    const hit = cache.get(publicKey);
+    if (hit && now() - hit.at < ttlMs) return hit.trust;
+    const [row] = await withDeadline(sql`select crm.ingest_auth_trust(${publicKey}) as trust`);
+    const trust = (row?.trust ?? null) as Trust | null;
+    if (cache.size > 10_000) cache.clear(); // keys are client input: bound the memory
+    cache.set(publicKey, { at: now(), trust });
+    return trust;
+  };
+}

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { Webhook } from 'npm:standardwebhooks@1.3.0';
 import { connect } from '../_shared/db.ts';
-import { refusedAddress } from './address.ts';
+import { refusedAddress } from '../_shared/address.ts';
 
 const env = (k: string) => {
   const v = Deno.env.get(k);

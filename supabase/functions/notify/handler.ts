@@ -6,7 +6,7 @@
 // in batches and starts the next only when every request of one is answered, so a slow
 // receiver must not hold notify's answer. It holds no state: killed mid-send, the
 // delivery's lease runs out and the database sends it again.
-import { refusedAddress, type Resolve } from './address.ts';
+import { refusedAddress, type Resolve } from '../_shared/address.ts';
 import { type Claim, parseDelivery } from './claim.ts';
 
 export interface EmailApi {

@@ -1,7 +1,7 @@
 // Edge Function `notify`: delivers alert firings that pg_net hands it (handler.ts).
 // verify_jwt = false (config.toml): pg_net authenticates with its own bearer token.
 import { connect } from '../_shared/db.ts';
-import { resolveHost } from './address.ts';
+import { resolveHost } from '../_shared/address.ts';
 import { createHandler } from './handler.ts';
 import { sqlClaim, sqlRecord } from './sql.ts';
 
