@@ -27,7 +27,8 @@ export const USAGE =
 
 environment: SUPABASE_ACCESS_TOKEN (or a prior \`supabase login\`), SUPABASE_DB_PASSWORD (optional),
 IP_HASH_SECRET (optional; generated once when the project has none), RESEND_API_KEY,
-ALERT_EMAIL_FROM, RESEND_API_URL (optional; email alerts). See docs/deploying.md.`;
+ALERT_EMAIL_FROM, RESEND_API_URL (optional; email alerts), AUTH_JWT_SECRET (optional; the legacy
+JWT secret, for Supabase Auth identity on projects without signing keys). See docs/deploying.md.`;
 
 export class UsageError extends Error {}
 

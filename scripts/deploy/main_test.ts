@@ -43,6 +43,7 @@ Dry run: prints each command, secrets masked, and runs none.
   IP_HASH_SECRET generated, and set only if the project has none yet
   VIBE_NOTIFY_TOKEN generated anew; Vault gets the same value (configure_crm_alerts)
   RESEND_API_KEY and ALERT_EMAIL_FROM not in the environment: email alerts stay off until both are exported and the deploy is run again (docs/alerts.md)
+  AUTH_JWT_SECRET not in the environment: fine on JWT signing keys; on the legacy JWT secret, Supabase Auth identity (data-supabase-auth) refuses every token until it is exported and the deploy is run again (docs/deploying.md)
   $ ${SB} secrets set --project-ref ${REF} --env-file <temp file holding IP_HASH_SECRET=******** VIBE_NOTIFY_TOKEN=********>
 [5/9] deploy the ingest function
   $ ${SB} functions deploy ingest --project-ref ${REF} --no-verify-jwt --use-api

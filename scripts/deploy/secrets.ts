@@ -3,7 +3,8 @@
 // every deploy; without one, a random value is set once and kept afterwards, because
 // replacing it mid-day changes every IP hash (cookieless visitor ids, per-IP rate limits)
 // until midnight UTC. VIBE_NOTIFY_TOKEN is new on every deploy: hosted secrets cannot be
-// read back, and Vault must get the same value. The email secrets come from the shell.
+// read back, and Vault must get the same value. The email secrets and AUTH_JWT_SECRET
+// come from the shell.
 
 export const MASK = '********';
 
@@ -13,7 +14,13 @@ export const NOTIFY_TOKEN = 'VIBE_NOTIFY_TOKEN';
 export const EMAIL_SECRETS = ['RESEND_API_KEY', 'ALERT_EMAIL_FROM', 'RESEND_API_URL'] as const;
 /** Without both of these, notify records email deliveries as "email is not configured". */
 const EMAIL_REQUIRED = ['RESEND_API_KEY', 'ALERT_EMAIL_FROM'];
-const MASKED = new Set(['IP_HASH_SECRET', NOTIFY_TOKEN, 'RESEND_API_KEY']);
+/**
+ * The project's legacy JWT secret, for ingest to verify HS256 Supabase Auth tokens
+ * (data-supabase-auth). Hosted functions get no such secret of their own; a project on
+ * JWT signing keys needs none: its keys are in SUPABASE_JWKS.
+ */
+export const AUTH_JWT_SECRET = 'AUTH_JWT_SECRET';
+const MASKED = new Set(['IP_HASH_SECRET', NOTIFY_TOKEN, 'RESEND_API_KEY', AUTH_JWT_SECRET]);
 
 export interface SecretsPlan {
   /** name → value to set (values never printed). */
@@ -84,6 +91,13 @@ export function planSecrets(input: SecretsInput, generate = generateSecret): Sec
       `${missing.join(' and ')} not in the environment: email alerts stay off until ${
         missing.length > 1 ? 'both are' : 'it is'
       } exported and the deploy is run again (docs/alerts.md)`,
+    );
+  }
+  const jwtSecret = env(AUTH_JWT_SECRET);
+  if (jwtSecret !== undefined) set[AUTH_JWT_SECRET] = jwtSecret;
+  else if (!input.existing?.has(AUTH_JWT_SECRET)) {
+    notes.push(
+      `${AUTH_JWT_SECRET} not in the environment: fine on JWT signing keys; on the legacy JWT secret, Supabase Auth identity (data-supabase-auth) refuses every token until it is exported and the deploy is run again (docs/deploying.md)`,
     );
   }
   return { set, masked: MASKED, notes };

@@ -113,3 +113,15 @@ Deno.test('secret names from `secrets list -o json`', () => {
   assert.deepEqual(secretNames('[]\n'), new Set());
   assert.equal(secretNames('error'), null);
 });
+
+Deno.test('AUTH_JWT_SECRET passed through masked when exported; a note when neither exported nor on the project', () => {
+  const withIt = planSecrets({ env: envOf({ AUTH_JWT_SECRET: 'legacy-secret' }), existing: new Set(), notifyToken: TOKEN }, gen);
+  assert.equal(withIt.set.AUTH_JWT_SECRET, 'legacy-secret');
+  assert.ok(shownPairs(withIt).includes(`AUTH_JWT_SECRET=${MASK}`));
+  assert.ok(!withIt.notes.some((n) => n.startsWith('AUTH_JWT_SECRET')));
+  const without = planSecrets({ env: envOf({}), existing: new Set(), notifyToken: TOKEN }, gen);
+  assert.equal('AUTH_JWT_SECRET' in without.set, false);
+  assert.ok(without.notes.some((n) => /^AUTH_JWT_SECRET not in the environment: fine on JWT signing keys/.test(n)));
+  const kept = planSecrets({ env: envOf({}), existing: new Set(['AUTH_JWT_SECRET']), notifyToken: TOKEN }, gen);
+  assert.ok(!kept.notes.some((n) => n.startsWith('AUTH_JWT_SECRET')), 'a secret the project has stays');
+});

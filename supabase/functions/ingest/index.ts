@@ -18,12 +18,13 @@ if (!ipSecret) throw new Error('IP_HASH_SECRET or SUPABASE_SERVICE_ROLE_KEY must
 // function: Cloudflare's cf-connecting-ip on hosted Supabase (docs/ingest.md#the-client-address).
 const ipHeader = Deno.env.get('CLIENT_IP_HEADER')?.trim().toLowerCase() || undefined;
 
-/** SUPABASE_JWKS (hosted: this project's signing keys as JSON), if set and readable. */
+/** SUPABASE_JWKS (hosted: this project's signing keys, `{"keys": […]}` or `[…]`), if set and readable. */
 function ownJwks() {
   const text = Deno.env.get('SUPABASE_JWKS');
   if (!text) return undefined;
   try {
     const jwks = JSON.parse(text);
+    if (Array.isArray(jwks)) return { keys: jwks };
     if (Array.isArray(jwks?.keys)) return jwks;
   } catch {
     // fall through: the keys are fetched from the project's JWKS URL instead
