@@ -378,7 +378,7 @@ describe('AlertsPanel: browser notifications', () => {
 });
 
 describe('Settings for a viewer', () => {
-  it('shows the alerts read-only: no write controls, no secret, no project settings read', async () => {
+  it('shows the alerts read-only: no write controls, no secret, no admin settings panels', async () => {
     fake = fakeBackend(answers());
     setBackendForTests(fake.backend);
     projectsStore.set({ status: 'ready', projects: [], active: { id: P, name: 'Demo', publicKey: 'pk_demo', role: 'viewer', createdAt: null } });
@@ -394,7 +394,10 @@ describe('Settings for a viewer', () => {
     expect(container.querySelectorAll('[data-testid=settings-alerts] button:not([data-testid=alert-rule-log]):not([data-testid=notify-allow])')).toHaveLength(0);
     expect(byTestId(container, 'webhook-secret-admins')).not.toBeNull();
     expect(fake.calls.map((c) => c.fn)).not.toContain('get_crm_webhook_secret');
-    expect(fake.calls.map((c) => c.fn)).not.toContain('get_crm_project');
+    // the project is read only for the read-only Supabase Auth panel: no admin panel renders
+    for (const id of ['settings-access', 'settings-key', 'settings-funnel', 'settings-members', 'settings-secret', 'settings-delete']) {
+      expect(byTestId(container, id), id).toBeNull();
+    }
     // the log is reading, so a viewer has it
     await click(byTestId(container, 'alert-rule-log'));
     expect(allByTestId(container, 'alert-delivery')).toHaveLength(2);

@@ -3,6 +3,7 @@
 import { useLocale, useT } from '../i18n/i18n';
 import { useIngestSummary } from '../data/getIngestSummary';
 import { formatDateTime, formatNumber } from '../lib/format';
+import { Panel } from './SettingsPanel';
 import { ErrorState, Loading } from './ui/States';
 
 export function IngestPanel({ projectId }: { projectId: string }) {
@@ -10,8 +11,7 @@ export function IngestPanel({ projectId }: { projectId: string }) {
   const locale = useLocale();
   const { state, reload } = useIngestSummary(projectId);
   return (
-    <section className="card stack" data-testid="settings-ingest">
-      <h2>{t('ingestTitle', { hours: 24 })}</h2>
+    <Panel title={t('ingestTitle', { hours: 24 })} testId="settings-ingest">
       {state.status === 'ready' ? (
         <>
           <p className={state.data.firstEventAt ? 'muted' : 'state'} data-testid="ingest-first-event">
@@ -67,6 +67,6 @@ export function IngestPanel({ projectId }: { projectId: string }) {
       ) : (
         <Loading testId="ingest" />
       )}
-    </section>
+    </Panel>
   );
 }

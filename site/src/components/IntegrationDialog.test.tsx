@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { act } from 'react';
 import { IntegrationDialog } from './IntegrationDialog';
 import type { CrmProject } from '../data/listCrmProjects';
 import { setBackendForTests } from '../data/client';
@@ -11,7 +12,10 @@ const settingsOf = (privacy_mode: string, respect_dnt: boolean) => ({
   data: { id: 'p1', name: 'Demo', public_key: 'pk_demo', allowed_origins: [], settings: { privacy_mode, respect_dnt }, funnel_steps: [], members: [] },
 });
 
-afterEach(() => setBackendForTests(null));
+afterEach(() => {
+  setBackendForTests(null);
+  vi.unstubAllGlobals();
+});
 
 describe('IntegrationDialog', () => {
   it('gives a cookieless project a cookieless tag, with the queue stub first', async () => {
@@ -22,6 +26,35 @@ describe('IntegrationDialog', () => {
     expect(snippet.startsWith('<script>[')).toBe(true);
     expect(snippet).toContain('data-project="pk_demo" data-api="http://sb/functions/v1/ingest" data-mode="cookieless"></script>');
     expect(byTestId(container, 'integration-settings-unknown')).toBeNull();
+    await unmount();
+  });
+
+  it('adds data-supabase-auth when the site signs users in with Supabase Auth, and copies what it shows', async () => {
+    const writeText = vi.fn(async (_text: string) => {});
+    vi.stubGlobal('navigator', { ...navigator, clipboard: { writeText } });
+    setBackendForTests(fakeBackend((fn) => (fn === 'get_crm_project' ? settingsOf('standard', true) : {})).backend);
+    const { container, unmount } = await render(<IntegrationDialog project={project} onClose={() => {}} />);
+    await flush();
+    const box = byTestId(container, 'integration-supabase-auth') as HTMLInputElement;
+    const snippet = () => byTestId(container, 'integration-snippet')?.textContent ?? '';
+    const copy = async () => {
+      await act(async () => byTestId(container, 'integration-copy')?.click());
+      return writeText.mock.lastCall?.[0];
+    };
+    expect(box.checked).toBe(false);
+    expect(snippet()).not.toContain('data-supabase-auth');
+    // the hint says what ticking does before it is ticked
+    const hint = byTestId(container, 'integration-supabase-auth-hint');
+    expect(hint?.textContent).toContain('data-supabase-auth');
+    expect(box.getAttribute('aria-describedby')).toBe(hint?.id);
+
+    await act(async () => box.click());
+    expect(snippet()).toMatch(/ data-respect-dnt data-supabase-auth><\/script>$/);
+    expect(await copy()).toBe(snippet());
+
+    await act(async () => box.click());
+    expect(snippet()).not.toContain('data-supabase-auth');
+    expect(await copy()).not.toContain('data-supabase-auth');
     await unmount();
   });
 

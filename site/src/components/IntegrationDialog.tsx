@@ -1,5 +1,7 @@
-// Integratie Code: the ready snippet for this project, a copy button, vibeTrack/vibeIdentify examples,
-// and whether the first event has arrived (or events are being refused).
+// Integratie Code: the ready snippet for this project (data-supabase-auth when the owner ticks that
+// the site signs users in with Supabase Auth), a copy button, vibeTrack/vibeIdentify examples, and
+// whether the first event has arrived (or events are being refused).
+import { useId, useState } from 'react';
 import { useLocale, useT } from '../i18n/i18n';
 import { NotConfiguredError, useRuntimeConfig } from '../data/client';
 import { useCrmProject } from '../data/getCrmProject';
@@ -46,9 +48,12 @@ export function IntegrationDialog({ project, onClose }: { project: CrmProject; o
   // The project's privacy settings decide the tag's attributes: the tag is shown once they
   // are read (the plain tag if they cannot be), so what is copied never changes under you.
   const settings = useCrmProject(project.id).state;
+  // A property of the site, not of the project: the owner says so here.
+  const [supabaseAuth, setSupabaseAuth] = useState(false);
+  const hintId = useId();
   const opts = settings.status === 'ready'
-    ? { cookieless: settings.data.privacyMode === 'cookieless', respectDnt: settings.data.respectDnt }
-    : {};
+    ? { cookieless: settings.data.privacyMode === 'cookieless', respectDnt: settings.data.respectDnt, supabaseAuth }
+    : { supabaseAuth };
   const settled = settings.status === 'ready' || settings.status === 'error';
   const snippet = config && settled ? integrationSnippet(config.ingestUrl, project.publicKey, opts) : '';
   return (
@@ -63,6 +68,19 @@ export function IntegrationDialog({ project, onClose }: { project: CrmProject; o
               {t('snippetSettingsUnknown')}
             </p>
           )}
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={supabaseAuth}
+              onChange={(e) => setSupabaseAuth(e.target.checked)}
+              aria-describedby={hintId}
+              data-testid="integration-supabase-auth"
+            />
+            {t('snippetSupabaseAuth')}
+          </label>
+          <p id={hintId} className="muted small" data-testid="integration-supabase-auth-hint">
+            {t('snippetSupabaseAuthHint')}
+          </p>
           <pre className="code" data-testid="integration-snippet">
             {snippet}
           </pre>

@@ -1,8 +1,8 @@
 // Settings (admins and owners): origins, privacy, DNT, signed identify with the identity
-// secret, funnel steps, members, roles and invitations, public key rotation, alerts. Viewers see
-// only the alerts, read-only. The SQL checks every role again; this page only hides what a
-// viewer cannot use.
-import { lazy, Suspense, useState, type FormEvent, type ReactNode } from 'react';
+// secret, Supabase Auth, funnel steps, members, roles and invitations, public key rotation,
+// alerts. Viewers see only Supabase Auth and the alerts, read-only. The SQL checks every role
+// again; this page only hides what a viewer cannot use.
+import { lazy, Suspense, useState, type FormEvent } from 'react';
 import { useLocale, useT } from '../i18n/i18n';
 import { formatDateTime } from '../lib/format';
 import { canConfigure, type CrmProject } from '../data/listCrmProjects';
@@ -23,6 +23,8 @@ import { authStore } from '../data/auth';
 import { useDeleteCrmProject } from '../data/deleteCrmProject';
 import { ROLES } from '../data/enums';
 import { IngestPanel } from './IngestPanel';
+import { Feedback, Panel } from './SettingsPanel';
+import { SupabaseAuthSettings, SupabaseAuthSettingsReadOnly } from './SupabaseAuthSettings';
 
 // Its own chunk: the alerts UI (forms, logs) loads only once Settings renders it.
 const AlertsPanel = lazy(() => import('./AlertsPanel'));
@@ -32,26 +34,6 @@ function Alerts({ project }: { project: CrmProject }) {
     <Suspense fallback={<Loading testId="alerts" />}>
       <AlertsPanel key={project.id} projectId={project.id} canWrite={canConfigure(project)} />
     </Suspense>
-  );
-}
-
-/** An action's error, or a short "saved" after it succeeded. */
-function Feedback({ action, testId }: { action: { error: Error | null; done: boolean }; testId: string }) {
-  const t = useT();
-  if (action.error) return <ErrorState error={action.error} testId={testId} />;
-  return action.done ? (
-    <span role="status" className="muted" data-testid={`${testId}-saved`}>
-      {t('saved')}
-    </span>
-  ) : null;
-}
-
-function Panel({ title, testId, children }: { title: string; testId: string; children: ReactNode }) {
-  return (
-    <section className="card stack" data-testid={testId}>
-      <h2>{title}</h2>
-      {children}
-    </section>
   );
 }
 
@@ -353,6 +335,7 @@ function Settings({ project }: { project: CrmProject }) {
   return (
     <div className="stack" data-testid="settings">
       <p className="card" data-testid="settings-forbidden">{t('settingsAdminsOnly')}</p>
+      <SupabaseAuthSettingsReadOnly key={project.id} projectId={project.id} />
       <Alerts project={project} />
     </div>
   );
@@ -371,6 +354,7 @@ function ProjectSettingsView({ project }: { project: CrmProject }) {
         <Funnel key={`funnel-${s.id}`} s={s} reload={reload} />
         <Members s={s} reload={reload} isOwner={project.role === 'owner'} />
         <IdentitySecret projectId={s.id} />
+        <SupabaseAuthSettings key={`supabase-auth-${s.id}`} s={s} canWrite reload={reload} />
         <IngestPanel projectId={s.id} />
         <Alerts project={project} />
         {project.role === 'owner' && <DeleteProject key={`delete-${s.id}`} s={s} />}

@@ -24,6 +24,10 @@ export interface ProjectSettings {
   privacyMode: 'standard' | 'cookieless';
   respectDnt: boolean;
   requireSignedIdentify: boolean;
+  /** Whose Supabase Auth users identify themselves: null = this Supabase project's, else the JWKS URL of another. */
+  authJwksUrl: string | null;
+  /** Erase the CRM person when their user is deleted from this project's Auth (only with authJwksUrl null). */
+  authEraseDeletedUsers: boolean;
   funnelSteps: FunnelStepDef[];
   members: ProjectMember[];
 }
@@ -40,6 +44,8 @@ export function mapProjectSettings(row: Record<string, unknown>): ProjectSetting
     privacyMode: text(s, 'privacy_mode') === 'cookieless' ? 'cookieless' : 'standard',
     respectDnt: bool(s, 'respect_dnt'),
     requireSignedIdentify: bool(s, 'require_signed_identify'),
+    authJwksUrl: text(s, 'auth_jwks_url'),
+    authEraseDeletedUsers: bool(s, 'auth_erase_deleted_users'),
     funnelSteps: list(row, 'funnel_steps').map((f) => ({
       stepOrder: num(f, 'step_order') ?? 0,
       name: text(f, 'name') ?? '',

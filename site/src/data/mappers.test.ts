@@ -184,7 +184,10 @@ describe('projects', () => {
         name: 'A',
         public_key: 'pk_a',
         allowed_origins: ['https://a.nl'],
-        settings: { privacy_mode: 'cookieless', respect_dnt: false, require_signed_identify: true, session_timeout_minutes: 30 },
+        settings: {
+          privacy_mode: 'cookieless', respect_dnt: false, require_signed_identify: true, session_timeout_minutes: 30,
+          auth_jwks_url: 'https://abcd1234.supabase.co/auth/v1/.well-known/jwks.json', auth_erase_deleted_users: true,
+        },
         created_at: '2026-11-25T10:00:00Z',
         role: 'owner',
         funnel_steps: [
@@ -202,6 +205,8 @@ describe('projects', () => {
       privacyMode: 'cookieless',
       respectDnt: false,
       requireSignedIdentify: true,
+      authJwksUrl: 'https://abcd1234.supabase.co/auth/v1/.well-known/jwks.json',
+      authEraseDeletedUsers: true,
       funnelSteps: [
         { stepOrder: 1, name: 'Bezoekers', eventName: 'pageview' },
         { stepOrder: 2, name: 'Signup', eventName: 'signup' },
@@ -209,6 +214,11 @@ describe('projects', () => {
       members: [{ userId: 'm1', email: 'a@b.nl', role: 'owner' }],
     });
     expect(calls).toEqual([{ fn: 'get_crm_project', args: { p_project_id: P } }]);
+  });
+
+  it('reads auth_jwks_url JSON null as "this Supabase project"', async () => {
+    const { rpc } = fakeRpc(() => ({ data: { id: P, settings: { auth_jwks_url: null, auth_erase_deleted_users: false } } }));
+    expect(await fetchCrmProject(rpc, P)).toMatchObject({ authJwksUrl: null, authEraseDeletedUsers: false });
   });
 
   it('passes get_crm_project errors on', async () => {
@@ -228,6 +238,9 @@ describe('exports and settings actions', () => {
 
   it('sends only changed settings keys', async () => {
     expect(settingsJson({ respectDnt: false })).toEqual({ respect_dnt: false });
+    // null is a value here (back to this Supabase project), not "unchanged"
+    expect(settingsJson({ authJwksUrl: null })).toEqual({ auth_jwks_url: null });
+    expect(settingsJson({ authEraseDeletedUsers: false })).toEqual({ auth_erase_deleted_users: false });
     const { rpc, calls } = fakeRpc(() => ({}));
     await updateCrmProjectSettings(rpc, P, { allowedOrigins: ['https://a.nl'], privacyMode: 'cookieless' });
     await updateCrmProjectSettings(rpc, P, { allowedOrigins: [] });

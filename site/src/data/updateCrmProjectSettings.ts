@@ -9,9 +9,18 @@ export interface SettingsPatch {
   privacyMode?: 'standard' | 'cookieless';
   respectDnt?: boolean;
   requireSignedIdentify?: boolean;
+  /** null goes back to trusting this Supabase project's users. */
+  authJwksUrl?: string | null;
+  authEraseDeletedUsers?: boolean;
 }
 
-type SettingsJson = { privacy_mode?: string; respect_dnt?: boolean; require_signed_identify?: boolean };
+type SettingsJson = {
+  privacy_mode?: string;
+  respect_dnt?: boolean;
+  require_signed_identify?: boolean;
+  auth_jwks_url?: string | null;
+  auth_erase_deleted_users?: boolean;
+};
 
 /** The settings jsonb: only the keys being changed. */
 export function settingsJson(p: SettingsPatch): SettingsJson {
@@ -19,6 +28,8 @@ export function settingsJson(p: SettingsPatch): SettingsJson {
   if (p.privacyMode) out.privacy_mode = p.privacyMode;
   if (p.respectDnt !== undefined) out.respect_dnt = p.respectDnt;
   if (p.requireSignedIdentify !== undefined) out.require_signed_identify = p.requireSignedIdentify;
+  if (p.authJwksUrl !== undefined) out.auth_jwks_url = p.authJwksUrl;
+  if (p.authEraseDeletedUsers !== undefined) out.auth_erase_deleted_users = p.authEraseDeletedUsers;
   return out;
 }
 

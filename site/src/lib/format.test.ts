@@ -55,6 +55,14 @@ describe('small helpers', () => {
     expect(integrationSnippet('https://x/ingest', 'pk_abc', { cookieless: false, respectDnt: false })).not.toMatch(/data-mode|data-respect-dnt/);
   });
 
+  it('adds data-supabase-auth (no value) only when asked, after the privacy attributes', () => {
+    expect(integrationSnippet('https://x/ingest', 'pk_abc', { respectDnt: true, supabaseAuth: true })).toMatch(
+      / data-api="https:\/\/x\/ingest" data-respect-dnt data-supabase-auth><\/script>$/,
+    );
+    expect(integrationSnippet('https://x/ingest', 'pk_abc', { supabaseAuth: false })).not.toContain('data-supabase-auth');
+    expect(integrationSnippet('https://x/ingest', 'pk_abc')).not.toContain('data-supabase-auth');
+  });
+
   it('the queue stub keeps early calls where the tracker reads them (window.vibeQ)', () => {
     const w: Record<string, unknown> = {};
     const body = QUEUE_STUB.replace(/^<script>|<\/script>$/g, '');

@@ -9,12 +9,15 @@ export interface SnippetOptions {
   cookieless?: boolean;
   /** The project honours Do Not Track: the tracker then sends nothing at all. */
   respectDnt?: boolean;
+  /** The site signs users in with Supabase Auth: the tracker identifies them from the supabase-js session. */
+  supabaseAuth?: boolean;
 }
 
 /** The tag for this project, following its privacy settings, after the queue stub. */
 export function integrationSnippet(ingestUrl: string, publicKey: string, opts: SnippetOptions = {}): string {
   const base = ingestUrl.replace(/\/+$/, '');
-  const extra = (opts.cookieless ? ' data-mode="cookieless"' : '') + (opts.respectDnt ? ' data-respect-dnt' : '');
+  const extra = (opts.cookieless ? ' data-mode="cookieless"' : '') + (opts.respectDnt ? ' data-respect-dnt' : '') +
+    (opts.supabaseAuth ? ' data-supabase-auth' : '');
   return `${QUEUE_STUB}\n<script defer src="${base}/vibe.js" data-project="${publicKey}" data-api="${base}"${extra}></script>`;
 }
 
