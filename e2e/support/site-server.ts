@@ -19,11 +19,16 @@ async function listen(server: http.Server, port = 0): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-/** Serves the same page for every path (like an SPA's fallback). */
-export async function startSite(page: () => string) {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(page());
+/**
+ * Serves the same page for every path (like an SPA's fallback), except the scripts in
+ * `files` (path → JavaScript source), which a page loads from its own origin.
+ */
+export async function startSite(page: () => string, files: Record<string, string> = {}) {
+  const server = http.createServer((req, res) => {
+    const file = files[new URL(req.url ?? '/', 'http://x').pathname];
+    const type = file == null ? 'text/html' : 'text/javascript';
+    res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' });
+    res.end(file ?? page());
   });
   const port = await listen(server);
   return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };

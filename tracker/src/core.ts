@@ -3,9 +3,13 @@ import { METADATA_BYTES, PATH, PROPS_BYTES, REFERRER, TITLE, UTM_VALUE } from '.
 import type { Identity, Props } from './index';
 
 /** The settings the tracker reads, named as the script tag's `data-*` attributes. */
-export type Setting = 'project' | 'api' | 'hash' | 'mode' | 'respect-dnt' | 'allow-localhost';
-/** Reads one setting: null/undefined when absent, a string (maybe '') when present. */
-export type Settings = (name: Setting) => string | null | undefined;
+export type Setting = 'project' | 'api' | 'hash' | 'mode' | 'respect-dnt' | 'allow-localhost' | 'supabase-auth';
+/** Returns the current Supabase access token (the ESM `supabaseAuth` option as a function). */
+export type Token = () => string | null | undefined;
+/** What a present setting holds: a string (maybe ''); 'supabase-auth' may also be a function (ESM only). */
+export type Values = { [K in Setting]: K extends 'supabase-auth' ? string | Token : string };
+/** Reads one setting: null/undefined when absent. */
+export type Settings = <K extends Setting>(name: K) => Values[K] | null | undefined;
 /** track, identify, reset. */
 export type Calls = [(name: string, props?: Props) => void, (who: Identity) => void, () => void];
 
@@ -29,12 +33,14 @@ export function start(get: Settings): Calls {
     // DNT/GPC only when the project asks: the tracker cannot see the project setting before sending.
     || has('respect-dnt') && (nav.doNotTrack == '1' || (nav as { globalPrivacyControl?: boolean }).globalPrivacyControl)
     || !has('allow-localhost') && (nav.webdriver || /^(localhost|127\.[\d.]+|\[::1\]|)$/.test(loc.hostname));
-  const qk = 'vibe_q' + project;
+  const qk = 'vibe_q' + project, auth = get('supabase-auth');
 
   // Cookieless (or blocked storage): plain objects, so nothing outlives the page.
-  let ls: Store = {}, ss: Store = {};
+  // site: the real localStorage even cookieless, where the site's own Supabase session is.
+  let ls: Store = {}, ss: Store = {}, site: Store = {};
   try {
-    if (!cookieless) (ls = localStorage as unknown as Store), (ss = sessionStorage as unknown as Store);
+    site = localStorage as unknown as Store;
+    if (!cookieless) (ls = site), (ss = sessionStorage as unknown as Store);
   } catch {}
   const load = <T>(st: Store, k: string): T | undefined => {
     try {
@@ -135,6 +141,29 @@ export function start(get: Settings): Calls {
   // within that moment makes one page view, of where it ends.
   const route = () => setTimeout(pageview, 300);
 
+  // A new visitor id; no session, so the next event starts one.
+  const reset = () => (save(ls, 'vibe_v', uuid()), save(ss, 'vibe_s', 0));
+
+  // Supabase Auth (data-supabase-auth): the access token supabase-js keeps in localStorage
+  // under sb-<ref>-auth-token, or under the key given, read from `site` (so cookieless too:
+  // the session is the site's, not ours); or the ESM option's function. Only the token's
+  // tail, its signature's, is kept (vibe_a): a new one is a sign-in or a refresh, none a sign-out.
+  // No try: storage is `site` or {} and load catches; index.ts guards the ESM function.
+  const check = () => {
+    // A string has no .call: shorter than typeof == 'function'.
+    const t = (auth as Token).call ? (auth as Token)()
+      : load<{ access_token?: string }>(site, (auth as string) || Object.keys(site).find((k) => /^sb-.+-auth-token$/.test(k))!)?.access_token;
+    const f = t?.slice(-9);
+    // Loose !=: no token and no fingerprint are equal (undefined; after a sign-out, "undefined"
+    // is stored, which load reads as undefined).
+    if (f != load(ls, 'vibe_a')) {
+      // The token alone: the server refuses a token identify with other fields. It leaves
+      // the queue, like any event, when its batch is acknowledged.
+      t ? push('identify', { token: t }) : reset();
+      save(ls, 'vibe_a', f);
+    }
+  };
+
   // Silent: the calls exist, and do nothing.
   if (off) return [noop, noop, noop];
 
@@ -159,6 +188,9 @@ export function start(get: Settings): Calls {
   });
   // Heartbeats only while visible, and none while events wait (offline): those refresh the session too.
   setInterval(() => !d.hidden && !queue()[0] && push('heartbeat'), 3e4);
+  // After the first page view, which goes out under the anonymous id (the identify merges it).
+  // Polled: the storage event does not fire in the tab that signs in, refreshes or signs out.
+  if (auth != null) check(), setInterval(check, 1e3);
 
   // Refused here, with a warning, rather than sent to be rejected: the server would drop it anyway.
   const fits = (o: unknown, max: number, what: string) =>
@@ -167,7 +199,6 @@ export function start(get: Settings): Calls {
   return [
     (name, props) => fits(props, PROPS_BYTES, 'props') && push('event', { name, props }),
     (who) => fits(who.metadata, METADATA_BYTES, 'metadata') && push('identify', who),
-    // A new visitor id; no session, so the next event starts one.
-    () => (save(ls, 'vibe_v', uuid()), save(ss, 'vibe_s', 0)),
+    reset,
   ];
 }

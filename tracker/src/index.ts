@@ -1,4 +1,4 @@
-import { type Calls, start } from './core';
+import { type Calls, type Setting, type Values, start } from './core';
 
 /** Options of the ESM build's `init`; the script tag sets the same through data attributes. */
 export interface VibeOptions {
@@ -14,6 +14,17 @@ export interface VibeOptions {
   respectDnt?: boolean;
   /** Track on localhost, 127.0.0.1, file: and under automation (`data-allow-localhost`). */
   allowLocalhost?: boolean;
+  /**
+   * Supabase Auth: identify the signed-in user by their access token, and reset on sign-out,
+   * without calling `identify`/`reset` (`data-supabase-auth`). Checked every second.
+   * - `true`: read the session supabase-js keeps in localStorage (`sb-<ref>-auth-token`).
+   * - a function: returns the current access token (or null when signed out), for apps
+   *   that keep the session elsewhere, e.g. `() => session?.access_token`.
+   *
+   * The ingest function verifies the token and merges the visitor into the person whose
+   * external id is the auth user id; the server never stores the token.
+   */
+  supabaseAuth?: boolean | (() => string | null | undefined);
 }
 
 /** Custom event properties: any JSON object, at most 4 KB serialised. */
@@ -50,15 +61,28 @@ const call = (i: number, a: unknown[]) => {
 /** Starts tracking (once; later calls are ignored). Call it in the browser, not during SSR. */
 export function init(options: VibeOptions): void {
   if (calls) return;
-  const o: Record<string, unknown> = {
+  // As the script tag's attributes: a flag is present ('') or absent (null).
+  const flag = (on?: boolean) => (on ? '' : null);
+  const auth = options.supabaseAuth;
+  let last: string | null | undefined;
+  const o: { [K in Setting]: Values[K] | null | undefined } = {
     project: options.project,
     api: options.api,
-    hash: options.hash,
+    hash: flag(options.hash),
     mode: options.cookieless ? 'cookieless' : null,
-    'respect-dnt': options.respectDnt,
-    'allow-localhost': options.allowLocalhost,
+    'respect-dnt': flag(options.respectDnt),
+    'allow-localhost': flag(options.allowLocalhost),
+    // true: the empty attribute (find supabase-js's session). A function goes through, made
+    // safe: core calls it every second without a try; a throw keeps the last answer.
+    'supabase-auth': auth === true ? '' : auth ? () => {
+      try {
+        return (last = auth());
+      } catch {
+        return last;
+      }
+    } : null,
   };
-  calls = start((k) => (o[k] == null || o[k] === false ? null : String(o[k])));
+  calls = start((k) => o[k]);
   for (const [i, a] of waiting.splice(0)) call(i, a);
 }
 
