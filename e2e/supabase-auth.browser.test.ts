@@ -109,9 +109,20 @@ describe('data-supabase-auth in Chromium', () => {
     // The token left the page's queue once sent, and the server kept no trace of it.
     const token = await device.page.evaluate(() => JSON.parse(localStorage.getItem(Object.keys(localStorage).find((k) => /^sb-.+-auth-token$/.test(k))!)!).access_token as string);
     await waitFor('an empty queue', () => device.page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('vibe_q')).every((k) => localStorage.getItem(k) === '[]')));
-    const traces = await sql`select count(*)::int as n from crm.user_events where project_id = ${project.id}
-                             and (properties::text like ${'%' + token.slice(-20) + '%'} or page like ${'%' + token.slice(-20) + '%'})`;
+    const tail = `%${token.slice(-20)}%`;
+    const traces = await sql`select (select count(*)::int from crm.user_events where project_id = ${project.id}
+                                     and (properties::text like ${tail} or page like ${tail})) +
+                                    (select count(*)::int from crm.ingest_counters where project_id = ${project.id}
+                                     and last_rejections::text like ${tail}) as n`;
     expect(traces[0]!.n).toBe(0);
+
+    // A forged token (this one, re-signed by nobody) goes through the real function and is refused with its reason.
+    const [head, body] = token.split('.');
+    await device.page.evaluate((t) => (window as any).vibeIdentify({ token: t }), `${head}.${body}.${'A'.repeat(43)}`);
+    const refused = await waitFor('the refusal', async () =>
+      (await sql`select r ->> 'message' as message from crm.ingest_counters c, jsonb_array_elements(c.last_rejections) r
+                 where c.project_id = ${project.id} and r ->> 'reason' = 'bad_token'`)[0]);
+    expect(refused.message).toMatch(/^bad signature: /);
 
     // Signing out: the tracker starts a new anonymous visitor, who is not the person.
     const signedOut = await device.page.evaluate(async () => (await (window as any).sb.auth.signOut()).error?.message ?? null);

@@ -82,17 +82,28 @@ $$;
 revoke execute on function crm.validate_project_settings(jsonb) from public;
 
 /**
+ * Whose Supabase Auth tokens a project's settings trust: 'own' (this Supabase project,
+ * auth_jwks_url unset) or the JWKS URL of another. The ingest function's verdicts name
+ * their origin the same way, so a verdict counts while the two are equal.
+ */
+create function crm.project_auth_trust(p_settings jsonb) returns text
+language sql immutable
+set search_path = ''
+as $$ select coalesce((crm.default_project_settings() || p_settings) ->> 'auth_jwks_url', 'own') $$;
+revoke execute on function crm.project_auth_trust(jsonb) from public;
+
+/**
  * What the ingest function needs to verify a project's Supabase Auth tokens, by its
  * public key: {jwks_url} (null: this Supabase project's own users) and the networks a
  * JWKS URL may not resolve into (empty where the local stack allows private ones).
  * Null for an unknown key.
  */
 create function crm.ingest_auth_trust(p_public_key text) returns jsonb
-language sql stable
+language sql stable security definer -- service_role has no grants on crm.projects
 set search_path = ''
 as $$
   select jsonb_build_object(
-    'jwks_url', (crm.default_project_settings() || p.settings) -> 'auth_jwks_url',
+    'jwks_url', nullif(crm.project_auth_trust(p.settings), 'own'),
     'refused_networks', case when crm.private_webhooks_allowed() then '[]'::jsonb
                              else to_jsonb(crm.refused_networks()::text[]) end)
   from crm.projects p where p.public_key = p_public_key
@@ -113,7 +124,8 @@ grant execute on function crm.ingest_auth_trust(text) to service_role;
  * identifies as the verified subject only while the project still trusts the users the
  * token came from. reason is one of invalid | unknown_type | oversize | too_old |
  * in_future | signature_required | bad_signature | bad_token, with a message; null for a
- * valid event. String fields given as other JSON scalars are read as their text.
+ * valid event. String fields given as other JSON scalars are read as their text. A
+ * verdict of this project's own users counts only while the auth user exists.
  */
 create or replace function crm.ingest_parse(p_batches crm.ingest_batch[]) returns crm.ingest_event[]
 language plpgsql stable
@@ -152,8 +164,7 @@ begin
   cross join lateral (
     select t.auth,
            case when t.auth is not null then t.auth ->> 'trust' is not distinct from (
-             select coalesce((crm.default_project_settings() || p.settings) ->> 'auth_jwks_url', 'own')
-             from crm.projects p where p.id = b.project_id) end as trusted
+             select crm.project_auth_trust(p.settings) from crm.projects p where p.id = b.project_id) end as trusted
     from (select case when r.type = 'identify' then b.context -> 'auth' -> r.id end as auth) t
   ) a
   cross join lateral (
@@ -206,6 +217,12 @@ begin
           then 'invalid: an identify with a token carries nothing else: the token says who it is'
         when not a.trusted then 'bad_token: the project no longer trusts the users this token came from'
         when coalesce(a.auth ->> 'sub', '') = '' then 'bad_token: the token names no user (sub)'
+        -- A deleted user's token stays valid until it expires: it must not bring them back.
+        when a.auth ->> 'trust' = 'own' and not exists (
+            select from auth.users u
+            where u.id = case when a.auth ->> 'sub' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                              then (a.auth ->> 'sub')::uuid end)
+          then 'bad_token: the auth user no longer exists'
         when length(a.auth ->> 'sub') > (lim.l ->> 'external_id')::integer
           then 'bad_token: its subject is over ' || (lim.l ->> 'external_id') || ' characters'
         when length(a.auth ->> 'email') > (lim.l ->> 'email')::integer
@@ -233,6 +250,28 @@ begin
 end;
 $$;
 revoke execute on function crm.ingest_parse(crm.ingest_batch[]) from public;
+/**
+ * The email Supabase Auth holds for a person (a token's, or a changed one) becomes
+ * their vouched-for email, unless another person of the project already holds it
+ * vouched for: then they have none vouched for, so the address finds no one. An empty
+ * email changes nothing.
+ */
+create function crm.vouch_auth_email(p_project_id uuid, p_user_id uuid, p_email text) returns void
+language sql
+set search_path = ''
+as $$
+  update crm.site_users u
+  set email = case when x.free then x.email else u.email end, email_verified = x.free, updated_at = now()
+  from (select e.email, not exists (select from crm.site_users o
+                                     where o.project_id = p_project_id and o.email_verified
+                                       and lower(o.email) = e.email and o.id <> p_user_id) as free
+        from (select nullif(lower(trim(p_email)), '') as email) e
+        where e.email is not null) x
+  where u.project_id = p_project_id and u.id = p_user_id
+    and (u.email_verified is distinct from x.free or x.free and u.email is distinct from x.email)
+$$;
+revoke execute on function crm.vouch_auth_email(uuid, uuid, text) from public;
+
 /**
  * Step 7, identify: new visitors with at least one valid event become site users; then
  * identify events not seen before apply (crm.apply_identity), per batch in order and
@@ -284,11 +323,14 @@ begin
                         where d.project_id = v_b.project_id and d.visitor_id = v_b.visitor_id and d.event_id = e.id)
       order by e.occurred_at, e.idx
     loop
-      -- A signature covers the external id when there is one, else the email; a Supabase
-      -- Auth token vouches for both (the auth user's id and the email Auth holds for them).
+      -- A signature covers the external id when there is one, else the email. A Supabase
+      -- Auth token's subject is its external id, so its email finds no one (Auth may hold
+      -- an address nobody confirmed); it is then the person's vouched-for email if free.
       v_b.user_id := crm.apply_identity(v_b.project_id, v_b.user_id, v_b.visitor_id, v_ev.email, v_ev.external_id,
-        v_ev.person_name, v_ev.segment, v_ev.metadata, v_ev.signed,
-        v_ev.external_id is null or v_ev.properties ->> 'via' is not distinct from 'supabase_auth');
+        v_ev.person_name, v_ev.segment, v_ev.metadata, v_ev.signed, v_ev.external_id is null);
+      if v_ev.properties ->> 'via' is not distinct from 'supabase_auth' then
+        perform crm.vouch_auth_email(v_b.project_id, v_b.user_id, v_ev.email);
+      end if;
       v_changed := true;
     end loop;
     p_batches[v_b.n].user_id := v_b.user_id;
@@ -400,33 +442,24 @@ returns table (project_id uuid, user_id uuid, erase_on_delete boolean)
 language sql stable
 set search_path = ''
 as $$
-  select u.project_id, u.id, coalesce(((crm.default_project_settings() || p.settings) ->> 'auth_erase_deleted_users')::boolean, true)
+  select u.project_id, u.id, ((crm.default_project_settings() || p.settings) ->> 'auth_erase_deleted_users')::boolean
   from crm.site_users u
   join crm.projects p on p.id = u.project_id
-  where u.verified and u.external_id = p_auth_user_id::text
-    and (crm.default_project_settings() || p.settings) -> 'auth_jwks_url' = 'null'::jsonb
+  where u.verified and u.external_id = p_auth_user_id::text and crm.project_auth_trust(p.settings) = 'own'
 $$;
 revoke execute on function crm.auth_user_people(uuid) from public;
 
 /**
- * Trigger on auth.users (after update of email): the person takes the new address as
- * their vouched-for email, unless another person of the project already holds it.
- * Auth's own write never fails because of the CRM: a failure is logged as a warning.
+ * Trigger on auth.users (after update of email): the person's vouched-for email follows
+ * (crm.vouch_auth_email). Auth's own write never fails because of the CRM: a failure is
+ * logged as a warning.
  */
 create function crm.auth_users_email_changed() returns trigger
 language plpgsql security definer -- runs in Auth's session (supabase_auth_admin), which has no rights on crm
 set search_path = ''
 as $$
-declare
-  v_email text := nullif(lower(trim(new.email)), '');
 begin
-  update crm.site_users u
-  set email = v_email, email_verified = true, updated_at = now()
-  from crm.auth_user_people(new.id) x
-  where u.project_id = x.project_id and u.id = x.user_id and v_email is not null
-    and u.email is distinct from v_email
-    and not exists (select from crm.site_users o
-                    where o.project_id = u.project_id and o.email_verified and lower(o.email) = v_email and o.id <> u.id);
+  perform crm.vouch_auth_email(x.project_id, x.user_id, new.email) from crm.auth_user_people(new.id) x;
   return null;
 exception when others then
   raise warning 'vibe crm: the email change of auth user % was not copied to the CRM: % (%)', new.id, sqlerrm, sqlstate;
@@ -440,27 +473,37 @@ create trigger vibe_crm_email_changed
   for each row when (old.email is distinct from new.email)
   execute function crm.auth_users_email_changed();
 
+create table crm.auth_erasures (
+  project_id uuid not null references crm.projects (id) on delete cascade,
+  user_id uuid not null,
+  auth_user_id uuid not null,
+  requested_at timestamptz not null default now(),
+  attempts integer not null default 0,
+  last_error text,
+  primary key (project_id, user_id)
+);
+alter table crm.auth_erasures enable row level security; -- no policy: only the job and the trigger (definer) touch it
+comment on table crm.auth_erasures is
+  'Erasure requests from deleted auth users (the vibe_crm_user_deleted trigger on auth.users), done by the crm-auth-erasures job within a minute: an erasure is too big to run inside Auth''s own delete. A failed one stays with its last error and is retried.';
+
 /**
  * Trigger on auth.users (after delete): a deleted auth user is an erasure request in
  * every project that trusts this database's users and keeps auth_erase_deleted_users
- * on (the default). Auth's delete never fails because of the CRM: a failure is logged
- * as a warning and that person stays (erase them by hand: delete_site_user).
+ * on (the default). It only queues the request (crm.auth_erasures), so Auth's delete
+ * stays quick; ingest already refuses the deleted user's tokens. A failure is logged as
+ * a warning and never fails Auth's delete.
  */
 create function crm.auth_users_deleted() returns trigger
 language plpgsql security definer -- runs in Auth's session, which has no rights on crm
 set search_path = ''
 as $$
-declare
-  v_person record;
 begin
-  for v_person in select * from crm.auth_user_people(old.id) x where x.erase_on_delete order by x.project_id loop
-    begin
-      perform crm.erase_site_user(v_person.project_id, v_person.user_id);
-    exception when others then
-      raise warning 'vibe crm: auth user % was deleted but person % of project % was not erased: % (%)',
-        old.id, v_person.user_id, v_person.project_id, sqlerrm, sqlstate;
-    end;
-  end loop;
+  insert into crm.auth_erasures (project_id, user_id, auth_user_id)
+  select x.project_id, x.user_id, old.id from crm.auth_user_people(old.id) x where x.erase_on_delete
+  on conflict do nothing;
+  return null;
+exception when others then
+  raise warning 'vibe crm: auth user % was deleted but their erasure was not queued: % (%)', old.id, sqlerrm, sqlstate;
   return null;
 end;
 $$;
@@ -469,6 +512,38 @@ revoke execute on function crm.auth_users_deleted() from public;
 create trigger vibe_crm_user_deleted
   after delete on auth.users
   for each row execute function crm.auth_users_deleted();
+
+/**
+ * Job crm-auth-erasures (every minute): erases the queued people of deleted auth users
+ * (crm.erase_site_user), each in its own subtransaction; a failure stays queued with its
+ * error and is tried again next minute. Returns how many were erased.
+ */
+create function crm.job_auth_erasures() returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_req crm.auth_erasures;
+  v_done integer := 0;
+begin
+  for v_req in select * from crm.auth_erasures order by requested_at limit 1000 for update skip locked loop
+    begin
+      perform crm.erase_site_user(v_req.project_id, v_req.user_id);
+      delete from crm.auth_erasures e where e.project_id = v_req.project_id and e.user_id = v_req.user_id;
+      v_done := v_done + 1;
+    exception when others then
+      update crm.auth_erasures e set attempts = e.attempts + 1, last_error = sqlerrm
+      where e.project_id = v_req.project_id and e.user_id = v_req.user_id;
+      raise warning 'vibe crm: person % of project % (deleted auth user %) not erased yet: % (%)',
+        v_req.user_id, v_req.project_id, v_req.auth_user_id, sqlerrm, sqlstate;
+    end;
+  end loop;
+  return v_done;
+end;
+$$;
+revoke execute on function crm.job_auth_erasures() from public;
+
+select crm.schedule_job('crm-auth-erasures', '* * * * *', 'select crm.job_auth_erasures()');
 
 -- ---------------------------------------------------------------------------
 -- First touch: with the landing page

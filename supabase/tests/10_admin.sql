@@ -168,11 +168,13 @@ select is((select array_agg(role::text order by role::text) from crm.project_mem
 
 -- No RPC tells whether an email has an account: besides the invitation answers above,
 -- the only functions that read auth.users read the caller's own row (creating a project,
--- the caller's confirmed email), the inviter of the caller's invitations, or the emails
--- of a project's existing members (for its members).
+-- the caller's confirmed email), the inviter of the caller's invitations, the emails
+-- of a project's existing members (for its members), or whether the user of a verified
+-- Supabase Auth token still exists, by id (ingest).
 select is(array(select p.oid::regprocedure::text from pg_proc p
                 where p.pronamespace in ('public'::regnamespace, 'crm'::regnamespace) and p.prosrc ~* 'auth\.users' order by 1),
-  array['create_crm_project(text,text[])', 'crm.caller_confirmed_email()', 'crm.project_json(uuid)', 'list_my_crm_invitations()'],
+  array['create_crm_project(text,text[])', 'crm.caller_confirmed_email()', 'crm.ingest_parse(crm.ingest_batch[])', 'crm.project_json(uuid)',
+        'list_my_crm_invitations()'],
   'no RPC looks an email up in auth.users');
 
 -- service_role passes every role check: an unknown project is PT404, not a foreign-key error

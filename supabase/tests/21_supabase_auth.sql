@@ -6,7 +6,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/crm.psql
-select plan(42);
+select plan(51);
 
 select tests.create_project('Auth shop') as p \gset
 select public_key as pk from crm.projects where id = :'p' \gset
@@ -156,8 +156,8 @@ reset vibe.allow_private_webhooks;
 update crm.projects set settings = settings - 'auth_jwks_url' where id = :'p';
 
 -- ---------------------------------------------------------------------------
--- auth.users: email changes and deletions (as Auth's own role through the gateway:
--- scripts/gateway/auth-triggers_test.ts)
+-- auth.users: email changes and deletions (as Auth's own role, in two sessions:
+-- supabase/tests/auth_users_test.ts)
 -- ---------------------------------------------------------------------------
 -- A second project that keeps people whose auth user is deleted.
 select tests.create_project('Auth shop, kept') as q \gset
@@ -173,20 +173,50 @@ select is((select row(email, email_verified)::text from crm.site_users where pro
 select is((select email from crm.site_users where project_id = :'q' and id = tests.uid(201)), 'ann.new@shop.example',
   'in every project that trusts this database''s users');
 update auth.users set email = 'taken@shop.example' where id = :'ann';
-select is((select email from crm.site_users where project_id = :'p' and id = :v1), 'ann.new@shop.example',
-  'an address another person of the project already holds is not copied (and Auth''s update still succeeds)');
+select is((select row(email, email_verified)::text from crm.site_users where project_id = :'p' and id = :v1),
+  row('ann.new@shop.example', false)::text,
+  'an address another person already holds is not copied, and the old one is no longer vouched for (it finds no one)');
 select is((select email from auth.users where id = :'ann'), 'taken@shop.example', 'Auth''s own write went through');
 
 delete from auth.users where id = :'ann';
-select is((select count(*)::int from crm.site_users where project_id = :'p' and id = :v1), 0,
-  'a deleted auth user is erased from a project that erases on delete (the default)');
+select is((select array_agg(row(project_id, user_id, auth_user_id)::text) from crm.auth_erasures where auth_user_id = :'ann'),
+  array[row(:'p'::uuid, :v1::uuid, :'ann'::uuid)::text],
+  'a deleted auth user is an erasure request in a project that erases on delete (the default), not in one that does not');
+select is(tests.ingest(:'p', tests.uid(301), tests.uid(302), jsonb_build_array(tests.ev('identify', now(), '{}', tests.uid(303))), now(),
+    tests.auth_ctx(tests.uid(303), tests.ann_verdict(:'ann'))) -> 'rejected' -> 0 ->> 'message',
+  'the auth user no longer exists', 'a deleted user''s token, still unexpired, brings no one back');
+select is(crm.job_auth_erasures(), 1, 'the erasure job takes the request');
+select is((select count(*)::int from crm.site_users where project_id = :'p' and id = :v1), 0, 'the person is erased');
 select is((select count(*)::int from crm.user_events where project_id = :'p' and user_id = :v1), 0, 'with their events');
 select is((select array_agg(anonymous_id order by anonymous_id) from crm.erased_ids where project_id = :'p' and anonymous_id in (:v1, :v2)),
   array[:v1::uuid, :v2::uuid], 'and both devices'' ids refused from now on');
+select is((select count(*)::int from crm.auth_erasures), 0, 'the request is done');
 select is((select count(*)::int from crm.site_users where project_id = :'q' and id = tests.uid(201)), 1,
   'a project with auth_erase_deleted_users off keeps the person');
 select is((select row(external_id, verified)::text from crm.site_users where project_id = :'p' and id = :v3),
   row('other-user-1', true)::text, 'a person of another trusted project is never touched by this database''s users');
+
+-- ---------------------------------------------------------------------------
+-- A token's email finds no one: only the auth user id does
+-- ---------------------------------------------------------------------------
+-- Mallory signs up with Carol's address (Auth may hold an address nobody confirmed).
+select (public.identify_site_user(:'p', p_email => 'carol@shop.example', p_external_id => 'crm-carol') ->> 'user_id')::uuid as carol \gset
+select tests.create_user('Carol@Shop.example') as mallory \gset
+select is(tests.ingest(:'p', tests.uid(401), tests.uid(402), jsonb_build_array(tests.ev('pageview', now()),
+    tests.ev('identify', now(), '{}', tests.uid(403))), now(),
+    tests.auth_ctx(tests.uid(403), jsonb_build_object('sub', :'mallory', 'email', 'carol@shop.example', 'trust', 'own'))) -> 'rejected',
+  '[]'::jsonb, 'a token whose email another person holds is accepted');
+select is((select user_id from crm.anonymous_ids where project_id = :'p' and anonymous_id = tests.uid(401)), tests.uid(401),
+  'but not merged into that person');
+select is((select row(external_id, email, email_verified)::text from crm.site_users where project_id = :'p' and id = :'carol'),
+  row('crm-carol', 'carol@shop.example', true)::text, 'who keeps their external id and vouched-for email');
+select is((select row(external_id, email_verified, verified)::text from crm.site_users where project_id = :'p' and id = tests.uid(401)),
+  row(:'mallory'::text, false, true)::text, 'the token''s user is their own person, without that email vouched for');
+
+-- service_role reads the trust as the function does.
+select tests.authenticate_as_role('service_role');
+select is(crm.ingest_auth_trust(:'pk') -> 'jwks_url', 'null'::jsonb, 'service_role reads a project''s trust (own: jwks_url null)');
+select tests.clear_authentication();
 
 select * from finish();
 rollback;

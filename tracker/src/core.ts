@@ -146,19 +146,21 @@ export function start(get: Settings): Calls {
 
   // Supabase Auth (data-supabase-auth): the access token supabase-js keeps in localStorage
   // under sb-<ref>-auth-token, or under the key given, read from `site` (so cookieless too:
-  // the session is the site's, not ours); or the ESM option's function. Only the token's
-  // tail, its signature's, is kept (vibe_a): a new one is a sign-in or a refresh, none a sign-out.
+  // the session is the site's, not ours); or the ESM option's function, whose undefined
+  // means "not known yet" (null: signed out). Only the token's tail, its signature's, is
+  // kept (vibe_a): a new one is a sign-in or a refresh, none a sign-out.
   // No try: storage is `site` or {} and load catches; index.ts guards the ESM function.
   const check = () => {
     // A string has no .call: shorter than typeof == 'function'.
     const t = (auth as Token).call ? (auth as Token)()
-      : load<{ access_token?: string }>(site, (auth as string) || Object.keys(site).find((k) => /^sb-.+-auth-token$/.test(k))!)?.access_token;
-    const f = t?.slice(-9);
-    // Loose !=: no token and no fingerprint are equal (undefined; after a sign-out, "undefined"
-    // is stored, which load reads as undefined).
-    if (f != load(ls, 'vibe_a')) {
-      // The token alone: the server refuses a token identify with other fields. It leaves
-      // the queue, like any event, when its batch is acknowledged.
+      : load<{ access_token?: string }>(site, (auth as string) || Object.keys(site).find((k) => /^sb-.+-auth-token$/.test(k))!)?.access_token ?? null;
+    const f = t && t.slice(-9);
+    // Loose !=: no token and no fingerprint are equal (null, or nothing stored).
+    if (t !== undefined && f != load(ls, 'vibe_a')) {
+      // A token waiting in the queue (offline, a retry) is dropped: it must not outlive a
+      // sign-out, and a newer one replaces it.
+      save(ls, qk, queue().filter((x) => !x.e.token));
+      // The token alone: the server refuses a token identify with other fields.
       t ? push('identify', { token: t }) : reset();
       save(ls, 'vibe_a', f);
     }

@@ -18,8 +18,11 @@ export interface VibeOptions {
    * Supabase Auth: identify the signed-in user by their access token, and reset on sign-out,
    * without calling `identify`/`reset` (`data-supabase-auth`). Checked every second.
    * - `true`: read the session supabase-js keeps in localStorage (`sb-<ref>-auth-token`).
-   * - a function: returns the current access token (or null when signed out), for apps
-   *   that keep the session elsewhere, e.g. `() => session?.access_token`.
+   * - a function: returns the current access token, null when signed out, and undefined
+   *   while the session is not known yet (so a page load does not look like a sign-out);
+   *   for apps that keep the session elsewhere, e.g. cookies with `@supabase/ssr`:
+   *   `let token; supabase.auth.onAuthStateChange((_e, s) => (token = s?.access_token ?? null));`
+   *   then `supabaseAuth: () => token`.
    *
    * The ingest function verifies the token and merges the visitor into the person whose
    * external id is the auth user id; the server never stores the token.
@@ -64,7 +67,6 @@ export function init(options: VibeOptions): void {
   // As the script tag's attributes: a flag is present ('') or absent (null).
   const flag = (on?: boolean) => (on ? '' : null);
   const auth = options.supabaseAuth;
-  let last: string | null | undefined;
   const o: { [K in Setting]: Values[K] | null | undefined } = {
     project: options.project,
     api: options.api,
@@ -73,13 +75,11 @@ export function init(options: VibeOptions): void {
     'respect-dnt': flag(options.respectDnt),
     'allow-localhost': flag(options.allowLocalhost),
     // true: the empty attribute (find supabase-js's session). A function goes through, made
-    // safe: core calls it every second without a try; a throw keeps the last answer.
+    // safe: core calls it every second without a try; a throw means "not known" (undefined).
     'supabase-auth': auth === true ? '' : auth ? () => {
       try {
-        return (last = auth());
-      } catch {
-        return last;
-      }
+        return auth();
+      } catch {}
     } : null,
   };
   calls = start((k) => o[k]);

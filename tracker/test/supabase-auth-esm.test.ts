@@ -29,8 +29,8 @@ afterEach(() => {
   sessionStorage.clear();
 });
 
-it('supabaseAuth: a function returning the token identifies, refreshes and resets', async () => {
-  let token: string | undefined;
+it('supabaseAuth: a function returning the token identifies, refreshes and resets (null: signed out)', async () => {
+  let token: string | null | undefined;
   const { track } = await init({ supabaseAuth: () => token });
   await vi.advanceTimersByTimeAsync(3000);
   expect(events().map((e) => e.type)).toEqual(['pageview']);
@@ -45,12 +45,25 @@ it('supabaseAuth: a function returning the token identifies, refreshes and reset
     expect.objectContaining({ token: 'h.p.signature-2' }),
   ]);
 
-  token = undefined;
+  token = null;
   await vi.advanceTimersByTimeAsync(1000);
   track('signed-out');
   await vi.advanceTimersByTimeAsync(1000);
   const [first, out] = [events()[0]!, events().find((e) => e.name === 'signed-out')!];
   expect(out.v).not.toBe(first.v);
+});
+
+it('supabaseAuth: undefined is "not known yet": a page loading its session is no sign-out', async () => {
+  // A previous page of this visitor saw the token; this page's app has not loaded its session yet.
+  let token: string | null | undefined;
+  localStorage.setItem('vibe_a', JSON.stringify('h.p.signature-1'.slice(-9)));
+  localStorage.setItem('vibe_v', JSON.stringify('11111111-1111-4111-8111-111111111111'));
+  await init({ supabaseAuth: () => token });
+  await vi.advanceTimersByTimeAsync(3000);
+  token = 'h.p.signature-1'; // the same session, known now
+  await vi.advanceTimersByTimeAsync(3000);
+  expect(new Set(events().map((e) => e.v))).toEqual(new Set(['11111111-1111-4111-8111-111111111111']));
+  expect(events().map((e) => e.type)).toEqual(['pageview']);
 });
 
 it('supabaseAuth: a function that throws keeps its last answer', async () => {

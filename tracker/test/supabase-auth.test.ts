@@ -63,7 +63,7 @@ describe('data-supabase-auth', () => {
     await page!.clock.tick(0);
     signOut();
     await page!.clock.tick(1000);
-    expect(page!.local().vibe_a).toBe('undefined'); // no fingerprint (read back as undefined)
+    expect(page!.local().vibe_a).toBe('null'); // no fingerprint
     page!.run(`vibeTrack('after-sign-out')`);
     await page!.clock.tick(1000);
     const [first, after] = [events()[0]!, events().find((e) => e.name === 'after-sign-out')!];
@@ -80,6 +80,23 @@ describe('data-supabase-auth', () => {
     await page!.clock.tick(2000);
     expect(identifies()).toHaveLength(2);
     expect(events().at(-1)).toMatchObject({ type: 'identify', token: jwt('again'), v: after.v });
+  });
+
+  it('a token waiting in the queue (server down) is dropped at sign-out, and by a newer token', async () => {
+    await open({ answer: (_b, n) => (n === 0 ? 202 : 503) });
+    await page!.clock.tick(1000);
+    signIn(jwt('sig-queued-Q1'));
+    await page!.clock.tick(3000); // refused with 503: the identify waits in the queue
+    const queued = () => Object.entries(page!.local()).filter(([k]) => k.startsWith('vibe_q')).map(([, v]) => v).join();
+    expect(queued()).toContain('sig-queued-Q1');
+    signIn(jwt('sig-queued-Q2')); // a refresh: only the newer token stays
+    await page!.clock.tick(1000);
+    expect(queued()).not.toContain('sig-queued-Q1');
+    expect(queued()).toContain('sig-queued-Q2');
+    signOut();
+    await page!.clock.tick(1000);
+    expect(queued()).not.toContain('sig-queued');
+    expect(JSON.stringify(page!.local())).not.toContain('sig-queued'); // nowhere in storage
   });
 
   it('a value names the storage key to read', async () => {

@@ -61,6 +61,7 @@ function refusal(e: unknown, alg: string | undefined): string {
     if (e.claim === 'aud') return `wrong audience: not a signed-in user's token (aud must be ${AUDIENCE})`;
     if (e.claim === 'iss') return 'foreign: issued by another Supabase project than the one this CRM project trusts';
     if (e.claim === 'nbf' || e.claim === 'iat') return 'not yet valid';
+    if (e.claim === 'exp') return 'malformed: the token has no expiry';
     return `invalid claim ${e.claim}: ${e.reason}`;
   }
   if (e instanceof errors.JWSSignatureVerificationFailed) {
@@ -72,9 +73,9 @@ function refusal(e: unknown, alg: string | undefined): string {
   }
   if (e instanceof errors.JWKSTimeout) return 'the trusted project\'s signing keys could not be fetched (timeout)';
   if (e instanceof errors.JWKSInvalid || e instanceof errors.JOSENotSupported) return 'the trusted project\'s signing keys are not a valid JWKS';
-  if (e instanceof errors.JWTInvalid || e instanceof errors.JWSInvalid || e instanceof errors.JOSEError) {
-    return 'malformed: not a Supabase access token';
-  }
+  if (e instanceof errors.JWTInvalid || e instanceof errors.JWSInvalid) return 'malformed: not a Supabase access token';
+  // Anything else went wrong getting the keys: an answer other than 200 (a redirect is
+  // not followed), a body that is not JSON, a refused address, the network.
   return `the trusted project's signing keys could not be fetched: ${(e as Error)?.message ?? e}`;
 }
 
@@ -96,7 +97,8 @@ export function tokenVerifier(deps: AuthDeps) {
         [customFetch]: async (u, init) => {
           const host = new URL(u).hostname;
           const bad = refused.length ? refusedAddress(await resolve(host), refused) : null;
-          if (bad) throw new Error(`${host} resolves to ${bad}, a private address`);
+          // The address itself is not said: the answer goes to whoever sent the batch.
+          if (bad) throw new Error(`${host} resolves to a private address`);
           return await fetchImpl(u, init);
         },
       });
@@ -122,10 +124,11 @@ export function tokenVerifier(deps: AuthDeps) {
           issuer,
           audience: AUDIENCE,
           algorithms: ASYMMETRIC,
+          requiredClaims: ['exp'],
         }));
       } else {
         const issuer = `${ownUrl}/auth/v1`;
-        const opts = { issuer, audience: AUDIENCE };
+        const opts = { issuer, audience: AUDIENCE, requiredClaims: ['exp'] };
         if (alg === 'HS256') {
           if (!secret) return { error: 'this project\'s legacy JWT secret is not configured for the ingest function (AUTH_JWT_SECRET)' };
           ({ payload } = await jwtVerify(token, secret, { ...opts, algorithms: ['HS256'] }));
@@ -152,13 +155,14 @@ export function tokenVerifier(deps: AuthDeps) {
     const project = (raw as { project?: unknown }).project;
     const trust = typeof project === 'string' ? await deps.trust(project) : null;
     const auth: Record<string, Verdict> = {};
-    for (const ev of carriers) {
+    // In parallel: a batch's tokens share one wait for a key set that is slow to answer.
+    await Promise.all(carriers.map(async (ev) => {
       const { token } = ev;
       delete ev.token;
       // An unknown project is refused whole by SQL; an event without an id is refused there too.
-      if (!trust || typeof ev.id !== 'string') continue;
+      if (!trust || typeof ev.id !== 'string') return;
       auth[ev.id] = await verify(token, trust);
-    }
+    }));
     return { batch: raw, auth };
   };
 }

@@ -38,12 +38,16 @@ async function signingKey(kid: string) {
   return { jwks: { keys: [jwk] }, sign };
 }
 
-/** A local HTTP server publishing a key set at /auth/v1/.well-known/jwks.json; counts its requests. */
-function jwksServer(jwks: unknown) {
+/**
+ * A local HTTP server publishing a key set at /auth/v1/.well-known/jwks.json (or giving
+ * `answer` there instead); counts its requests.
+ */
+function jwksServer(jwks: unknown, answer?: () => Response) {
   let hits = 0;
   const server = Deno.serve({ hostname: '127.0.0.1', port: 0, onListen: () => {} }, (req) => {
     hits++;
-    return new URL(req.url).pathname === '/auth/v1/.well-known/jwks.json' ? Response.json(jwks) : new Response('no', { status: 404 });
+    if (new URL(req.url).pathname !== '/auth/v1/.well-known/jwks.json') return new Response('no', { status: 404 });
+    return answer ? answer() : Response.json(jwks);
   });
   const base = `http://127.0.0.1:${server.addr.port}`;
   return { base, url: `${base}/auth/v1/.well-known/jwks.json`, hits: () => hits, close: () => server.shutdown() };
@@ -132,6 +136,28 @@ Deno.test("an HS256 token when the function was not given the project's JWT secr
   assert.match((v as { error: string }).error, /AUTH_JWT_SECRET/);
 });
 
+Deno.test('a token without an expiry is refused', async () => {
+  const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
+  assert.deepEqual(await verdictOf(token), { error: 'malformed: the token has no expiry' });
+});
+
+Deno.test('a key set that answers other than 200, or redirects (to a private address, say), is not used and never followed', async () => {
+  const key = await signingKey('k404');
+  const target = jwksServer(key.jwks);
+  const notFound = jwksServer(null, () => new Response('gone', { status: 404 }));
+  const moved = jwksServer(null, () => new Response(null, { status: 302, headers: { location: target.url } }));
+  try {
+    for (const srv of [notFound, moved]) {
+      const v = await verdictOf(await key.sign({ iss: `${srv.base}/auth/v1` }), { jwks_url: srv.url, refused_networks: [] });
+      assert.match((v as { error: string }).error, /^the trusted project's signing keys could not be fetched: /);
+      assert.equal(srv.hits(), 1);
+    }
+    assert.equal(target.hits(), 0, 'the redirect was not followed');
+  } finally {
+    await Promise.all([target.close(), notFound.close(), moved.close()]);
+  }
+});
+
 Deno.test('a token without a subject is refused', async () => {
   assert.deepEqual(await verdictOf(await hs256({ sub: undefined })), { error: 'the token names no user (sub)' });
 });
@@ -179,14 +205,14 @@ Deno.test('a JWKS URL that resolves into a refused network is never fetched', as
   try {
     const trust: Trust = { jwks_url: srv.url, refused_networks: ['127.0.0.0/8'] };
     const v = await verdictOf(await key.sign({ iss: `${srv.base}/auth/v1` }), trust);
-    assert.match((v as { error: string }).error, /could not be fetched: 127\.0\.0\.1 resolves to 127\.0\.0\.1, a private address/);
+    assert.match((v as { error: string }).error, /could not be fetched: 127\.0\.0\.1 resolves to a private address$/);
     assert.equal(srv.hits(), 0);
     // A name is resolved first: one that points at a private address is caught too.
     const named = { jwks_url: srv.url.replace('127.0.0.1', 'jwks.example'), refused_networks: ['127.0.0.0/8'] };
     const v2 = await verdictOf(await key.sign({ iss: `${srv.base.replace('127.0.0.1', 'jwks.example')}/auth/v1` }), named, {
       resolve: () => Promise.resolve(['127.0.0.1']),
     });
-    assert.match((v2 as { error: string }).error, /jwks\.example resolves to 127\.0\.0\.1, a private address/);
+    assert.match((v2 as { error: string }).error, /jwks\.example resolves to a private address$/);
     assert.equal(srv.hits(), 0);
   } finally {
     await srv.close();
