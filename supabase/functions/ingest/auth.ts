@@ -23,8 +23,10 @@ export interface Trust {
 }
 
 export interface AuthDeps {
-  /** This Supabase project (SUPABASE_URL): its tokens' issuer is <url>/auth/v1. */
+  /** This Supabase project (SUPABASE_URL): its keys are at <url>/auth/v1/.well-known/jwks.json. */
   ownUrl: string;
+  /** Its tokens' issuer (SB_JWT_ISSUER, as the Supabase CLI sets it where functions see another URL); default <url>/auth/v1. */
+  ownIssuer?: string;
   /** Its legacy shared JWT secret (HS256 tokens), when the function was given it. */
   jwtSecret?: string;
   /** Its signing keys (SUPABASE_JWKS on hosted); else fetched from <url>/auth/v1/.well-known/jwks.json. */
@@ -127,13 +129,13 @@ export function tokenVerifier(deps: AuthDeps) {
           requiredClaims: ['exp'],
         }));
       } else {
-        const issuer = `${ownUrl}/auth/v1`;
+        const issuer = deps.ownIssuer ?? `${ownUrl}/auth/v1`;
         const opts = { issuer, audience: AUDIENCE, requiredClaims: ['exp'] };
         if (alg === 'HS256') {
           if (!secret) return { error: 'this project\'s legacy JWT secret is not configured for the ingest function (AUTH_JWT_SECRET)' };
           ({ payload } = await jwtVerify(token, secret, { ...opts, algorithms: ['HS256'] }));
         } else {
-          const keys = own ?? keysAt(`${issuer}${JWKS_PATH}`, []);
+          const keys = own ?? keysAt(`${ownUrl}/auth/v1${JWKS_PATH}`, []);
           ({ payload } = await jwtVerify(token, keys, { ...opts, algorithms: ASYMMETRIC }));
         }
       }

@@ -136,6 +136,13 @@ Deno.test("an HS256 token when the function was not given the project's JWT secr
   assert.match((v as { error: string }).error, /AUTH_JWT_SECRET/);
 });
 
+Deno.test('SB_JWT_ISSUER names the issuer where functions see another URL than the browser (the Supabase CLI)', async () => {
+  const token = await hs256({ iss: 'http://127.0.0.1:54321/auth/v1' });
+  const own = { ownUrl: 'http://kong:8000', ownIssuer: 'http://127.0.0.1:54321/auth/v1' };
+  assert.deepEqual(await verdictOf(token, OWN_TRUST, own), { sub: USER, email: 'ann@shop.example', trust: 'own' });
+  assert.match((await verdictOf(token, OWN_TRUST, { ownUrl: 'http://kong:8000' }) as { error: string }).error, /^foreign: /);
+});
+
 Deno.test('a token without an expiry is refused', async () => {
   const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
   assert.deepEqual(await verdictOf(token), { error: 'malformed: the token has no expiry' });

@@ -37,6 +37,7 @@ const sql = connect(dbUrl);
 Deno.serve(createHandler({
   verifyTokens: tokenVerifier({
     ownUrl: Deno.env.get('SUPABASE_URL') ?? '',
+    ownIssuer: Deno.env.get('SB_JWT_ISSUER') || undefined,
     // Only projects on the legacy shared secret need it (`supabase secrets set AUTH_JWT_SECRET=…`).
     jwtSecret: Deno.env.get('AUTH_JWT_SECRET') || undefined,
     ownJwks: ownJwks(),
