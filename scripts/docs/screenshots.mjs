@@ -46,6 +46,8 @@ try {
 
   await page.getByTestId('nav-settings').click();
   await page.getByTestId('ingest-figures').waitFor();
+  await page.getByTestId('settings-supabase-auth-save').waitFor();
+  await page.getByTestId('alert-rule').first().waitFor(); // not its spinner
   await shot(page, 'settings.png', { fullPage: true });
 
   // The Alerts panel after "Send test" on the seed's rule: the live toast (top right)
