@@ -221,7 +221,8 @@ begin
         when a.auth ->> 'trust' = 'own' and not exists (
             select from auth.users u
             where u.id = case when a.auth ->> 'sub' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                              then (a.auth ->> 'sub')::uuid end)
+                              then (a.auth ->> 'sub')::uuid end
+              and u.deleted_at is null) -- Auth's soft delete keeps the row
           then 'bad_token: the auth user no longer exists'
         when length(a.auth ->> 'sub') > (lim.l ->> 'external_id')::integer
           then 'bad_token: its subject is over ' || (lim.l ->> 'external_id') || ' characters'
@@ -470,7 +471,8 @@ revoke execute on function crm.auth_users_email_changed() from public;
 
 create trigger vibe_crm_email_changed
   after update of email on auth.users
-  for each row when (old.email is distinct from new.email)
+  -- a soft delete overwrites the email: that is no address of theirs
+  for each row when (old.email is distinct from new.email and new.deleted_at is null)
   execute function crm.auth_users_email_changed();
 
 create table crm.auth_erasures (
@@ -487,7 +489,7 @@ comment on table crm.auth_erasures is
   'Erasure requests from deleted auth users (the vibe_crm_user_deleted trigger on auth.users), done by the crm-auth-erasures job within a minute: an erasure is too big to run inside Auth''s own delete. A failed one stays with its last error and is retried.';
 
 /**
- * Trigger on auth.users (after delete): a deleted auth user is an erasure request in
+ * Trigger on auth.users (after delete, or a soft delete): a deleted auth user is an erasure request in
  * every project that trusts this database's users and keeps auth_erase_deleted_users
  * on (the default). It only queues the request (crm.auth_erasures), so Auth's delete
  * stays quick; ingest already refuses the deleted user's tokens. A failure is logged as
@@ -513,10 +515,18 @@ create trigger vibe_crm_user_deleted
   after delete on auth.users
   for each row execute function crm.auth_users_deleted();
 
+-- Auth's soft delete (admin deleteUser with shouldSoftDelete) keeps the row and sets deleted_at.
+create trigger vibe_crm_user_soft_deleted
+  after update of deleted_at on auth.users
+  for each row when (old.deleted_at is null and new.deleted_at is not null)
+  execute function crm.auth_users_deleted();
+
 /**
  * Job crm-auth-erasures (every minute): erases the queued people of deleted auth users
- * (crm.erase_site_user), each in its own subtransaction; a failure stays queued with its
- * error and is tried again next minute. Returns how many were erased.
+ * (crm.erase_site_user), each in its own subtransaction, if their project still erases
+ * on delete and trusts this database's users (else the request is dropped); a failure
+ * stays queued with its error and is tried again next minute, after newer requests.
+ * Returns how many were erased.
  */
 create function crm.job_auth_erasures() returns integer
 language plpgsql
@@ -526,11 +536,14 @@ declare
   v_req crm.auth_erasures;
   v_done integer := 0;
 begin
-  for v_req in select * from crm.auth_erasures order by requested_at limit 1000 for update skip locked loop
+  for v_req in select * from crm.auth_erasures order by attempts, requested_at limit 1000 for update skip locked loop
     begin
-      perform crm.erase_site_user(v_req.project_id, v_req.user_id);
+      if exists (select from crm.auth_user_people(v_req.auth_user_id) x
+                 where x.project_id = v_req.project_id and x.user_id = v_req.user_id and x.erase_on_delete) then
+        perform crm.erase_site_user(v_req.project_id, v_req.user_id);
+        v_done := v_done + 1;
+      end if;
       delete from crm.auth_erasures e where e.project_id = v_req.project_id and e.user_id = v_req.user_id;
-      v_done := v_done + 1;
     exception when others then
       update crm.auth_erasures e set attempts = e.attempts + 1, last_error = sqlerrm
       where e.project_id = v_req.project_id and e.user_id = v_req.user_id;

@@ -6,7 +6,7 @@
 begin;
 \ir helpers/auth.psql
 \ir helpers/crm.psql
-select plan(51);
+select plan(57);
 
 select tests.create_project('Auth shop') as p \gset
 select public_key as pk from crm.projects where id = :'p' \gset
@@ -195,6 +195,29 @@ select is((select count(*)::int from crm.site_users where project_id = :'q' and 
   'a project with auth_erase_deleted_users off keeps the person');
 select is((select row(external_id, verified)::text from crm.site_users where project_id = :'p' and id = :v3),
   row('other-user-1', true)::text, 'a person of another trusted project is never touched by this database''s users');
+
+select ok(exists (select from cron.job where jobname = 'crm-auth-erasures' and schedule = '* * * * *'
+                  and command = 'select crm.job_auth_erasures()'), 'the erasure job runs every minute');
+
+-- Auth's soft delete keeps the row: deleted_at is set and the email overwritten.
+select tests.create_user('dan@shop.example') as dan \gset
+select tests.ingest(:'p', tests.uid(501), tests.uid(502), jsonb_build_array(tests.ev('pageview', now()),
+  tests.ev('identify', now(), '{}', tests.uid(503))), now(),
+  tests.auth_ctx(tests.uid(503), jsonb_build_object('sub', :'dan', 'email', 'dan@shop.example', 'trust', 'own')));
+update auth.users set deleted_at = now(), email = 'obfuscated-' || id || '@deleted.invalid' where id = :'dan';
+select is((select row(email, email_verified)::text from crm.site_users where project_id = :'p' and id = tests.uid(501)),
+  row('dan@shop.example', true)::text, 'a soft delete''s overwritten email is not copied');
+select is((select count(*)::int from crm.auth_erasures where auth_user_id = :'dan'), 1, 'a soft delete is an erasure request too');
+select is(tests.ingest(:'p', tests.uid(504), tests.uid(505), jsonb_build_array(tests.ev('identify', now(), '{}', tests.uid(506))), now(),
+    tests.auth_ctx(tests.uid(506), jsonb_build_object('sub', :'dan', 'email', 'dan@shop.example', 'trust', 'own'))) -> 'rejected' -> 0 ->> 'message',
+  'the auth user no longer exists', 'and the soft-deleted user''s tokens are refused');
+-- The owner turns erasure off before the job runs: the request is dropped, the person kept.
+update crm.projects set settings = settings || '{"auth_erase_deleted_users": false}' where id = :'p';
+select is(crm.job_auth_erasures(), 0, 'a request whose project no longer erases on delete erases nothing');
+select is((select row((select count(*)::int from crm.site_users where project_id = :'p' and id = tests.uid(501)),
+                      (select count(*)::int from crm.auth_erasures where auth_user_id = :'dan'))::text),
+  row(1, 0)::text, 'the person stays and the request is gone');
+update crm.projects set settings = settings - 'auth_erase_deleted_users' where id = :'p';
 
 -- ---------------------------------------------------------------------------
 -- A token's email finds no one: only the auth user id does

@@ -78,7 +78,9 @@ export function init(options: VibeOptions): void {
     // safe: core calls it every second without a try; a throw means "not known" (undefined).
     'supabase-auth': auth === true ? '' : auth ? () => {
       try {
-        return auth();
+        const t = auth();
+        // Only a non-empty string is a token; '' (or anything else) is no token.
+        return t === undefined || (typeof t == 'string' && t) ? t : null;
       } catch {}
     } : null,
   };

@@ -66,6 +66,20 @@ it('supabaseAuth: undefined is "not known yet": a page loading its session is no
   expect(events().map((e) => e.type)).toEqual(['pageview']);
 });
 
+it('supabaseAuth: a function returning \'\' (or a non-string) is signed out, the same as null: no spurious reset', async () => {
+  let token: unknown = '';
+  const { track } = await init({ supabaseAuth: () => token as string });
+  await vi.advanceTimersByTimeAsync(2000);
+  token = 42;
+  await vi.advanceTimersByTimeAsync(2000);
+  token = null;
+  await vi.advanceTimersByTimeAsync(2000);
+  track('still-the-same-visitor');
+  await vi.advanceTimersByTimeAsync(2000);
+  expect(events().map((e) => e.type)).toEqual(['pageview', 'event']);
+  expect(new Set(events().map((e) => e.v)).size).toBe(1);
+});
+
 it('supabaseAuth: a function that throws keeps its last answer', async () => {
   let token: string | Error = 'h.p.signature-1';
   await init({

@@ -70,6 +70,7 @@ function refusal(e: unknown, alg: string | undefined): string {
     return 'bad signature: not signed by the Supabase project this CRM project trusts';
   }
   if (e instanceof errors.JWKSNoMatchingKey) return 'foreign: signed with a key the trusted project does not publish';
+  if (e instanceof errors.JWKSMultipleMatchingKeys) return 'the trusted project\'s signing keys match the token more than once (no kid)';
   if (e instanceof errors.JOSEAlgNotAllowed) {
     return `foreign: signed with ${alg ?? 'an algorithm'} that the trusted project's keys do not use`;
   }
