@@ -39,6 +39,13 @@ export interface AuthDeps {
 
 export type Verdict = { sub: string; email: string | null; trust: string } | { error: string };
 
+/**
+ * The trusted project's signing keys cannot be had right now (no connection, a timeout,
+ * an answer of 429 or 5xx). Thrown, not a verdict: the ingest function answers 503 and
+ * the tracker sends the batch again, so a valid sign-in is not refused for a passing fault.
+ */
+export class KeysUnavailable extends Error {}
+
 /** Supabase Auth's access tokens: audience `authenticated`. */
 const AUDIENCE = 'authenticated';
 const ASYMMETRIC = ['ES256', 'RS256', 'EdDSA'];
@@ -74,7 +81,6 @@ function refusal(e: unknown, alg: string | undefined): string {
   if (e instanceof errors.JOSEAlgNotAllowed) {
     return `foreign: signed with ${alg ?? 'an algorithm'} that the trusted project's keys do not use`;
   }
-  if (e instanceof errors.JWKSTimeout) return 'the trusted project\'s signing keys could not be fetched (timeout)';
   if (e instanceof errors.JWKSInvalid || e instanceof errors.JOSENotSupported) return 'the trusted project\'s signing keys are not a valid JWKS';
   if (e instanceof errors.JWTInvalid || e instanceof errors.JWSInvalid) return 'malformed: not a Supabase access token';
   // Anything else went wrong getting the keys: an answer other than 200 (a redirect is
@@ -102,7 +108,17 @@ export function tokenVerifier(deps: AuthDeps) {
           const bad = refused.length ? refusedAddress(await resolve(host), refused) : null;
           // The address itself is not said: the answer goes to whoever sent the batch.
           if (bad) throw new Error(`${host} resolves to a private address`);
-          return await fetchImpl(u, init);
+          let res: Response;
+          try {
+            res = await fetchImpl(u, init);
+          } catch (e) {
+            throw new KeysUnavailable(`${host}: ${(e as Error)?.message ?? e}`);
+          }
+          if (res.status === 429 || res.status >= 500) {
+            await res.body?.cancel();
+            throw new KeysUnavailable(`${host} answered ${res.status}`);
+          }
+          return res;
         },
       });
       remote.set(key, set);
@@ -144,6 +160,8 @@ export function tokenVerifier(deps: AuthDeps) {
       const email = typeof payload.email === 'string' && payload.email ? payload.email : null;
       return { sub: payload.sub, email, trust: trust.jwks_url ?? 'own' };
     } catch (e) {
+      if (e instanceof KeysUnavailable) throw e;
+      if (e instanceof errors.JWKSTimeout) throw new KeysUnavailable('the key set did not answer in time');
       return { error: refusal(e, alg) };
     }
   }

@@ -3,7 +3,7 @@
 // refusal with its reason, and the token gone from the batch whatever the verdict.
 import assert from 'node:assert/strict';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'npm:jose@6.2.18';
-import { type AuthDeps, tokenVerifier, type Trust, type Verdict } from './auth.ts';
+import { type AuthDeps, KeysUnavailable, tokenVerifier, type Trust, type Verdict } from './auth.ts';
 
 const OWN = 'http://127.0.0.1:54321';
 const SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
@@ -162,6 +162,23 @@ Deno.test('a key set that answers other than 200, or redirects (to a private add
     assert.equal(target.hits(), 0, 'the redirect was not followed');
   } finally {
     await Promise.all([target.close(), notFound.close(), moved.close()]);
+  }
+});
+
+Deno.test('keys that cannot be had for now (503, 429, no connection) fail the batch for a retry instead of refusing the sign-in', async () => {
+  const key = await signingKey('kdown');
+  const busy = jwksServer(null, () => new Response('busy', { status: 503 }));
+  const limited = jwksServer(null, () => new Response('slow down', { status: 429 }));
+  const closed = jwksServer(null);
+  await closed.close(); // its port now refuses connections
+  try {
+    for (const [srv, why] of [[busy, /answered 503/], [limited, /answered 429/], [closed, /127\.0\.0\.1: /]] as const) {
+      const { verify } = verifier({ jwks_url: srv.url, refused_networks: [] });
+      const token = await key.sign({ iss: `${srv.base}/auth/v1` });
+      await assert.rejects(verify(batchOf(identify(1, token))), (e: unknown) => e instanceof KeysUnavailable && why.test((e as Error).message));
+    }
+  } finally {
+    await Promise.all([busy.close(), limited.close()]);
   }
 });
 

@@ -6,7 +6,7 @@
 // lives in Postgres.
 import { BodyTooLarge, readBytes } from '../_shared/body.ts';
 import { corsHeaders } from '../_shared/cors.ts';
-import type { VerifyBatch } from './auth.ts';
+import { KeysUnavailable, type VerifyBatch } from './auth.ts';
 import { enrich } from './enrich.ts';
 import { projectKeyIn, type RefusalReporter } from './refusals.ts';
 import type { IngestCall } from './result.ts';
@@ -142,7 +142,16 @@ async function ingest(req: Request, deps: HandlerDeps, cors: Record<string, stri
   let result;
   try {
     // Tokens are checked before SQL sees the batch, and never reach it: only their verdicts.
-    const verified = await deps.verifyTokens?.(raw);
+    let verified;
+    try {
+      verified = await deps.verifyTokens?.(raw);
+    } catch (err) {
+      if (!(err instanceof KeysUnavailable)) throw err;
+      console.error('ingest: signing keys unavailable:', (err as Error).message);
+      throw new HttpError(503, 'unavailable', 'the signing keys of the trusted Supabase project could not be fetched; retry later', {
+        'Retry-After': '5',
+      });
+    }
     if (verified) text = JSON.stringify(verified.batch);
     result = await deps.ingest(storableText(text, raw), {
       ...context,
@@ -153,6 +162,7 @@ async function ingest(req: Request, deps: HandlerDeps, cors: Record<string, stri
       ...(req.headers.get('dnt') === '1' || req.headers.get('sec-gpc') === '1' ? { dnt: true } : {}),
     });
   } catch (err) {
+    if (err instanceof HttpError) throw err;
     console.error('ingest: database call failed:', (err as Error).message);
     // An outage gets 503 + Retry-After; re-sending is safe either way (events are deduped by id).
     if (isOutage(err)) throw new HttpError(503, 'unavailable', 'the database is unavailable; retry later', { 'Retry-After': '5' });

@@ -1,6 +1,7 @@
 // The HTTP contract of the ingest handler, with the SQL call and the refusal reports
 // recorded in memory. (The end-to-end path through the gateway into Postgres has its own test.)
 import assert from 'node:assert/strict';
+import { KeysUnavailable } from './auth.ts';
 import { createHandler, type HandlerDeps } from './handler.ts';
 import type { IngestResult } from './result.ts';
 
@@ -242,4 +243,28 @@ Deno.test('identify tokens: SQL gets the batch without them and the verdicts in 
   assert.equal((await handle(post(text))).status, 202);
   assert.equal(calls[1]!.batch, text, 'untouched, spacing and all');
   assert.equal('auth' in calls[1]!.context, false);
+});
+
+Deno.test('signing keys unavailable: 503 with Retry-After and nothing to SQL, so the tracker sends the batch again; a failed trust lookup is the database\'s 503', async () => {
+  const calls: string[] = [];
+  const handlerWith = (fail: Error) =>
+    createHandler({
+      ipSecret: 'test-secret',
+      ingest: async (b) => (calls.push(b), { status: 202, accepted: 1, duplicates: 0, rejected: [] }),
+      refusals: { record: () => {}, flush: async () => {} },
+      tracker: async () => null,
+      verifyTokens: () => Promise.reject(fail),
+    });
+  const body = JSON.stringify(batch([{ id: id(2), ts: Date.now(), type: 'identify', path: '/', token: 'eyJ.a.b' }]));
+  const keys = await handlerWith(new KeysUnavailable('jwks.example answered 503'))(post(body));
+  assert.equal(keys.status, 503);
+  assert.equal(keys.headers.get('retry-after'), '5');
+  assert.deepEqual(await keys.json(), {
+    error: 'unavailable',
+    message: 'the signing keys of the trusted Supabase project could not be fetched; retry later',
+  });
+  const db = await handlerWith(Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }))(post(body));
+  assert.equal(db.status, 503);
+  assert.match((await db.json()).message, /database is unavailable/);
+  assert.deepEqual(calls, []);
 });
