@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createClient } from 'npm:@supabase/supabase-js@2.119.1';
 import postgres from 'npm:postgres@3.4.9';
 import { connect, withDeadline } from '../_shared/db.ts';
+import { sqlAuthTrust } from './sql.ts';
 
 const env = (k: string) => {
   const v = Deno.env.get(k);
@@ -237,5 +238,22 @@ Deno.test('through the gateway: a title cut inside an emoji and a U+0000 are sto
     assert.equal((await res.json()).accepted, 2);
     const [row] = await sql`select properties ->> 'title' as title from crm.user_events where project_id = ${p.id} and id = ${ev.id}`;
     assert.equal(row!.title, 'Sale \uFFFD');
+  });
+});
+
+Deno.test("the project's Supabase Auth trust, read by public key through crm.ingest_auth_trust and kept for its TTL", async () => {
+  await withProject(async (sql, p) => {
+    let clock = 0;
+    const trust = sqlAuthTrust(sql, 60_000, () => clock);
+    const first = await trust(p.key);
+    assert.equal(first?.jwks_url, null, "this Supabase project's own users by default");
+    assert.ok(Array.isArray(first?.refused_networks));
+    const other = 'https://otherref.supabase.co/auth/v1/.well-known/jwks.json';
+    await sql`update crm.projects set settings = settings || ${sql.json({ auth_jwks_url: other })} where id = ${p.id}`;
+    clock = 59_999;
+    assert.equal((await trust(p.key))?.jwks_url, null, 'kept within the TTL (SQL checks each verdict against the setting anyway)');
+    clock = 60_000;
+    assert.equal((await trust(p.key))?.jwks_url, other, 'read again after it');
+    assert.equal(await trust('pk_nosuchproject000000'), null, 'an unknown key has no trust');
   });
 });
