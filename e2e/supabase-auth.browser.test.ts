@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { humanContext, launchChromium } from './support/browser';
-import { connectDb, createProject, type Sql, type TestProject, waitFor } from './support/db';
+import { connectDb, createAuthUser, createProject, type Sql, type TestProject, waitFor } from './support/db';
 import { stackEnv } from './support/env';
 import { startSite } from './support/site-server';
 
@@ -38,12 +38,8 @@ beforeAll(async () => {
   sql = connectDb(env.dbUrl);
   site = await startSite(page, { '/supabase.js': supabaseJsBundle() });
   project = await createProject(sql, 'e2e supabase auth', [site.origin]);
-  const email = `ann-${crypto.randomUUID().slice(0, 8)}@e2e.test`;
-  const [u] = await sql`
-    insert into auth.users (email, encrypted_password, email_confirmed_at)
-    values (${email}, extensions.crypt(${PASSWORD}, extensions.gen_salt('bf', 4)), now())
-    returning id`;
-  user = { id: u!.id, email };
+  const ann = await createAuthUser(sql, 'ann', PASSWORD);
+  user = { id: ann.userId, email: ann.email };
   browser = await launchChromium();
 });
 

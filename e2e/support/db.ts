@@ -20,15 +20,21 @@ export async function createProject(sql: Sql, name: string, origins: string[]): 
   return { id: p!.id, publicKey: p!.public_key, identitySecret: p!.identity_secret };
 }
 
-/** A dashboard login that is a member of the project; returns its email. */
-export async function createMember(sql: Sql, projectId: string, role: 'owner' | 'admin' | 'viewer', password: string) {
-  const email = `${role}-${crypto.randomUUID().slice(0, 8)}@e2e.test`;
+/** A confirmed Supabase Auth user that signs in with this password; returns its email and id. */
+export async function createAuthUser(sql: Sql, prefix: string, password: string) {
+  const email = `${prefix}-${crypto.randomUUID().slice(0, 8)}@e2e.test`;
   const [u] = await sql`
     insert into auth.users (email, encrypted_password, email_confirmed_at)
     values (${email}, extensions.crypt(${password}, extensions.gen_salt('bf', 4)), now())
     returning id`;
-  await sql`insert into crm.project_members (project_id, user_id, role) values (${projectId}, ${u!.id}, ${role})`;
   return { email, userId: u!.id as string };
+}
+
+/** A dashboard login that is a member of the project; returns its email. */
+export async function createMember(sql: Sql, projectId: string, role: 'owner' | 'admin' | 'viewer', password: string) {
+  const user = await createAuthUser(sql, role, password);
+  await sql`insert into crm.project_members (project_id, user_id, role) values (${projectId}, ${user.userId}, ${role})`;
+  return user;
 }
 
 /** Polls until check() returns a truthy value or the time is up. */

@@ -11,7 +11,10 @@ const KEY = 'pk_test0000001';
 const batch = (events: unknown[]) => ({ project: KEY, sent_at: Date.now(), visitor_id: id(900), session_id: id(901), events });
 const pv = (n: number) => ({ id: id(n), ts: Date.now(), type: 'pageview', path: `/p${n}` });
 
-function setup(answer: (b: string) => IngestResult | Promise<IngestResult> = () => ({ status: 202, accepted: 1, duplicates: 0, rejected: [] })) {
+function setup(
+  answer: (b: string) => IngestResult | Promise<IngestResult> = () => ({ status: 202, accepted: 1, duplicates: 0, rejected: [] }),
+  extra: Partial<HandlerDeps> = {},
+) {
   const calls: { batch: string; context: Record<string, unknown> }[] = [];
   const refused: [string, string, string][] = [];
   const deps: HandlerDeps = {
@@ -22,6 +25,7 @@ function setup(answer: (b: string) => IngestResult | Promise<IngestResult> = () 
     },
     refusals: { record: (project, error, message) => void refused.push([project, error, message]), flush: async () => {} },
     tracker: async () => ({ body: new TextEncoder().encode('/*vibe*/'), etag: '"abc"' }),
+    ...extra,
   };
   return { handler: createHandler(deps), calls, refused };
 }
@@ -216,13 +220,8 @@ Deno.test('text Postgres cannot store (a lone surrogate, U+0000) reaches SQL as 
 });
 
 Deno.test('identify tokens: SQL gets the batch without them and the verdicts in the context; a batch without one goes as sent', async () => {
-  const calls: { batch: string; context: Record<string, unknown> }[] = [];
   const seen: unknown[] = [];
-  const handle = createHandler({
-    ipSecret: 'test-secret',
-    ingest: async (b, context) => (calls.push({ batch: b, context }), { status: 202, accepted: 1, duplicates: 0, rejected: [] }),
-    refusals: { record: () => {}, flush: async () => {} },
-    tracker: async () => null,
+  const { handler: handle, calls } = setup(undefined, {
     // Stands in for auth.ts (auth_test.ts verifies real tokens): strips the token, gives a verdict.
     verifyTokens: async (raw) => {
       seen.push(structuredClone(raw));
@@ -246,25 +245,20 @@ Deno.test('identify tokens: SQL gets the batch without them and the verdicts in 
 });
 
 Deno.test('signing keys unavailable: 503 with Retry-After and nothing to SQL, so the tracker sends the batch again; a failed trust lookup is the database\'s 503', async () => {
-  const calls: string[] = [];
-  const handlerWith = (fail: Error) =>
-    createHandler({
-      ipSecret: 'test-secret',
-      ingest: async (b) => (calls.push(b), { status: 202, accepted: 1, duplicates: 0, rejected: [] }),
-      refusals: { record: () => {}, flush: async () => {} },
-      tracker: async () => null,
-      verifyTokens: () => Promise.reject(fail),
-    });
+  const keysDown = setup(undefined, { verifyTokens: () => Promise.reject(new KeysUnavailable('jwks.example answered 503')) });
+  const dbDown = setup(undefined, {
+    verifyTokens: () => Promise.reject(Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' })),
+  });
   const body = JSON.stringify(batch([{ id: id(2), ts: Date.now(), type: 'identify', path: '/', token: 'eyJ.a.b' }]));
-  const keys = await handlerWith(new KeysUnavailable('jwks.example answered 503'))(post(body));
+  const keys = await keysDown.handler(post(body));
   assert.equal(keys.status, 503);
   assert.equal(keys.headers.get('retry-after'), '5');
   assert.deepEqual(await keys.json(), {
     error: 'unavailable',
     message: 'the signing keys of the trusted Supabase project could not be fetched; retry later',
   });
-  const db = await handlerWith(Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }))(post(body));
+  const db = await dbDown.handler(post(body));
   assert.equal(db.status, 503);
   assert.match((await db.json()).message, /database is unavailable/);
-  assert.deepEqual(calls, []);
+  assert.deepEqual([...keysDown.calls, ...dbDown.calls], []);
 });
